@@ -1,0 +1,273 @@
+"""Settings for a Vínculo node or hub, read from the environment (see .env.example).
+
+Development defaults are safe and need nothing installed: SQLite under var/, console
+e-mail, a per-checkout secret key. With VINCULO_ENVIRONMENT=production every value
+that has no safe default must be given, or start-up stops with a message naming it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import zoneinfo
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+from config.env import Env, parse_database_url, validate_node_id
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = Env()
+
+ENVIRONMENT = env.choice("VINCULO_ENVIRONMENT", "development", ["development", "production"])
+IS_PRODUCTION = ENVIRONMENT == "production"
+DEBUG = env.bool("VINCULO_DEBUG", False)
+if IS_PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("VINCULO_DEBUG cannot be true when VINCULO_ENVIRONMENT=production.")
+
+# --- The node ------------------------------------------------------------------------
+NODE_ROLE = env.choice("VINCULO_NODE_ROLE", "office", ["office", "hub"])
+NODE_ID = validate_node_id(
+    env.required_str(
+        "VINCULO_NODE_ID",
+        "SV-FGR" if NODE_ROLE == "office" else "CCCMP-HUB",
+        required=IS_PRODUCTION,
+    )
+)
+if NODE_ROLE == "hub" and not NODE_ID.endswith("-HUB"):
+    raise ImproperlyConfigured(f"A hub's VINCULO_NODE_ID must end in -HUB; got {NODE_ID!r}.")
+if NODE_ROLE == "office" and NODE_ID.endswith("-HUB"):
+    raise ImproperlyConfigured(f"An office node's VINCULO_NODE_ID cannot end in -HUB; got {NODE_ID!r}.")
+
+# Demo mode seeds synthetic users and may waive their second factor; never in production.
+DEMO_MODE = env.bool("VINCULO_DEMO", False)
+if DEMO_MODE and IS_PRODUCTION:
+    raise ImproperlyConfigured("VINCULO_DEMO cannot be true when VINCULO_ENVIRONMENT=production.")
+
+
+def _development_secret_key() -> str:
+    """A random key kept in var/ so development sessions survive restarts; never used in production."""
+    path = VAR_DIR / "development-secret-key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = env.secret("VINCULO_SECRET_KEY", required=IS_PRODUCTION) or _development_secret_key()
+SECRET_KEY_FALLBACKS = env.list("VINCULO_SECRET_KEY_FALLBACKS")
+if IS_PRODUCTION and len(SECRET_KEY) < 40:
+    raise ImproperlyConfigured("VINCULO_SECRET_KEY must be at least 40 characters long.")
+
+ALLOWED_HOSTS = env.list("VINCULO_ALLOWED_HOSTS", [] if IS_PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
+if IS_PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("VINCULO_ALLOWED_HOSTS must be set (the host names the node is served on).")
+CSRF_TRUSTED_ORIGINS = env.list("VINCULO_CSRF_TRUSTED_ORIGINS")
+
+# --- Applications ------------------------------------------------------------------
+INSTALLED_APPS = [
+    "vinculo.core",
+    "vinculo.accounts",
+    "vinculo.audit",
+    "vinculo.web",
+    "vinculo.api",
+    "vinculo.demo",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "ninja",
+]
+
+MIDDLEWARE = [
+    "vinculo.core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "vinculo.core.middleware.SecurityHeadersMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "vinculo.accounts.middleware.UserLanguageMiddleware",
+    "vinculo.accounts.middleware.IdleTimeoutMiddleware",
+    "vinculo.accounts.middleware.AccountStateMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "vinculo.web.context_processors.shell",
+            ],
+        },
+    },
+]
+
+# --- Database ----------------------------------------------------------------------
+_database_url = env.required_str("DATABASE_URL", "sqlite:///var/vinculo.sqlite3", required=IS_PRODUCTION)
+_database = parse_database_url(_database_url)
+if _database.engine == "django.db.backends.sqlite3":
+    _sqlite_path = Path(_database.name)
+    if not _sqlite_path.is_absolute():
+        _sqlite_path = BASE_DIR / _sqlite_path
+    _sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": _database.engine,
+            "NAME": _sqlite_path,
+            "OPTIONS": {
+                # IMMEDIATE: a write transaction takes the lock when it starts, so two writers
+                # never both read the audit chain head and then collide on commit.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+            "TEST": {"NAME": None},
+        }
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": _database.engine,
+            "NAME": _database.name,
+            "USER": _database.user,
+            "PASSWORD": env.secret("DATABASE_PASSWORD") or _database.password,
+            "HOST": _database.host,
+            "PORT": _database.port,
+            "CONN_MAX_AGE": env.int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": dict(_database.options),
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts and sessions ---------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_MAX_FAILURES = env.int("VINCULO_LOGIN_MAX_FAILURES", 5, minimum=1, maximum=100)
+LOGIN_LOCKOUT_MINUTES = env.int("VINCULO_LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60)
+SESSION_IDLE_MINUTES = env.int("VINCULO_SESSION_IDLE_MINUTES", 15, minimum=1, maximum=24 * 60)
+SESSION_COOKIE_AGE = env.int("VINCULO_SESSION_MAX_HOURS", 10, minimum=1, maximum=24) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Several nodes may share a host name (the demo runs four on 127.0.0.1); cookies ignore ports,
+# so each node's cookies carry its id to keep one node's login from clobbering another's.
+_cookie_prefix = "vinculo_" + NODE_ID.lower().replace("-", "_")
+SESSION_COOKIE_NAME = f"{_cookie_prefix}_session"
+CSRF_COOKIE_NAME = f"{_cookie_prefix}_csrftoken"
+LANGUAGE_COOKIE_NAME = f"{_cookie_prefix}_language"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "vinculo.web.views.csrf_failure"
+# Second factor: how many 30-second steps either side of now a code may be from.
+TOTP_VALID_WINDOW = env.int("VINCULO_TOTP_VALID_WINDOW", 1, minimum=0, maximum=2)
+TOTP_ISSUER = env.str("VINCULO_TOTP_ISSUER", f"Vínculo {NODE_ID}")
+
+# --- Security headers --------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CSP = {
+    "default-src": [CSP.NONE],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+    "manifest-src": [CSP.SELF],
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+if IS_PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env.bool("VINCULO_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env.int("VINCULO_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+    if env.bool("VINCULO_BEHIND_TLS_PROXY", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Languages and time ------------------------------------------------------------
+LANGUAGE_CODE = "es"
+LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env.str("VINCULO_TIME_ZONE", "America/Guatemala") or "America/Guatemala"
+if TIME_ZONE not in zoneinfo.available_timezones():
+    raise ImproperlyConfigured(f"VINCULO_TIME_ZONE is not a known time zone: {TIME_ZONE!r}.")
+
+# --- Static files ------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env.str("VINCULO_STATIC_ROOT", str(VAR_DIR / "static")) or VAR_DIR / "static")
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Served by WhiteNoise straight from the source folders, so no collectstatic is needed to
+# run a node; production may still collect them (see README).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- E-mail ------------------------------------------------------------------------
+EMAIL_BACKEND = env.choice(
+    "VINCULO_EMAIL_BACKEND",
+    "smtp" if IS_PRODUCTION else "console",
+    ["smtp", "console"],
+)
+EMAIL_BACKEND = f"django.core.mail.backends.{EMAIL_BACKEND}.EmailBackend"
+EMAIL_HOST = env.str("VINCULO_EMAIL_HOST", "localhost") or "localhost"
+EMAIL_PORT = env.int("VINCULO_EMAIL_PORT", 587, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env.str("VINCULO_EMAIL_USER", "") or ""
+EMAIL_HOST_PASSWORD = env.secret("VINCULO_EMAIL_PASSWORD", "") or ""
+EMAIL_USE_TLS = env.bool("VINCULO_EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env.str("VINCULO_EMAIL_FROM", f"vinculo@{NODE_ID.lower()}.invalid")
+
+# --- Logging -----------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "vinculo.core.middleware.RequestIdLogFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+    },
+    "root": {"handlers": ["console"], "level": env.choice("VINCULO_LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING"])},
+    "loggers": {"django.server": {"level": "WARNING"}},
+}
+
+# --- API ---------------------------------------------------------------------------
+NINJA_PAGINATION_PER_PAGE = 50

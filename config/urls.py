@@ -1,0 +1,17 @@
+"""URL map: each module mounts its own urls; the JSON API lives under /api/v1/."""
+
+from django.urls import include, path
+
+from vinculo.api.api import api
+
+urlpatterns = [
+    path("", include("vinculo.web.urls")),
+    path("accounts/", include("vinculo.accounts.urls")),
+    path("audit/", include("vinculo.audit.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler400 = "vinculo.web.views.bad_request"
+handler403 = "vinculo.web.views.permission_denied"
+handler404 = "vinculo.web.views.page_not_found"
+handler500 = "vinculo.web.views.server_error"

@@ -1,0 +1,78 @@
+"""Test-wide fixtures: the personas every permission test speaks in.
+
+On this node (SV-FGR, the test settings' default):
+- ``prosecutor``: Fiscal especializada in San Salvador, second factor enrolled.
+- ``colleague``: another prosecutor of the same office.
+- ``focal_point``, ``victim_care``, ``judge``, ``analyst``, ``trainer``: one per role.
+- ``node_admin``: manages accounts, sees no case data.
+- ``auditor``: reads the audit trail, changes nothing.
+- ``foreign_admin``: an administrator of Guatemala's office (GT-MP) who must not see SV's accounts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from vinculo.accounts.models import User
+from vinculo.accounts.roles import Role
+from vinculo.accounts.tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Argon2 at production cost makes every account creation take ~0.1 s; tests that check
+    # the hasher itself read PRODUCTION_PASSWORD_HASHERS.
+    settings.PRODUCTION_PASSWORD_HASHERS = settings.PASSWORD_HASHERS
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def prosecutor(db: None) -> User:
+    return UserFactory(username="sv.fiscal", full_name="Ana Morales Castillo", roles=[Role.PROSECUTOR], with_totp=True)
+
+
+@pytest.fixture
+def colleague(db: None) -> User:
+    return UserFactory(username="sv.fiscal2", roles=[Role.PROSECUTOR], with_totp=True)
+
+
+@pytest.fixture
+def focal_point(db: None) -> User:
+    return UserFactory(username="sv.enlace", roles=[Role.FOCAL_POINT], with_totp=True)
+
+
+@pytest.fixture
+def victim_care(db: None) -> User:
+    return UserFactory(username="sv.victimas", roles=[Role.VICTIM_CARE], with_totp=True)
+
+
+@pytest.fixture
+def judge(db: None) -> User:
+    return UserFactory(username="sv.juez", roles=[Role.JUDGE], with_totp=True)
+
+
+@pytest.fixture
+def analyst(db: None) -> User:
+    return UserFactory(username="sv.analista", roles=[Role.ANALYST])
+
+
+@pytest.fixture
+def trainer(db: None) -> User:
+    return UserFactory(username="sv.formador", roles=[Role.TRAINER])
+
+
+@pytest.fixture
+def node_admin(db: None) -> User:
+    return UserFactory(username="sv.admin", full_name="Mario Reyes Flores", roles=[Role.NODE_ADMIN], with_totp=True)
+
+
+@pytest.fixture
+def auditor(db: None) -> User:
+    return UserFactory(username="sv.auditor", roles=[Role.AUDITOR], with_totp=True)
+
+
+@pytest.fixture
+def foreign_admin(db: None) -> User:
+    return UserFactory(username="gt.admin", office_code="GT-MP", roles=[Role.NODE_ADMIN], with_totp=True)

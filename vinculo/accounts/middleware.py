@@ -1,0 +1,114 @@
+"""Session rules: idle timeout, the reader's language, and account states that block use."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from vinculo.accounts.services import authentication
+
+LAST_SEEN_KEY = "vinculo_last_seen"
+
+
+def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+    """A redirect that also works for htmx requests (which would otherwise swap the target in place)."""
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return HttpResponseRedirect(url)
+
+
+def _is_exempt(request: HttpRequest) -> bool:
+    static = "/" + settings.STATIC_URL.lstrip("/")
+    return request.path.startswith(static) or request.path.startswith("/api/")
+
+
+class IdleTimeoutMiddleware:
+    """Signs a person out after VINCULO_SESSION_IDLE_MINUTES without a request, and says so."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and not _is_exempt(request):
+            now = time.time()
+            last_seen = request.session.get(LAST_SEEN_KEY)
+            idle = settings.SESSION_IDLE_MINUTES
+            if isinstance(last_seen, int | float) and now - last_seen > idle * 60:
+                authentication.record_session_expired(user=user, idle_minutes=idle)  # type: ignore[arg-type]
+                language = translation.get_language()
+                logout(request)
+                with translation.override(language):
+                    messages.warning(
+                        request,
+                        _("Your session expired after %(minutes)d minutes without activity. Sign in again.")
+                        % {"minutes": idle},
+                    )
+                login_url = resolve_url(settings.LOGIN_URL) + "?" + urlencode({"next": request.get_full_path()})
+                return _redirect(request, login_url)
+            request.session[LAST_SEEN_KEY] = int(now)
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """Chooses the language: the person's own setting, else the language cookie, else Spanish.
+
+    The browser's Accept-Language is deliberately ignored: the network works in Spanish by
+    default and a shared office computer's browser settings say nothing about its reader.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        available = dict(settings.LANGUAGES)
+        language = settings.LANGUAGE_CODE
+        cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if cookie in available:
+            language = cookie
+        user = request.user
+        if user.is_authenticated and getattr(user, "language", "") in available:
+            language = user.language  # type: ignore[union-attr]
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        response.setdefault("Content-Language", language)
+        return response
+
+
+class AccountStateMiddleware:
+    """Sends a signed-in person to the page they must visit first (new password, second factor)."""
+
+    ALLOWED = ("accounts:password_change", "accounts:logout", "accounts:enrol", "web:set_language")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and not _is_exempt(request):
+            allowed = {reverse(name) for name in self.ALLOWED}
+            if request.path not in allowed:
+                if user.must_change_password:  # type: ignore[union-attr]
+                    return _redirect(request, reverse("accounts:password_change"))
+                if (
+                    user.needs_second_factor  # type: ignore[union-attr]
+                    and not user.has_second_factor  # type: ignore[union-attr]
+                    and not authentication.second_factor_waived(user)  # type: ignore[arg-type]
+                ):
+                    return _redirect(request, reverse("accounts:enrol"))
+        return self.get_response(request)

@@ -1,0 +1,1 @@
+"""Writes for accounts: authentication, second factor and user administration."""

@@ -1,0 +1,1 @@
+"""HTML views for accounts: signing in, the profile, and user administration."""

@@ -1,0 +1,58 @@
+"""The JSON API (``/api/v1/``): one NinjaAPI; modules add routers. Schema: docs/openapi.json."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.security import django_auth
+
+import vinculo
+from vinculo.accounts.decorators import signed_in_user
+from vinculo.api.schemas import ErrorOut, MeOut, NodeOut
+from vinculo.core.errors import AccessDenied, DomainError, NotFound
+
+api = NinjaAPI(
+    title="Vínculo node API",
+    version="1",
+    description="JSON API of a Vínculo node. Session authentication (with CSRF) for the web interface; "
+    "token authentication for national systems arrives with the case registry.",
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    status = 403 if isinstance(exc, AccessDenied) else 404 if isinstance(exc, NotFound) else 400
+    return api.create_response(request, {"code": exc.code, "message": str(exc.message)}, status=status)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    from django.utils.translation import gettext as _
+
+    return api.create_response(request, {"code": "unauthenticated", "message": _("Sign in first.")}, status=401)
+
+
+@api.get("/node", response=NodeOut, tags=["node"], summary="This node's identity (public)")
+def node(request: HttpRequest) -> dict[str, object]:
+    return {
+        "node_id": settings.NODE_ID,
+        "role": settings.NODE_ROLE,
+        "version": vinculo.__version__,
+        "demo": settings.DEMO_MODE,
+    }
+
+
+@api.get("/me", response={200: MeOut, 401: ErrorOut}, auth=django_auth, tags=["accounts"], summary="The signed-in user")
+def me(request: HttpRequest) -> dict[str, object]:
+    user = signed_in_user(request)
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "office": user.office.code,
+        "language": user.language,
+        "roles": sorted(user.role_codes),
+        "permissions": sorted(p.value for p in user.permissions),
+    }

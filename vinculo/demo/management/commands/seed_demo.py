@@ -1,0 +1,62 @@
+"""Seed a demo node with one synthetic account per role (idempotent), through the services."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from vinculo.accounts.models import Office, User
+from vinculo.accounts.roles import Role, roles_for_node
+from vinculo.accounts.services import users
+from vinculo.demo.people import synthetic_name
+
+DEMO_PASSWORD = "vinculo-demo"  # noqa: S105 - published demo credential, accepted only with VINCULO_DEMO=true
+
+USERNAME_SUFFIX = {
+    Role.PROSECUTOR: "fiscal",
+    Role.FOCAL_POINT: "enlace",
+    Role.INVESTIGATOR: "investigador",
+    Role.VICTIM_CARE: "victimas",
+    Role.JUDGE: "juez",
+    Role.ANALYST: "analista",
+    Role.ME_OFFICER: "mye",
+    Role.TRAINER: "formador",
+    Role.NODE_ADMIN: "admin",
+    Role.AUDITOR: "auditor",
+}
+
+
+def demo_username(role: Role) -> str:
+    prefix = "hub" if settings.NODE_ROLE == "hub" else settings.NODE_ID.split("-")[0].lower()
+    return f"{prefix}.{USERNAME_SUFFIX[role]}"
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts of this node (one per role). Only with VINCULO_DEMO=true."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO_MODE:
+            raise CommandError("seed_demo only runs on a demo node (VINCULO_DEMO=true).")
+        office = Office.objects.get(code=settings.NODE_ID)
+        rng = random.Random(f"vinculo-demo-{settings.NODE_ID}")  # noqa: S311 - reproducible demo names, not secrets
+        created = 0
+        for role in roles_for_node(settings.NODE_ROLE):
+            username = demo_username(role)
+            full_name = synthetic_name(rng, country=office.country)
+            if User.objects.filter(username=username).exists():
+                continue
+            users.create_user(
+                by=None,
+                username=username,
+                full_name=full_name,
+                email=f"{username}@demo.invalid",
+                roles=[role.value],
+                language="en" if office.country == "BZ" else "es",
+                password=DEMO_PASSWORD,
+                is_demo_account=True,
+            )
+            created += 1
+        self.stdout.write(f"{settings.NODE_ID}: {created} demo accounts created.")
