@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks_db",
     "ninja",
 ]
 
@@ -233,7 +234,10 @@ if TIME_ZONE not in zoneinfo.available_timezones():
 
 # --- Static files ------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = Path(env.str("VINCULO_STATIC_ROOT", str(VAR_DIR / "static")) or VAR_DIR / "static")
+# Only needed by collectstatic (optional, see README); WhiteNoise warns when it names a missing folder.
+_static_root = env.str("VINCULO_STATIC_ROOT")
+if _static_root:
+    STATIC_ROOT = Path(_static_root)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Served by WhiteNoise straight from the source folders, so no collectstatic is needed to
 # run a node; production may still collect them (see README).
@@ -241,18 +245,36 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- E-mail ------------------------------------------------------------------------
-EMAIL_BACKEND = env.choice(
-    "VINCULO_EMAIL_BACKEND",
-    "smtp" if IS_PRODUCTION else "console",
-    ["smtp", "console"],
-)
-EMAIL_BACKEND = f"django.core.mail.backends.{EMAIL_BACKEND}.EmailBackend"
-EMAIL_HOST = env.str("VINCULO_EMAIL_HOST", "localhost") or "localhost"
-EMAIL_PORT = env.int("VINCULO_EMAIL_PORT", 587, minimum=1, maximum=65535)
-EMAIL_HOST_USER = env.str("VINCULO_EMAIL_USER", "") or ""
-EMAIL_HOST_PASSWORD = env.secret("VINCULO_EMAIL_PASSWORD", "") or ""
-EMAIL_USE_TLS = env.bool("VINCULO_EMAIL_USE_TLS", True)
+_email_backend = env.choice("VINCULO_EMAIL_BACKEND", "smtp" if IS_PRODUCTION else "console", ["smtp", "console"])
+if _email_backend == "smtp":
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": env.str("VINCULO_EMAIL_HOST", "localhost") or "localhost",
+                "port": env.int("VINCULO_EMAIL_PORT", 587, minimum=1, maximum=65535),
+                "username": env.str("VINCULO_EMAIL_USER", "") or "",
+                "password": env.secret("VINCULO_EMAIL_PASSWORD", "") or "",
+                "use_tls": env.bool("VINCULO_EMAIL_USE_TLS", True),
+                "timeout": 20,
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env.str("VINCULO_EMAIL_FROM", f"vinculo@{NODE_ID.lower()}.invalid")
+
+# --- Background tasks --------------------------------------------------------------
+# "immediate" runs a task in the request that enqueued it (development, tests, demo);
+# "database" queues it for the worker process (`vinculo db_worker`), as production should.
+TASKS_MODE = env.choice("VINCULO_TASKS", "database" if IS_PRODUCTION else "immediate", ["immediate", "database"])
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if TASKS_MODE == "database"
+        else "django.tasks.backends.immediate.ImmediateBackend",
+    }
+}
 
 # --- Logging -----------------------------------------------------------------------
 LOGGING = {

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from vinculo.accounts import totp
 from vinculo.accounts.models import RecoveryCode, User
+from vinculo.accounts.notices import Notice, notify_after_commit
 from vinculo.audit import services as audit
 from vinculo.core.sealing import unseal
 
@@ -48,6 +49,7 @@ def _lock_if_needed(user: User, *, step: str) -> StepResult:
             target=user,
             data={"step": step, "attempts": attempts, "locked_until": user.locked_until.isoformat()},
         )
+        notify_after_commit(user, Notice.LOCKED)
         return StepResult(Outcome.LOCKED, user, user.locked_until)
     user.save(update_fields=["failed_login_count"])
     audit.record(action="auth.login_failed", actor=user, target=user, data={"step": step})

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts import totp
 from vinculo.accounts.models import RecoveryCode, User
+from vinculo.accounts.notices import Notice, notify_after_commit
 from vinculo.accounts.services.authentication import TOTP_PURPOSE
 from vinculo.audit import services as audit
 from vinculo.core.errors import DomainError
@@ -62,6 +63,7 @@ def confirm_enrolment(*, user: User, code: str) -> list[str]:
     user.save(update_fields=["totp_confirmed_at", "totp_last_step"])
     codes = _issue_recovery_codes(user)
     audit.record(action="account.second_factor_enrolled", actor=user, target=user)
+    notify_after_commit(user, Notice.SECOND_FACTOR_ENROLLED)
     return codes
 
 
@@ -81,6 +83,7 @@ def regenerate_recovery_codes(*, user: User, code: str) -> list[str]:
     user.save(update_fields=["totp_last_step"])
     codes = _issue_recovery_codes(user)
     audit.record(action="account.recovery_codes_regenerated", actor=user, target=user)
+    notify_after_commit(user, Notice.RECOVERY_CODES_REGENERATED)
     return codes
 
 

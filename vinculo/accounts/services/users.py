@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import Office, RecoveryCode, RoleAssignment, User
+from vinculo.accounts.notices import Notice, notify_after_commit
 from vinculo.accounts.roles import Role, roles_for_node
 from vinculo.audit import services as audit
 from vinculo.core.errors import DomainError
@@ -167,6 +168,7 @@ def reset_second_factor(*, by: User, user: User) -> User:
     user.save(update_fields=["totp_secret_sealed", "totp_confirmed_at", "totp_last_step"])
     RecoveryCode.objects.filter(user=user).delete()
     audit.record(action="user.second_factor_reset", actor=by, target=user)
+    notify_after_commit(user, Notice.SECOND_FACTOR_RESET)
     return user
 
 
@@ -180,6 +182,7 @@ def reset_password(*, by: User, user: User) -> str:
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
     audit.record(action="user.password_reset", actor=by, target=user)
+    notify_after_commit(user, Notice.PASSWORD_RESET)
     return password
 
 
@@ -193,6 +196,7 @@ def change_own_password(*, user: User, current_password: str, new_password: str)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
     audit.record(action="account.password_changed", actor=user, target=user)
+    notify_after_commit(user, Notice.PASSWORD_CHANGED)
     return user
 
 
