@@ -20,8 +20,8 @@ from vinculo.accounts.models import User
 
 class Notice(StrEnum):
     LOCKED = "locked"
-    PASSWORD_RESET = "password_reset"
-    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - an event name
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name
     SECOND_FACTOR_ENROLLED = "second_factor_enrolled"
     SECOND_FACTOR_RESET = "second_factor_reset"
     RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"

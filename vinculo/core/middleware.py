@@ -51,6 +51,9 @@ class SecurityHeadersMiddleware:
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         response.setdefault("X-Permitted-Cross-Domain-Policies", "none")
+        # Also here (not only XFrameOptionsMiddleware) because WhiteNoise answers static
+        # files before the later middleware runs.
+        response.setdefault("X-Frame-Options", "DENY")
         if not request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
             # Pages may show case data: keep them out of shared and browser caches.
             response.setdefault("Cache-Control", "no-store")

@@ -120,7 +120,8 @@ def test_lockout_after_repeated_failures(client: Client, prosecutor: User, setti
         assert _password_step(client, "sv.fiscal", "bad").status_code == 401
     response = _password_step(client, "sv.fiscal", "bad")
     prosecutor.refresh_from_db()
-    assert prosecutor.locked_until is not None and prosecutor.locked_until > timezone.now()
+    assert prosecutor.locked_until is not None
+    assert prosecutor.locked_until > timezone.now()
     assert "bloqueada" in response.content.decode()
     # Even the right password is refused while locked, with the same clear message.
     response = _password_step(client, "sv.fiscal")
