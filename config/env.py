@@ -8,6 +8,7 @@ containers and systemd units without putting them in the process environment.
 
 from __future__ import annotations
 
+import builtins
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -24,22 +25,24 @@ _FALSE = {"false", "0"}
 class Env:
     """Reads typed values from a mapping (the process environment by default)."""
 
-    def __init__(self, source: Mapping[str, str] | None = None) -> None:
+    def __init__(self, source: Mapping[builtins.str, builtins.str] | None = None) -> None:
         self.source = os.environ if source is None else source
 
-    def _raw(self, name: str) -> str | None:
+    def _raw(self, name: builtins.str) -> builtins.str | None:
         value = self.source.get(name)
         if value is None:
             return None
         value = value.strip()
         return value or None
 
-    def str(self, name: str, default: str | None = None) -> str | None:
+    def str(self, name: builtins.str, default: builtins.str | None = None) -> builtins.str | None:
         """A plain string; empty counts as unset."""
         value = self._raw(name)
         return default if value is None else value
 
-    def required_str(self, name: str, default: str | None, *, required: bool) -> str:
+    def required_str(
+        self, name: builtins.str, default: builtins.str | None, *, required: builtins.bool
+    ) -> builtins.str:
         """A string that must be set when ``required`` (production)."""
         value = self._raw(name)
         if value is not None:
@@ -48,7 +51,7 @@ class Env:
             raise ImproperlyConfigured(f"{name} must be set.")
         return default
 
-    def bool(self, name: str, default: bool) -> bool:
+    def bool(self, name: builtins.str, default: builtins.bool) -> builtins.bool:
         """``true``/``false`` (or ``1``/``0``), case-insensitive; anything else is an error."""
         value = self._raw(name)
         if value is None:
@@ -60,7 +63,14 @@ class Env:
             return False
         raise ImproperlyConfigured(f"{name} must be 'true' or 'false', not {value!r}.")
 
-    def int(self, name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    def int(
+        self,
+        name: builtins.str,
+        default: builtins.int,
+        *,
+        minimum: builtins.int | None = None,
+        maximum: builtins.int | None = None,
+    ) -> builtins.int:
         """A base-10 integer, optionally bounded."""
         value = self._raw(name)
         if value is None:
@@ -74,7 +84,7 @@ class Env:
             raise ImproperlyConfigured(f"{name} must be at most {maximum}, not {number}.")
         return number
 
-    def choice(self, name: str, default: str, choices: Sequence[str]) -> str:
+    def choice(self, name: builtins.str, default: builtins.str, choices: Sequence[builtins.str]) -> builtins.str:
         """One of a fixed set of words (exact, lower case)."""
         value = self._raw(name)
         if value is None:
@@ -84,7 +94,7 @@ class Env:
             raise ImproperlyConfigured(f"{name} must be one of {allowed}; got {value!r}.")
         return value
 
-    def list(self, name: str, default: Sequence[str] = ()) -> list[str]:
+    def list(self, name: builtins.str, default: Sequence[builtins.str] = ()) -> builtins.list[builtins.str]:
         """A comma-separated list; empty items are an error (a stray comma is a typo)."""
         value = self._raw(name)
         if value is None:
@@ -94,7 +104,9 @@ class Env:
             raise ImproperlyConfigured(f"{name} has an empty item: {value!r}.")
         return items
 
-    def secret(self, name: str, default: str | None = None, *, required: bool = False) -> str | None:
+    def secret(
+        self, name: builtins.str, default: builtins.str | None = None, *, required: builtins.bool = False
+    ) -> builtins.str | None:
         """A secret from ``NAME_FILE`` (preferred) or ``NAME``; both set is ambiguous."""
         direct = self._raw(name)
         file_name = self._raw(f"{name}_FILE")

@@ -22,7 +22,7 @@ View = Callable[..., HttpResponse]
 def _record_denial(request: HttpRequest, permission: Permission) -> None:
     audit.record(
         action="access.denied",
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user if isinstance(request.user, User) else None,
         data={"permission": permission.value, "path": request.path[:200]},
     )
 
@@ -36,7 +36,7 @@ def require_permission(permission: Permission) -> Callable[[View], View]:
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not user.has_permission(permission):  # type: ignore[union-attr]
+            if not user.has_permission(permission):
                 _record_denial(request, permission)
                 raise PermissionDenied(permission.value)
             return view(request, *args, **kwargs)

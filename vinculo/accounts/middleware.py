@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vinculo.accounts.services import authentication
 
@@ -48,13 +48,17 @@ class IdleTimeoutMiddleware:
             last_seen = request.session.get(LAST_SEEN_KEY)
             idle = settings.SESSION_IDLE_MINUTES
             if isinstance(last_seen, int | float) and now - last_seen > idle * 60:
-                authentication.record_session_expired(user=user, idle_minutes=idle)  # type: ignore[arg-type]
+                authentication.record_session_expired(user=user, idle_minutes=idle)
                 language = translation.get_language()
                 logout(request)
                 with translation.override(language):
                     messages.warning(
                         request,
-                        _("Your session expired after %(minutes)d minutes without activity. Sign in again.")
+                        ngettext(
+                            "Your session expired after %(minutes)d minute without activity. Sign in again.",
+                            "Your session expired after %(minutes)d minutes without activity. Sign in again.",
+                            idle,
+                        )
                         % {"minutes": idle},
                     )
                 login_url = resolve_url(settings.LOGIN_URL) + "?" + urlencode({"next": request.get_full_path()})
@@ -81,7 +85,7 @@ class UserLanguageMiddleware:
             language = cookie
         user = request.user
         if user.is_authenticated and getattr(user, "language", "") in available:
-            language = user.language  # type: ignore[union-attr]
+            language = user.language
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
@@ -103,12 +107,12 @@ class AccountStateMiddleware:
         if user.is_authenticated and not _is_exempt(request):
             allowed = {reverse(name) for name in self.ALLOWED}
             if request.path not in allowed:
-                if user.must_change_password:  # type: ignore[union-attr]
+                if user.must_change_password:
                     return _redirect(request, reverse("accounts:password_change"))
                 if (
-                    user.needs_second_factor  # type: ignore[union-attr]
-                    and not user.has_second_factor  # type: ignore[union-attr]
-                    and not authentication.second_factor_waived(user)  # type: ignore[arg-type]
+                    user.needs_second_factor
+                    and not user.has_second_factor
+                    and not authentication.second_factor_waived(user)
                 ):
                     return _redirect(request, reverse("accounts:enrol"))
         return self.get_response(request)

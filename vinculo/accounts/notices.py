@@ -28,7 +28,7 @@ class Notice(StrEnum):
 
 
 def _text(notice: Notice) -> tuple[str, str]:
-    closing = _("If this was not you or your administrator, tell your node administrator at once.")
+    closing = _("If you did not expect this, tell your node administrator at once.")
     texts = {
         Notice.LOCKED: (
             _("Your Vínculo account was locked"),

@@ -45,7 +45,7 @@ def set_language_view(request: HttpRequest) -> HttpResponse:
         return response
     language = form.cleaned_data["language"]
     if request.user.is_authenticated:
-        users.set_language(user=request.user, language=language)  # type: ignore[arg-type]
+        users.set_language(user=request.user, language=language)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,
@@ -75,7 +75,7 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 404, _("Page not found"), _("There is nothing here, or you may not see it."))
+    return _error(request, 404, _("Page not found"), _("There is nothing here, or you are not allowed to see it."))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -20,6 +20,7 @@ from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -60,7 +61,11 @@ def _pending(request: HttpRequest) -> tuple[User, dict[str, Any]] | None:
     if not isinstance(marker, dict) or time.time() - float(marker.get("started", 0)) > PENDING_SECONDS:
         request.session.pop(PENDING_KEY, None)
         return None
-    user = User.objects.select_related("office").filter(pk=marker.get("user_id"), is_active=True).first()
+    user_id = marker.get("user_id")
+    if not isinstance(user_id, int):
+        request.session.pop(PENDING_KEY, None)
+        return None
+    user = User.objects.select_related("office").filter(pk=user_id, is_active=True).first()
     if user is None:
         request.session.pop(PENDING_KEY, None)
         return None
@@ -76,7 +81,11 @@ def _finish(request: HttpRequest, user: User, *, method: str, next_url: str) -> 
         left = second_factor.unused_recovery_codes(user)
         messages.warning(
             request,
-            _("You signed in with a recovery code. %(count)d codes are left; make new ones from your security page.")
+            ngettext(
+                "You signed in with a recovery code. %(count)d code is left; make new ones from your security page.",
+                "You signed in with a recovery code. %(count)d codes are left; make new ones from your security page.",
+                left,
+            )
             % {"count": left},
         )
     return HttpResponseRedirect(next_url)
@@ -146,7 +155,8 @@ def login_verify_view(request: HttpRequest) -> HttpResponse:
 
 
 def _qr_svg(secret: str, user: User) -> str:
-    uri = totp.provisioning_uri(secret, account=f"{user.username}@{settings.NODE_ID}", issuer=settings.TOTP_ISSUER)
+    account = f"{user.username}@{settings.NODE_ID}"
+    uri = totp.provisioning_uri(secret, account=account, issuer=settings.TOTP_ISSUER or "Vínculo")
     # Rendered here, as inline SVG: the secret never leaves the node to draw the picture.
     return segno.make(uri, error="m").svg_inline(scale=5, border=2, dark="#111", light="#fff", title=_("QR code"))
 
@@ -224,7 +234,7 @@ def recovery_codes_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        authentication.record_logout(user=request.user)  # type: ignore[arg-type]
+        authentication.record_logout(user=request.user)
     language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
     django_logout(request)
     messages.success(request, _("You have signed out."))
