@@ -1,0 +1,525 @@
+"""Start a demo network on this machine: the hub and three office nodes, each its own process.
+
+Every node gets its own port, SQLite database and secret key under ``var/demo/<node>/``, is
+migrated and seeded with one synthetic account per role (``seed_demo``), then served by
+gunicorn. The command stays in the foreground until Ctrl-C (or SIGTERM) and stops every
+node on the way out; ``--check`` starts the network, checks it answers, and stops it again.
+
+Standard output carries one ``<NODE_ID> <URL>`` line per running node and the table of
+demo logins; progress and errors go to standard error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.test.utils import override_settings
+from django.urls import reverse
+from django.utils import translation
+
+from vinculo.accounts.roles import Role, roles_for_node
+from vinculo.demo.management.commands.seed_demo import DEMO_PASSWORD, demo_username
+
+HOST = "127.0.0.1"
+DEFAULT_BASE_PORT = 8100
+STOP_GRACE_SECONDS = 10.0
+POLL_SECONDS = 0.25
+# The environment of every node is set here in full; the operator's own settings for a
+# node (a production DATABASE_URL, a secret key) must not leak into the demo.
+STRIPPED_PREFIXES = ("VINCULO_", "DATABASE_", "DJANGO_", "GUNICORN_")
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    node_id: str
+    role: str  # "hub" or "office"
+    port_offset: int
+
+
+NODES: tuple[NodeSpec, ...] = (
+    NodeSpec("CCCMP-HUB", "hub", 0),
+    NodeSpec("GT-MP", "office", 1),
+    NodeSpec("SV-FGR", "office", 2),
+    NodeSpec("HN-MP", "office", 3),
+)
+
+
+@dataclass
+class Node:
+    spec: NodeSpec
+    port: int
+    directory: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def node_id(self) -> str:
+        return self.spec.node_id
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}/"
+
+    @property
+    def server_log(self) -> Path:
+        return self.directory / "server.log"
+
+    @property
+    def setup_log(self) -> Path:
+        return self.directory / "setup.log"
+
+    @property
+    def database(self) -> Path:
+        return self.directory / "vinculo.sqlite3"
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.directory / "secret-key"
+
+
+class Stopped(Exception):
+    """Ctrl-C or SIGTERM arrived: stop everything and exit 0."""
+
+
+def display_path(path: Path) -> str:
+    """The path relative to the working directory when it is below it (shorter to read)."""
+    with contextlib.suppress(ValueError):
+        return str(path.relative_to(Path.cwd()))
+    return str(path)
+
+
+def port_in_use(port: int) -> bool:
+    """True when nothing may listen on HOST:port (gunicorn binds with SO_REUSEADDR too)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return True
+    return False
+
+
+def ensure_secret_key(path: Path) -> None:
+    """A random key readable only by its owner, kept across runs so sessions survive restarts."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        path.chmod(0o600)
+        if path.read_text(encoding="utf-8").strip():
+            return
+        descriptor = os.open(path, os.O_WRONLY | os.O_TRUNC)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(secrets.token_urlsafe(50) + "\n")
+
+
+def node_environment(node: Node, base: dict[str, str]) -> dict[str, str]:
+    env = {key: value for key, value in base.items() if not key.startswith(STRIPPED_PREFIXES)}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "VINCULO_ENVIRONMENT": "development",
+            "VINCULO_NODE_ROLE": node.spec.role,
+            "VINCULO_NODE_ID": node.node_id,
+            "VINCULO_DEMO": "true",
+            "DATABASE_URL": "sqlite:///" + quote(str(node.database.resolve())),
+            "VINCULO_SECRET_KEY_FILE": str(node.secret_key_file.resolve()),
+            "VINCULO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def _die_with_parent_hook() -> Callable[[], None] | None:
+    """Linux: a hook that has the kernel send SIGTERM to a child if this command is killed outright.
+
+    Without it, a ``kill -9`` of this command (or of a test running it) would leave the
+    servers holding their ports. The C library is loaded here, not between fork and exec.
+    """
+    if sys.platform != "linux":
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+
+    def hook() -> None:  # pragma: no cover - runs in the child between fork and exec
+        prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    return hook
+
+
+def http_get(url: str, *, timeout: float) -> tuple[int, bytes]:
+    """GET without any proxy from the environment (the nodes are on the loopback interface)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+class Supervisor:
+    """Starts child processes in their own process groups and stops them all, whatever happens."""
+
+    def __init__(self) -> None:
+        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.stop_requested = threading.Event()
+        self.signal_name = ""
+        self.preexec = _die_with_parent_hook()
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        self.signal_name = signal.Signals(signum).name
+        self.stop_requested.set()
+
+    def check_stop(self) -> None:
+        if self.stop_requested.is_set():
+            raise Stopped
+
+    def sleep(self, seconds: float) -> None:
+        self.stop_requested.wait(seconds)
+        self.check_stop()
+
+    def spawn(
+        self, label: str, command: Sequence[str], *, env: dict[str, str], log: IO[bytes]
+    ) -> subprocess.Popen[bytes]:
+        self.check_stop()
+        process = subprocess.Popen(  # noqa: S603 - fixed commands built from our own paths
+            list(command),
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            # Own process group: Ctrl-C in the terminal reaches only this command, which then
+            # stops the nodes in order; killpg() also reaches gunicorn's worker.
+            start_new_session=True,
+            preexec_fn=self.preexec,
+        )
+        self.children.append((label, process))
+        return process
+
+    def stop_all(self) -> None:
+        running = [(label, p) for label, p in self.children if p.poll() is None]
+        for _label, process in running:
+            with contextlib.suppress(ProcessLookupError):
+                process.terminate()
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for _label, process in running:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        for _label, process in self.children:
+            # Whatever is left of the group (a worker whose master was killed, a stuck process).
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=STOP_GRACE_SECONDS)
+        self.children.clear()
+
+
+@contextlib.contextmanager
+def handle_signals(supervisor: Supervisor) -> Iterator[None]:
+    previous = {signum: signal.signal(signum, supervisor.request_stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+class Command(BaseCommand):
+    help = (
+        "Start a demo network on 127.0.0.1: the hub (CCCMP-HUB) and three office nodes (GT-MP, SV-FGR, HN-MP), "
+        "each in its own process with its own SQLite database under var/demo/. Stop it with Ctrl-C."
+    )
+    requires_system_checks: list[str] = []
+    servers: dict[str, subprocess.Popen[bytes]]
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--base-port",
+            type=int,
+            default=DEFAULT_BASE_PORT,
+            help=f"Port of the hub; the offices use the next three (default {DEFAULT_BASE_PORT}).",
+        )
+        parser.add_argument(
+            "--var-dir",
+            type=Path,
+            default=None,
+            help="Where the nodes keep their databases, keys and logs (default var/demo in the checkout).",
+        )
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            default=60.0,
+            help="Seconds to wait for the set-up (migrations, demo accounts), and again for the servers (default 60).",
+        )
+        parser.add_argument(
+            "--check",
+            "--exit-after-start",
+            action="store_true",
+            dest="check",
+            help="Start the network, check every node's sign-in page answers, stop it again and exit.",
+        )
+
+    def progress(self, message: str) -> None:
+        self.stderr.write(message, style_func=lambda text: text)
+        self.stderr.flush()
+
+    def handle(
+        self, *args: Any, base_port: int, var_dir: Path | None, timeout: float, check: bool, **options: Any
+    ) -> None:
+        if not 1024 <= base_port <= 65535 - len(NODES) + 1:
+            raise CommandError(f"--base-port must be between 1024 and {65535 - len(NODES) + 1}, not {base_port}.")
+        root = (var_dir or Path(settings.VAR_DIR) / "demo").expanduser().resolve()
+        nodes = [Node(spec, base_port + spec.port_offset, root / spec.node_id) for spec in NODES]
+        busy = [node for node in nodes if port_in_use(node.port)]
+        if busy:
+            listed = ", ".join(f"{node.port} (for {node.node_id})" for node in busy)
+            verb = "is" if len(busy) == 1 else "are"
+            raise CommandError(
+                f"Port{'s' if len(busy) > 1 else ''} {listed} on {HOST} {verb} already in use. Stop whatever is "
+                "listening there (an earlier demo network?) or choose other ports with --base-port."
+            )
+        supervisor = Supervisor()
+        with handle_signals(supervisor):
+            try:
+                self.prepare(nodes, supervisor, timeout=timeout)
+                self.start_servers(nodes, supervisor, timeout=timeout)
+                self.announce(nodes, check=check)
+                if check:
+                    self.check_login_pages(nodes)
+                    self.progress("Check passed; stopping the demo network.")
+                else:
+                    self.watch(nodes, supervisor)
+            except Stopped:
+                self.progress(f"{supervisor.signal_name or 'Stop'} received; stopping the demo network.")
+            finally:
+                supervisor.stop_all()
+        self.progress("Demo network stopped.")
+
+    # --- Set-up: directories, keys, migrations and demo accounts, the four nodes in parallel ---
+
+    def prepare(self, nodes: list[Node], supervisor: Supervisor, *, timeout: float) -> None:
+        for node in nodes:
+            node.directory.mkdir(parents=True, exist_ok=True)
+            node.directory.chmod(0o700)
+            ensure_secret_key(node.secret_key_file)
+            node.env = node_environment(node, dict(os.environ))
+        self.progress(
+            f"Preparing {len(nodes)} nodes in {display_path(nodes[0].directory.parent)} (migrate, seed_demo)..."
+        )
+        steps = [["migrate", "--no-input"], ["seed_demo"]]
+        logs = {node.node_id: node.setup_log.open("wb") for node in nodes}
+        try:
+            remaining = {node.node_id: list(steps) for node in nodes}
+            running: dict[str, subprocess.Popen[bytes]] = {}
+            deadline = time.monotonic() + timeout
+            while remaining or running:
+                for node in nodes:
+                    if node.node_id in remaining and node.node_id not in running:
+                        step = remaining[node.node_id].pop(0)
+                        if not remaining[node.node_id]:
+                            del remaining[node.node_id]
+                        command = [sys.executable, "-m", "django", *step]
+                        running[node.node_id] = supervisor.spawn(
+                            f"{node.node_id} {step[0]}", command, env=node.env, log=logs[node.node_id]
+                        )
+                for node_id, process in list(running.items()):
+                    code = process.poll()
+                    if code is None:
+                        continue
+                    del running[node_id]
+                    if code != 0:
+                        node = next(n for n in nodes if n.node_id == node_id)
+                        raise CommandError(
+                            f"Setting up {node_id} failed ({describe_exit(code)}). "
+                            f"See {display_path(node.setup_log)}:\n{self.tail(node.setup_log)}"
+                        )
+                if time.monotonic() > deadline:
+                    late = ", ".join(sorted(running))
+                    raise CommandError(f"Setting up {late} took longer than {timeout:.0f} s; see its setup.log.")
+                supervisor.sleep(POLL_SECONDS)
+        finally:
+            for log in logs.values():
+                log.close()
+
+    @staticmethod
+    def tail(path: Path, lines: int = 15) -> str:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join("    " + line for line in text.splitlines()[-lines:])
+
+    # --- The servers -------------------------------------------------------------------
+
+    @staticmethod
+    def gunicorn_command(node: Node) -> list[str]:
+        executable = Path(sys.executable).parent / "gunicorn"
+        launcher = [str(executable)] if executable.exists() else [sys.executable, "-m", "gunicorn"]
+        return [
+            *launcher,
+            "config.wsgi:application",
+            "--bind",
+            f"{HOST}:{node.port}",
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+            "--graceful-timeout",
+            "5",
+            "--access-logfile",
+            "-",
+            "--error-logfile",
+            "-",
+            # Four gunicorns on one machine must not share the default control socket.
+            "--no-control-socket",
+            "--name",
+            f"vinculo-demo-{node.node_id}",
+        ]
+
+    def start_servers(self, nodes: list[Node], supervisor: Supervisor, *, timeout: float) -> None:
+        servers: dict[str, subprocess.Popen[bytes]] = {}
+        for node in nodes:
+            with node.server_log.open("wb") as log:  # the child keeps its own copy of the descriptor
+                servers[node.node_id] = supervisor.spawn(
+                    f"{node.node_id} server", self.gunicorn_command(node), env=node.env, log=log
+                )
+        self.servers = servers
+        self.progress("Starting the servers...")
+        deadline = time.monotonic() + timeout
+        waiting = list(nodes)
+        last_error: dict[str, str] = {}
+        while waiting:
+            for node in list(waiting):
+                code = servers[node.node_id].poll()
+                if code is not None:
+                    raise CommandError(
+                        f"{node.node_id}'s server exited during start-up ({describe_exit(code)}). "
+                        f"See {display_path(node.server_log)}:\n{self.tail(node.server_log)}"
+                    )
+                answered, problem = self.answers(node)
+                if answered:
+                    waiting.remove(node)
+                else:
+                    last_error[node.node_id] = problem
+            if not waiting:
+                break
+            if time.monotonic() > deadline:
+                node = waiting[0]
+                raise CommandError(
+                    f"{node.node_id} did not answer {node.url}api/v1/node within {timeout:.0f} s "
+                    f"(last error: {last_error.get(node.node_id, 'none')}). See {display_path(node.server_log)}."
+                )
+            supervisor.sleep(POLL_SECONDS)
+
+    @staticmethod
+    def answers(node: Node) -> tuple[bool, str]:
+        """True when the node answers GET /api/v1/node as the node it should be."""
+        try:
+            status, body = http_get(f"{node.url}api/v1/node", timeout=2)
+        except (OSError, ValueError) as error:
+            return False, str(error) or type(error).__name__
+        if status != 200:
+            return False, f"HTTP {status}"
+        try:
+            answered_id = json.loads(body).get("node_id")
+        except (ValueError, AttributeError):
+            return False, "not a JSON answer"
+        if answered_id != node.node_id:
+            return False, f"answered as {answered_id!r}"
+        return True, ""
+
+    # --- Running -----------------------------------------------------------------------
+
+    def announce(self, nodes: list[Node], *, check: bool) -> None:
+        for node in nodes:
+            self.stdout.write(f"{node.node_id} {node.url}")
+        self.stdout.write("")
+        self.stdout.write(self.logins_table(nodes))
+        self.stdout.write("")
+        self.stdout.write(
+            "The second factor is waived for these demo accounts (VINCULO_DEMO=true); "
+            "accounts you create yourself still need one."
+        )
+        logs = display_path(nodes[0].directory.parent / "<NODE_ID>" / "server.log")
+        self.stdout.write(f"Server logs: {logs}.")
+        if not check:
+            self.stdout.write("Press Ctrl-C to stop the demo network.")
+        self.stdout.flush()
+
+    @staticmethod
+    def logins_table(nodes: list[Node]) -> str:
+        rows: list[tuple[str, ...]] = [("USERNAME", "PASSWORD", "ROLE (ES)", "ROLE (EN)", "NODE")]
+        for node in nodes:
+            with override_settings(NODE_ROLE=node.spec.role, NODE_ID=node.node_id):
+                usernames = {role: demo_username(role) for role in roles_for_node(node.spec.role)}
+            for role, username in usernames.items():
+                rows.append((username, DEMO_PASSWORD, label(role, "es"), label(role, "en"), node.node_id))
+        widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+        lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+        lines.insert(1, "  ".join("-" * width for width in widths))
+        return "\n".join(lines)
+
+    def check_login_pages(self, nodes: list[Node]) -> None:
+        path = reverse("accounts:login").lstrip("/")
+        failures = []
+        for node in nodes:
+            try:
+                status, _body = http_get(node.url + path, timeout=10)
+            except OSError as error:
+                failures.append(f"{node.node_id}: {error}")
+                continue
+            if status == 200:
+                self.progress(f"{node.node_id}: sign-in page {node.url}{path} answers 200.")
+            else:
+                failures.append(f"{node.node_id}: {node.url}{path} answered HTTP {status} (see {node.server_log})")
+        if failures:
+            raise CommandError("Check failed:\n  " + "\n  ".join(failures))
+
+    def watch(self, nodes: list[Node], supervisor: Supervisor) -> None:
+        """Wait for Ctrl-C or SIGTERM; a server that dies on its own stops the whole network."""
+        while True:
+            for node in nodes:
+                code = self.servers[node.node_id].poll()
+                if code is not None:
+                    supervisor.check_stop()  # a signal that reached the child too is still a stop
+                    raise CommandError(
+                        f"{node.node_id}'s server stopped unexpectedly ({describe_exit(code)}); the other nodes "
+                        f"were stopped too. See {display_path(node.server_log)}:\n{self.tail(node.server_log)}"
+                    )
+            supervisor.sleep(0.5)
+
+
+def describe_exit(code: int) -> str:
+    """ "exit code 1", or "killed by SIGKILL" for a negative return code."""
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
+
+
+def label(role: Role, language: str) -> str:
+    with translation.override(language):
+        return str(role.label)
