@@ -8,14 +8,16 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from vinculo.accounts.models import User
 from vinculo.accounts.services import authentication
 
 LAST_SEEN_KEY = "vinculo_last_seen"
@@ -30,9 +32,12 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
     return HttpResponseRedirect(url)
 
 
-def _is_exempt(request: HttpRequest) -> bool:
-    static = "/" + settings.STATIC_URL.lstrip("/")
-    return request.path.startswith(static) or request.path.startswith("/api/")
+def _is_static(request: HttpRequest) -> bool:
+    return request.path.startswith("/" + settings.STATIC_URL.lstrip("/"))
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
 
 
 class IdleTimeoutMiddleware:
@@ -43,7 +48,7 @@ class IdleTimeoutMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not _is_exempt(request):
+        if user.is_authenticated and not _is_static(request):
             now = time.time()
             last_seen = request.session.get(LAST_SEEN_KEY)
             idle = settings.SESSION_IDLE_MINUTES
@@ -51,6 +56,9 @@ class IdleTimeoutMiddleware:
                 authentication.record_session_expired(user=user, idle_minutes=idle)
                 language = translation.get_language()
                 logout(request)
+                if _is_api(request):
+                    # The API answers for itself (401 with its error shape) to the now anonymous request.
+                    return self.get_response(request)
                 with translation.override(language):
                     messages.warning(
                         request,
@@ -94,6 +102,15 @@ class UserLanguageMiddleware:
         return response
 
 
+def _required_page(user: User) -> str | None:
+    """The page a signed-in person must visit before anything else, if any."""
+    if user.must_change_password:
+        return "accounts:password_change"
+    if user.needs_second_factor and not user.has_second_factor and not authentication.second_factor_waived(user):
+        return "accounts:enrol"
+    return None
+
+
 class AccountStateMiddleware:
     """Sends a signed-in person to the page they must visit first (new password, second factor)."""
 
@@ -104,15 +121,11 @@ class AccountStateMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not _is_exempt(request):
-            allowed = {reverse(name) for name in self.ALLOWED}
-            if request.path not in allowed:
-                if user.must_change_password:
-                    return _redirect(request, reverse("accounts:password_change"))
-                if (
-                    user.needs_second_factor
-                    and not user.has_second_factor
-                    and not authentication.second_factor_waived(user)
-                ):
-                    return _redirect(request, reverse("accounts:enrol"))
+        if isinstance(user, User) and not _is_static(request):
+            required = _required_page(user)
+            if required and request.path not in {reverse(name) for name in self.ALLOWED}:
+                if _is_api(request):
+                    message = _("Finish signing in on the web page first.")
+                    return JsonResponse({"code": "account_action_required", "message": message}, status=403)
+                return _redirect(request, reverse(required))
         return self.get_response(request)
