@@ -64,9 +64,9 @@ def _timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical_bytes(facts: EntryFacts) -> bytes:
-    """The exact bytes hashed: sorted-key compact JSON, UTF-8, with a scheme label."""
-    document = {
+def canonical_document(facts: EntryFacts) -> dict[str, Any]:
+    """The hashed fields under their published names (also what a JSONL export carries)."""
+    return {
         "scheme": SCHEME,
         "seq": facts.seq,
         "at": _timestamp(facts.at),
@@ -81,6 +81,11 @@ def canonical_bytes(facts: EntryFacts) -> bytes:
         "client_ip": facts.client_ip,
         "prev": facts.prev_hash,
     }
+
+
+def canonical_bytes(facts: EntryFacts) -> bytes:
+    """The exact bytes hashed: sorted-key compact JSON, UTF-8, with a scheme label."""
+    document = canonical_document(facts)
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
@@ -103,6 +108,21 @@ class Verdict:
     first_bad_seq: int | None = None
     reason: str = ""
     last_hash: str = GENESIS_HASH
+    # A stable name for the kind of break (see REASON_CODES), so a user interface can
+    # say it in the reader's language; ``reason`` is the English sentence for logs and the CLI.
+    code: str = ""
+
+
+REASON_CODES = (
+    "missing",
+    "out_of_order",
+    "unlinked",
+    "altered",
+    "head_missing",
+    "truncated",
+    "beyond_head",
+    "head_mismatch",
+)
 
 
 def verify(entries: Iterable[StoredEntry], *, head_seq: int | None, head_hash: str | None) -> Verdict:
@@ -115,28 +135,40 @@ def verify(entries: Iterable[StoredEntry], *, head_seq: int | None, head_hash: s
         if facts.seq != expected_seq:
             if facts.seq > expected_seq:
                 reason = f"entry #{expected_seq} is missing (next stored entry is #{facts.seq})"
-                return Verdict(False, checked, expected_seq, reason, previous)
+                return Verdict(False, checked, expected_seq, reason, previous, "missing")
             reason = f"entry #{facts.seq} is out of order (expected #{expected_seq})"
-            return Verdict(False, checked, facts.seq, reason, previous)
+            return Verdict(False, checked, facts.seq, reason, previous, "out_of_order")
         if facts.prev_hash != previous:
             reason = f"entry #{facts.seq} does not follow the entry before it (an entry was removed, inserted or moved)"
-            return Verdict(False, checked, facts.seq, reason, previous)
+            return Verdict(False, checked, facts.seq, reason, previous, "unlinked")
         recomputed = entry_hash(facts)
         if recomputed != entry.stored_hash:
             reason = f"entry #{facts.seq} was altered after it was written (its hash does not match its content)"
-            return Verdict(False, checked, facts.seq, reason, previous)
+            return Verdict(False, checked, facts.seq, reason, previous, "altered")
         previous = entry.stored_hash
         expected_seq += 1
         checked += 1
     last_seq = expected_seq - 1
     if head_seq is None:
         if last_seq:
-            return Verdict(False, checked, 1, "the chain head record is missing", previous)
+            return Verdict(False, checked, 1, "the chain head record is missing", previous, "head_missing")
         return Verdict(True, checked, last_hash=previous)
-    if head_seq != last_seq or head_hash != previous:
-        if head_seq > last_seq:
+    if head_seq > last_seq:
+        if head_seq == last_seq + 1:
+            reason = f"entry #{head_seq} was removed from the end of the chain"
+        else:
             reason = f"entries #{last_seq + 1} to #{head_seq} were removed from the end of the chain"
-            return Verdict(False, checked, last_seq + 1, reason, previous)
-        reason = f"the chain head (#{head_seq}) does not match the last entry (#{last_seq})"
-        return Verdict(False, checked, min(head_seq, last_seq) + 1, reason, previous)
+        return Verdict(False, checked, last_seq + 1, reason, previous, "truncated")
+    if head_seq < last_seq:
+        reason = (
+            f"entry #{head_seq + 1} is beyond the chain head (#{head_seq}): it was not written by the audit service"
+        )
+        return Verdict(False, checked, head_seq + 1, reason, previous, "beyond_head")
+    if head_hash != previous:
+        if not last_seq:
+            return Verdict(
+                False, checked, 1, "the chain is empty but its head records a hash", previous, "head_mismatch"
+            )
+        reason = f"entry #{last_seq} does not match the chain head (it was replaced, or the head was altered)"
+        return Verdict(False, checked, last_seq, reason, previous, "head_mismatch")
     return Verdict(True, checked, last_hash=previous)
