@@ -4,6 +4,7 @@ the action happened."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -11,14 +12,19 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from vinculo.audit.chain import GENESIS_HASH, EntryFacts, check_data, entry_hash
+from vinculo.accounts.roles import Permission
+from vinculo.audit import verification
+from vinculo.audit.chain import GENESIS_HASH, EntryFacts, Verdict, check_data, entry_hash
 from vinculo.audit.models import AuditEntry, AuditHead
 from vinculo.core.context import current_request
+from vinculo.core.errors import AccessDenied
 
 if TYPE_CHECKING:
     from vinculo.accounts.models import User
 
-HEAD_PK = 1
+HEAD_PK = verification.HEAD_PK
+
+logger = logging.getLogger(__name__)
 
 
 def _target(target: models.Model | tuple[str, str] | None) -> tuple[str, str]:
@@ -81,3 +87,49 @@ def record(
         head.entry_hash = digest
         head.save(update_fields=["seq", "entry_hash", "updated_at"])
     return entry
+
+
+# --- The trail watching itself: reading, exporting and verifying are audited too. -----
+
+
+@transaction.atomic(durable=True)
+def record_trail_viewed(*, actor: User, filters: Mapping[str, str], page: int, matched: int) -> AuditEntry:
+    """Note that ``actor`` read a page of the trail, with the filters they used."""
+    return record(action="audit.viewed", actor=actor, data={"filters": dict(filters), "page": page, "matched": matched})
+
+
+@transaction.atomic(durable=True)
+def record_trail_exported(
+    *, actor: User | None, file_format: str, filters: Mapping[str, str], count: int
+) -> AuditEntry:
+    """Note that ``actor`` (None: the operator at the console) exported ``count`` entries of the trail."""
+    return record(
+        action="audit.exported",
+        actor=actor,
+        data={"format": file_format, "filters": dict(filters), "count": count},
+    )
+
+
+def verify_trail(*, actor: User | None) -> Verdict:
+    """Verify the whole chain; only an intact chain gets an `audit.verified` entry appended."""
+    if actor is not None and not actor.has_permission(Permission.AUDIT_VIEW):
+        raise AccessDenied(Permission.AUDIT_VIEW.value)
+    # The walk runs outside any transaction: on SQLite a write transaction would hold the
+    # database's write lock (and stop every other action) for as long as the walk takes.
+    verdict = verification.verify_stored_chain()
+    if verdict.is_intact:
+        _record_verified(actor=actor, verdict=verdict)
+    else:
+        # Appending to a broken chain would bury the break under a fresh, valid-looking
+        # entry; the break is logged instead, and the trail is left as evidence.
+        logger.error("audit chain broken at entry #%s: %s", verdict.first_bad_seq, verdict.reason)
+    return verdict
+
+
+@transaction.atomic(durable=True)
+def _record_verified(*, actor: User | None, verdict: Verdict) -> AuditEntry:
+    return record(
+        action="audit.verified",
+        actor=actor,
+        data={"entries": verdict.checked, "head_seq": verdict.checked, "head_hash": verdict.last_hash},
+    )
