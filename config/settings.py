@@ -67,6 +67,8 @@ ALLOWED_HOSTS = env.list("VINCULO_ALLOWED_HOSTS", [] if IS_PRODUCTION else ["127
 if IS_PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("VINCULO_ALLOWED_HOSTS must be set (the host names the node is served on).")
 CSRF_TRUSTED_ORIGINS = env.list("VINCULO_CSRF_TRUSTED_ORIGINS")
+# Addresses of the reverse proxies whose X-Forwarded-For is believed (for audit's client address).
+TRUSTED_PROXIES = frozenset(env.list("VINCULO_TRUSTED_PROXIES"))
 
 # --- Applications ------------------------------------------------------------------
 INSTALLED_APPS = [

@@ -114,7 +114,13 @@ def _required_page(user: User) -> str | None:
 class AccountStateMiddleware:
     """Sends a signed-in person to the page they must visit first (new password, second factor)."""
 
-    ALLOWED = ("accounts:password_change", "accounts:logout", "accounts:enrol", "web:set_language")
+    ALLOWED = (
+        "accounts:password_change",
+        "accounts:logout",
+        "accounts:enrol",
+        "accounts:recovery_codes",
+        "web:set_language",
+    )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

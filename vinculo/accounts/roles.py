@@ -1,6 +1,6 @@
 """Roles and the permission matrix: the single source of who may do what on a node.
 
-docs/permissions.md is generated from this module (``vinculo permissions --markdown``) and a
+docs/permissions.md is generated from this module (``vinculo permissions``) and a
 test fails when the two disagree. Later modules check permissions by code through
 ``User.has_permission``; they never test role names directly.
 """

@@ -76,14 +76,23 @@ def provisioning_uri(secret: str, *, account: str, issuer: str) -> str:
     return f"otpauth://totp/{label}?{query}"
 
 
+READABLE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+
+
+def readable_code(length: int, *, group: int) -> str:
+    """A random code from the readable alphabet, with at least one letter, grouped by dashes.
+
+    The letter guarantees it can never be mistaken for a (digits-only) TOTP code.
+    """
+    while True:
+        raw = "".join(secrets.choice(READABLE_ALPHABET) for _ in range(length))
+        if not raw.isdigit():
+            return "-".join(raw[i : i + group] for i in range(0, length, group))
+
+
 def new_recovery_codes(count: int = 10) -> list[str]:
     """Single-use codes (about 50 bits each), grouped for reading: ``k7q2m-9xw4p``."""
-    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-    codes = []
-    for _ in range(count):
-        raw = "".join(secrets.choice(alphabet) for _ in range(10))
-        codes.append(f"{raw[:5]}-{raw[5:]}")
-    return codes
+    return [readable_code(10, group=5) for _ in range(count)]
 
 
 def recovery_code_digest(code: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import uuid
@@ -15,10 +16,32 @@ from vinculo.core.context import RequestContext, bind_request, current_request, 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 
-def _client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR is the reverse proxy in production; the proxy is trusted to set it right
-    # via its own PROXY protocol or socket, and X-Forwarded-For is never believed here.
-    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address for audit and logs.
+
+    X-Forwarded-For is believed only when the direct peer is one of VINCULO_TRUSTED_PROXIES,
+    and then read from the right, skipping trusted proxies: the first other address is the
+    one the proxy itself saw, which a client cannot forge (it can only prepend).
+    """
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    trusted = settings.TRUSTED_PROXIES
+    if remote not in trusted:
+        return remote[:64]
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+    for hop in reversed(forwarded.split(",")):
+        address = _valid_ip(hop)
+        if address is None:
+            break
+        if address not in trusted:
+            return address
+    return remote[:64]
 
 
 class RequestIdMiddleware:
@@ -31,7 +54,7 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
-        token = bind_request(RequestContext(request_id=request_id, client_ip=_client_ip(request)))
+        token = bind_request(RequestContext(request_id=request_id, client_ip=client_ip(request)))
         try:
             response = self.get_response(request)
         finally:

@@ -239,3 +239,28 @@ def test_create_admin_command_refuses_a_taken_username(node_admin: User) -> None
 
     with pytest.raises(CommandError):
         call_command("create_admin", username="sv.admin", full_name="X")
+
+
+def test_admin_cannot_grant_themselves_case_roles(admin_client: Client, node_admin: User) -> None:
+    response = admin_client.post(
+        _detail(node_admin), {"full_name": "X", "email": "", "language": "es", "roles": ["node_admin", "prosecutor"]}
+    )
+    assert response.status_code == 400
+    assert User.objects.get(pk=node_admin.pk).role_codes == {"node_admin"}
+
+
+def test_django_superuser_and_password_commands_are_refused(db: None) -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="create_admin"):
+        call_command("createsuperuser")
+    with pytest.raises(CommandError, match="audited"):
+        call_command("changepassword", "sv.admin")
+
+
+def test_one_time_passwords_are_easy_to_read_out() -> None:
+    password = users.temporary_password()
+    groups = password.split("-")
+    assert len(groups) == 4
+    assert all(len(group) == 4 for group in groups)
+    assert not set(password) & set("0o1li")

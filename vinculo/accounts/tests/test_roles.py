@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
 from vinculo.accounts.roles import (
@@ -13,7 +10,6 @@ from vinculo.accounts.roles import (
     ROLE_PERMISSIONS,
     Permission,
     Role,
-    permission_matrix_markdown,
     permissions_for,
     roles_for_node,
     second_factor_required,
@@ -88,10 +84,3 @@ def test_personas_hold_exactly_their_roles_permissions(persona: str, request: py
 def test_deactivated_people_hold_no_permission(prosecutor) -> None:
     prosecutor.is_active = False
     assert not prosecutor.has_permission(Permission.CASE_VIEW)
-
-
-def test_published_matrix_matches_the_code() -> None:
-    document = (Path(__file__).resolve().parents[3] / "docs" / "permissions.md").read_text(encoding="utf-8")
-    block = re.search(r"<!-- matrix:start -->\n(.*?)<!-- matrix:end -->", document, re.S)
-    assert block is not None, "docs/permissions.md lacks the generated matrix block"
-    assert block.group(1).strip() == permission_matrix_markdown().strip()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from vinculo.accounts import totp
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Role
+from vinculo.accounts.services import users
 from vinculo.accounts.tests.factories import TEST_PASSWORD, UserFactory, current_code
 from vinculo.audit.models import AuditEntry
 
@@ -289,3 +290,20 @@ def test_sessions_begin_with_a_new_key(client: Client, persona: str, request: py
     before = client.session.session_key
     client.post(VERIFY, {"code": current_code(user)})
     assert client.session.session_key != before
+
+
+def test_new_account_sees_its_recovery_codes_before_changing_password(client: Client) -> None:
+    """A first sign-in with a one-time password: enrol, see the codes, then choose a password."""
+    _user, password = users.create_user(
+        by=None, username="sv.primera", full_name="Rosa Cruz", email="", roles=["prosecutor"]
+    )
+    assert _password_step(client, "sv.primera", password)["Location"] == ENROL
+    from vinculo.accounts.services.second_factor import pending_secret
+
+    client.get(ENROL)
+    secret = pending_secret(User.objects.get(username="sv.primera"))
+    response = client.post(ENROL, {"code": totp.code_at(secret, time.time())})
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert "codes" in page.content.decode()
+    assert client.get(HOME)["Location"] == reverse("accounts:password_change")

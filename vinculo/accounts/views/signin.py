@@ -239,5 +239,12 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     django_logout(request)
     messages.success(request, _("You have signed out."))
     response = redirect("accounts:login")
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", httponly=True)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
     return response

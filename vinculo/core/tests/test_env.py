@@ -140,3 +140,15 @@ def test_hub_and_office_ids_must_match_the_role() -> None:
     assert "must end in -HUB" in _start({"VINCULO_NODE_ROLE": "hub", "VINCULO_NODE_ID": "SV-FGR"}).stderr
     assert "cannot end in -HUB" in _start({"VINCULO_NODE_ID": "CCCMP-HUB"}).stderr
     assert "VINCULO_NODE_ROLE must be one of office, hub" in _start({"VINCULO_NODE_ROLE": "central"}).stderr
+
+
+def test_client_address_believes_forwarded_for_only_from_trusted_proxies(rf, settings) -> None:
+    from vinculo.core.middleware import client_ip
+
+    settings.TRUSTED_PROXIES = frozenset({"10.0.0.5"})
+    direct = rf.get("/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="198.51.100.1")
+    assert client_ip(direct) == "203.0.113.9", "an untrusted peer cannot claim another address"
+    proxied = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.7")
+    assert client_ip(proxied) == "198.51.100.7", "the rightmost untrusted hop, not the client-supplied first one"
+    garbage = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="<script>")
+    assert client_ip(garbage) == "10.0.0.5"
