@@ -34,12 +34,14 @@ def _free(port: int) -> bool:
     return True
 
 
-def free_base_port(start: int = 18100) -> int:
-    """The first port from ``start`` with itself and the next three free (parallel runs collide less)."""
-    for base in range(start, start + 400, 4):
+def free_base_port() -> int:
+    """A port from 18100 up with itself and the next three free; each xdist worker has its own range."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    start = 18100 + 100 * int(worker.removeprefix("gw") or 0)
+    for base in range(start, start + 100, 4):
         if all(_free(base + offset) for offset in range(4)):
             return base
-    pytest.fail(f"No four consecutive free ports between {start} and {start + 400}.")
+    pytest.fail(f"No four consecutive free ports between {start} and {start + 100}.")
 
 
 def command(*args: str) -> list[str]:
