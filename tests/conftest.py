@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 from collections.abc import Iterator
@@ -90,10 +89,11 @@ class BrowserSession:
 
 
 def load_reference_data() -> None:
-    """The offices, loaded as migration 0002 loads them (idempotent)."""
-    from django.apps import apps
+    """The offices (a flush re-creates them through post_migrate; this makes sure of it)."""
+    from vinculo.accounts.models import Office
+    from vinculo.accounts.offices import load_offices
 
-    importlib.import_module("vinculo.accounts.migrations.0002_fill_offices").fill_offices(apps, None)
+    load_offices(Office)
 
 
 @pytest.fixture
