@@ -8,7 +8,6 @@ but Python; extraction needs GNU gettext's xgettext (a developer tool only).
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ import polib
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.test.utils import override_settings
 
 LANGUAGES = ["es"]
 IGNORE = [".venv", "var", "node_modules", "static/vendor", "build", "docs", "benchmarks"]
@@ -30,19 +28,18 @@ def _catalogue(locale_dir: Path, language: str) -> Path:
     return locale_dir / language / "LC_MESSAGES" / "django.po"
 
 
-def _extract(locale_dir: Path) -> None:
+def _extract() -> None:
     if shutil.which("xgettext") is None:
         raise CommandError("GNU gettext is needed to extract strings (Debian: apt-get install gettext).")
-    with override_settings(LOCALE_PATHS=[str(locale_dir)]):
-        call_command(
-            "makemessages",
-            locale=LANGUAGES,
-            domain="django",
-            ignore_patterns=IGNORE,
-            no_obsolete=True,
-            add_location="file",
-            verbosity=0,
-        )
+    call_command(
+        "makemessages",
+        locale=LANGUAGES,
+        domain="django",
+        ignore_patterns=IGNORE,
+        no_obsolete=True,
+        add_location="file",
+        verbosity=0,
+    )
 
 
 def _key(entry: polib.POEntry) -> tuple[str | None, str]:
@@ -59,7 +56,7 @@ class Command(BaseCommand):
         getattr(self, f"_{action}")()
 
     def _extract(self) -> None:
-        _extract(_locale_dir())
+        _extract()
         self.stdout.write(
             "Extracted strings into " + ", ".join(str(_catalogue(_locale_dir(), lang)) for lang in LANGUAGES)
         )
@@ -74,37 +71,35 @@ class Command(BaseCommand):
 
     def _check(self) -> None:
         problems: list[str] = []
-        with tempfile.TemporaryDirectory() as tmp:
-            scratch = Path(tmp)
-            for language in LANGUAGES:
-                committed = _catalogue(_locale_dir(), language)
-                target = _catalogue(scratch, language)
-                target.parent.mkdir(parents=True)
-                if committed.exists():
-                    shutil.copy(committed, target)
-            _extract(scratch)
-            for language in LANGUAGES:
-                committed_path = _catalogue(_locale_dir(), language)
-                if not committed_path.exists():
-                    problems.append(f"{committed_path} does not exist")
+        for language in LANGUAGES:
+            committed_path = _catalogue(_locale_dir(), language)
+            if not committed_path.exists():
+                problems.append(f"{committed_path} does not exist")
+                continue
+            original = committed_path.read_bytes()
+            # makemessages writes into the project's own locale/ folder whatever LOCALE_PATHS
+            # says, so extract in place and always put the committed catalogue back.
+            try:
+                _extract()
+                fresh = polib.pofile(str(committed_path))
+            finally:
+                committed_path.write_bytes(original)
+            committed = polib.pofile(str(committed_path))
+            known = {_key(e) for e in committed if not e.obsolete}
+            for entry in fresh:
+                if entry.obsolete:
                     continue
-                committed = polib.pofile(str(committed_path))
-                fresh = polib.pofile(str(_catalogue(scratch, language)))
-                known = {_key(e) for e in committed if not e.obsolete}
-                for entry in fresh:
-                    if entry.obsolete:
-                        continue
-                    where = entry.occurrences[0][0] if entry.occurrences else "?"
-                    if _key(entry) not in known:
-                        problems.append(f"[{language}] not in the catalogue: {entry.msgid!r} ({where})")
-                for entry in committed:
-                    if entry.obsolete:
-                        continue
-                    where = entry.occurrences[0][0] if entry.occurrences else "?"
-                    if "fuzzy" in entry.flags:
-                        problems.append(f"[{language}] fuzzy: {entry.msgid!r} ({where})")
-                    elif not entry.translated():
-                        problems.append(f"[{language}] untranslated: {entry.msgid!r} ({where})")
+                where = entry.occurrences[0][0] if entry.occurrences else "?"
+                if _key(entry) not in known:
+                    problems.append(f"[{language}] not in the catalogue: {entry.msgid!r} ({where})")
+            for entry in committed:
+                if entry.obsolete:
+                    continue
+                where = entry.occurrences[0][0] if entry.occurrences else "?"
+                if "fuzzy" in entry.flags:
+                    problems.append(f"[{language}] fuzzy: {entry.msgid!r} ({where})")
+                elif not entry.translated():
+                    problems.append(f"[{language}] untranslated: {entry.msgid!r} ({where})")
         if problems:
             for problem in problems:
                 self.stderr.write(problem)
