@@ -84,14 +84,14 @@ def _export(request: HttpRequest, file_format: str) -> HttpResponseBase:
 
 # require_permission's View type says HttpResponse; a streamed response is an HttpResponseBase.
 @require_GET
-@require_permission(Permission.AUDIT_EXPORT)  # type: ignore[arg-type]
+@require_permission(Permission.AUDIT_EXPORT)
 def export_csv_view(request: HttpRequest) -> HttpResponseBase:
     """The filtered trail as CSV (cells that a spreadsheet would run as formulas are defused)."""
     return _export(request, "csv")
 
 
 @require_GET
-@require_permission(Permission.AUDIT_EXPORT)  # type: ignore[arg-type]
+@require_permission(Permission.AUDIT_EXPORT)
 def export_jsonl_view(request: HttpRequest) -> HttpResponseBase:
     """The filtered trail as JSON lines, each with the fields its hash covers."""
     return _export(request, "jsonl")

@@ -33,9 +33,14 @@ def test_bad_dates_are_form_errors(bad: str) -> None:
 
 
 def test_the_end_may_not_come_before_the_start() -> None:
-    form = AuditFilterForm({"date_from": "2026-03-02", "date_to": "2026-03-01"})
-    assert not form.is_valid()
-    assert form.errors["date_to"] == ["The end date is before the start date."]
+    with translation.override("en"):
+        form = AuditFilterForm({"date_from": "2026-03-02", "date_to": "2026-03-01"})
+        assert not form.is_valid()
+        assert form.errors["date_to"] == ["The end date is before the start date."]
+    with translation.override("es"):
+        form = AuditFilterForm({"date_from": "2026-03-02", "date_to": "2026-03-01"})
+        assert not form.is_valid()
+        assert form.errors["date_to"] == ["La fecha final es anterior a la fecha inicial."]
 
 
 def test_overlong_text_is_an_error_and_is_shortened_when_recorded() -> None:
