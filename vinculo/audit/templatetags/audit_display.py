@@ -8,6 +8,8 @@ from typing import Any
 
 from django import template
 
+from vinculo.audit.actions import action_label
+
 register = template.Library()
 
 SHORT_LENGTH = 80
@@ -41,3 +43,9 @@ def is_long_data(data: Mapping[str, Any] | None) -> bool:
 def full_data(data: Mapping[str, Any] | None) -> str:
     """The data as indented JSON (shown when the short form had to be cut)."""
     return json.dumps(data or {}, ensure_ascii=False, sort_keys=True, indent=2)
+
+
+@register.filter
+def action_words(code: str) -> str:
+    """What an action code means, in the reader's language."""
+    return action_label(code)
