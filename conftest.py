@@ -11,6 +11,7 @@ On this node (SV-FGR, the test settings' default):
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
@@ -18,6 +19,25 @@ import pytest
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Role
 from vinculo.accounts.tests.factories import UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """Per-checkout test database names on PostgreSQL, and no kept-alive connections in tests.
+
+    Two checkouts testing against one PostgreSQL server (a developer's and a CI run's) would
+    otherwise both use ``test_<name>`` and drop each other's database; and connections kept
+    for CONN_MAX_AGE by the live server's request threads outlive the threads, which keeps
+    the test database busy when it is dropped at the end.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    database["CONN_MAX_AGE"] = 0
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        checkout = hashlib.sha256(str(settings.BASE_DIR).encode()).hexdigest()[:8]
+        suffix = database.get("TEST", {}).get("NAME") or f"test_{database['NAME']}"
+        database.setdefault("TEST", {})["NAME"] = f"{suffix}_{checkout}"
 
 
 @pytest.fixture(autouse=True)

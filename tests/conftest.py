@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 
 # --- Browser -------------------------------------------------------------------------
 # Playwright's sync API runs an asyncio event loop in the test's thread, so Django sees
@@ -58,6 +59,11 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+            # While Playwright's event loop runs, asgiref hands out connection objects of
+            # their own; close them here, or they keep the test database busy when pytest
+            # drops it at the end of the run.
+            connections.close_all()
+    connections.close_all()
 
 
 class BrowserSession:

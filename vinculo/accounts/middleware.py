@@ -75,6 +75,18 @@ class IdleTimeoutMiddleware:
         return self.get_response(request)
 
 
+def remember_language(response: HttpResponse, language: str) -> None:
+    """Keep the language in this node's cookie (read by UserLanguageMiddleware before sign-in)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+
+
 class UserLanguageMiddleware:
     """Chooses the language: the person's own setting, else the language cookie, else Spanish.
 

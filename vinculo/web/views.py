@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from vinculo.accounts.decorators import signed_in_user
 from vinculo.accounts.forms import LanguageForm
+from vinculo.accounts.middleware import remember_language
 from vinculo.accounts.roles import PERMISSION_INFO
 from vinculo.accounts.services import users
 from vinculo.audit import selectors as audit_selectors
@@ -46,14 +47,7 @@ def set_language_view(request: HttpRequest) -> HttpResponse:
     language = form.cleaned_data["language"]
     if request.user.is_authenticated:
         users.set_language(user=request.user, language=language)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=365 * 24 * 3600,
-        samesite="Lax",
-        httponly=True,
-        secure=settings.SESSION_COOKIE_SECURE,
-    )
+    remember_language(response, language)
     return response
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Role
 from vinculo.accounts.services import users
+from vinculo.accounts.tests.factories import UserFactory
 from vinculo.audit.models import AuditEntry
 from vinculo.core.errors import DomainError
 
@@ -264,3 +265,12 @@ def test_one_time_passwords_are_easy_to_read_out() -> None:
     assert len(groups) == 4
     assert all(len(group) == 4 for group in groups)
     assert not set(password) & set("0o1li")
+
+
+def test_pages_keep_the_filters(admin_client: Client) -> None:
+    for number in range(55):
+        UserFactory(username=f"sv.juez{number:02d}", roles=[Role.JUDGE])
+    page = admin_client.get(LIST, {"role": "judge", "text": "juez"}).content.decode()
+    assert "?role=judge&amp;text=juez&amp;page=2" in page
+    second = admin_client.get(LIST, {"role": "judge", "text": "juez", "page": "2"}).content.decode()
+    assert "sv.juez54" in second or "sv.juez00" in second

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 from vinculo.accounts import totp
 from vinculo.accounts.decorators import signed_in_user
 from vinculo.accounts.forms import CodeForm, EnrolForm, LoginForm
+from vinculo.accounts.middleware import remember_language
 from vinculo.accounts.models import User
 from vinculo.accounts.services import authentication, second_factor
 from vinculo.accounts.services.authentication import Outcome, StepResult
@@ -165,7 +166,22 @@ def _grouped(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def _enrol_page(request: HttpRequest, user: User, form: EnrolForm, *, status: int, during_login: bool) -> HttpResponse:
+def _enrolment(request: HttpRequest, user: User, *, during_login: bool, next_url: str = "") -> HttpResponse:
+    """The enrolment page and its form, shared by both ways in (while signing in, or from a session)."""
+    form = EnrolForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = second_factor.confirm_enrolment(user=user, code=form.cleaned_data["code"])
+        except DomainError as error:
+            form.add_error("code", str(error.message))
+            status = 400
+        else:
+            if during_login:
+                _finish(request, user, method="totp_enrolled", next_url=next_url)
+            request.session["second_factor"] = "totp_enrolled"
+            request.session[RECOVERY_KEY] = codes
+            return redirect("accounts:recovery_codes")
     secret = second_factor.pending_secret(user) or second_factor.begin_enrolment(user=user)
     context = {
         "form": form,
@@ -185,17 +201,7 @@ def login_enrol_view(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Start again by entering your username and password."))
         return redirect("accounts:login")
     user, marker = pending
-    form = EnrolForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            codes = second_factor.confirm_enrolment(user=user, code=form.cleaned_data["code"])
-        except DomainError as error:
-            form.add_error("code", str(error.message))
-            return _enrol_page(request, user, form, status=400, during_login=True)
-        _finish(request, user, method="totp_enrolled", next_url=marker["next"])
-        request.session[RECOVERY_KEY] = codes
-        return redirect("accounts:recovery_codes")
-    return _enrol_page(request, user, form, status=200, during_login=True)
+    return _enrolment(request, user, during_login=True, next_url=marker["next"])
 
 
 @never_cache
@@ -207,17 +213,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     if user.has_second_factor:
         messages.info(request, _("Your second factor is already set up."))
         return redirect("accounts:security")
-    form = EnrolForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            codes = second_factor.confirm_enrolment(user=user, code=form.cleaned_data["code"])
-        except DomainError as error:
-            form.add_error("code", str(error.message))
-            return _enrol_page(request, user, form, status=400, during_login=False)
-        request.session["second_factor"] = "totp_enrolled"
-        request.session[RECOVERY_KEY] = codes
-        return redirect("accounts:recovery_codes")
-    return _enrol_page(request, user, form, status=200, during_login=False)
+    return _enrolment(request, user, during_login=False)
 
 
 @never_cache
@@ -239,12 +235,5 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     django_logout(request)
     messages.success(request, _("You have signed out."))
     response = redirect("accounts:login")
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=365 * 24 * 3600,
-        samesite="Lax",
-        httponly=True,
-        secure=settings.SESSION_COOKIE_SECURE,
-    )
+    remember_language(response, language)
     return response
