@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "vinculo.core",
     "vinculo.accounts",
     "vinculo.audit",
+    "vinculo.reference",
     "vinculo.web",
     "vinculo.api",
     "vinculo.demo",

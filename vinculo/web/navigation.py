@@ -22,6 +22,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("web:home", _("Home")),
     NavItem("accounts:user_list", _("Users"), Permission.USERS_MANAGE),
     NavItem("audit:entry_list", _("Audit trail"), Permission.AUDIT_VIEW),
+    NavItem("reference:index", _("Reference data"), Permission.NODE_MANAGE),
 ]
 
 

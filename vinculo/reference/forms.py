@@ -1,0 +1,66 @@
+"""Forms for correcting reference data and filtering the crossing list."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.reference.models import BorderCrossing, Country
+
+
+class VersionedForm(forms.Form):
+    """Carries the record's last-change time, so a save over someone else's change is refused."""
+
+    version = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
+
+class BorderCrossingForm(VersionedForm):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=BorderCrossing.Kind.choices)
+    latitude = forms.DecimalField(
+        label=_("Latitude"), required=False, min_value=-90, max_value=90, max_digits=8, decimal_places=5
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"), required=False, min_value=-180, max_value=180, max_digits=8, decimal_places=5
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    coordinates_verified = forms.BooleanField(
+        label=_("Coordinates verified"),
+        required=False,
+        help_text=_("Tick only after checking the point on an authoritative map or on the ground."),
+    )
+    is_active = forms.BooleanField(label=_("In use"), required=False)
+
+
+class CodeForm(VersionedForm):
+    label_es = forms.CharField(label=_("Label in Spanish"), max_length=200)
+    label_en = forms.CharField(label=_("Label in English"), max_length=200)
+    definition_es = forms.CharField(
+        label=_("Definition in Spanish"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    definition_en = forms.CharField(
+        label=_("Definition in English"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    is_active = forms.BooleanField(
+        label=_("In use"),
+        required=False,
+        help_text=_("Codes not in use stay on old records but are no longer offered."),
+    )
+
+
+class CrossingFilterForm(forms.Form):
+    text = forms.CharField(label=_("Search"), required=False, max_length=100)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    verified = forms.ChoiceField(
+        label=_("Coordinates"),
+        required=False,
+        choices=[("", _("All")), ("yes", _("Verified")), ("no", _("Not verified"))],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["country"])
+        countries = Country.objects.filter(border_crossings__isnull=False).distinct()
+        field.choices = [("", _("All countries")), *((c.iso2, c.name) for c in countries)]

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from vinculo.reference import views
+
+app_name = "reference"
+
+urlpatterns = [
+    path("", views.index_view, name="index"),
+    path("crossings/", views.crossing_list_view, name="crossing_list"),
+    path("crossings/<str:code>/", views.crossing_edit_view, name="crossing_edit"),
+    path("codes/<slug:key>/", views.code_list_view, name="code_list"),
+    path("codes/<slug:key>/<str:value>/", views.code_edit_view, name="code_edit"),
+]

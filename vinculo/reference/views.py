@@ -1,0 +1,130 @@
+"""Reference data pages: anyone signed in may read them; node administrators correct them."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from vinculo.accounts.decorators import require_permission, signed_in_user
+from vinculo.accounts.roles import Permission
+from vinculo.core.errors import DomainError
+from vinculo.reference import selectors, services
+from vinculo.reference.forms import BorderCrossingForm, CodeForm, CrossingFilterForm
+
+
+@login_required
+def index_view(request: HttpRequest) -> HttpResponse:
+    context = {
+        "code_lists": selectors.code_lists(),
+        "crossing_count": selectors.border_crossings().count(),
+        "unverified_count": selectors.border_crossings(verified="no").count(),
+        "populations": selectors.populations(),
+        "can_edit": signed_in_user(request).has_permission(Permission.NODE_MANAGE),
+    }
+    return render(request, "reference/index.html", context)
+
+
+@login_required
+def crossing_list_view(request: HttpRequest) -> HttpResponse:
+    filters = CrossingFilterForm(request.GET or None)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    crossings = selectors.border_crossings(
+        country=criteria.get("country", ""), verified=criteria.get("verified", ""), text=criteria.get("text", "")
+    )
+    context = {
+        "filters": filters,
+        "crossings": crossings,
+        "can_edit": signed_in_user(request).has_permission(Permission.NODE_MANAGE),
+    }
+    template = "reference/crossing_list.html#crossing-rows" if request.htmx else "reference/crossing_list.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@require_permission(Permission.NODE_MANAGE)
+def crossing_edit_view(request: HttpRequest, code: str) -> HttpResponse:
+    crossing = selectors.border_crossing(code)
+    initial = {
+        "name": crossing.name,
+        "kind": crossing.kind,
+        "latitude": crossing.latitude,
+        "longitude": crossing.longitude,
+        "notes": crossing.notes,
+        "coordinates_verified": crossing.coordinates_verified,
+        "is_active": crossing.is_active,
+        "version": crossing.updated_at,
+    }
+    form = BorderCrossingForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.update_border_crossing(
+                    by=signed_in_user(request),
+                    crossing=crossing,
+                    name=data["name"],
+                    kind=data["kind"],
+                    latitude=data["latitude"],
+                    longitude=data["longitude"],
+                    notes=data["notes"],
+                    coordinates_verified=data["coordinates_verified"],
+                    is_active=data["is_active"],
+                    expected_updated_at=data["version"],
+                )
+            except DomainError as error:
+                form.add_error(None, str(error.message))
+            else:
+                messages.success(request, _("The border crossing has been saved."))
+                return redirect("reference:crossing_list")
+    return render(request, "reference/crossing_form.html", {"crossing": crossing, "form": form}, status=status)
+
+
+@login_required
+def code_list_view(request: HttpRequest, key: str) -> HttpResponse:
+    code_list = selectors.code_list(key)
+    context = {
+        "code_list": code_list,
+        "codes": selectors.codes_of(key, active_only=False),
+        "can_edit": signed_in_user(request).has_permission(Permission.NODE_MANAGE),
+    }
+    return render(request, "reference/code_list.html", context)
+
+
+@require_permission(Permission.NODE_MANAGE)
+def code_edit_view(request: HttpRequest, key: str, value: str) -> HttpResponse:
+    code = selectors.code(key, value)
+    initial = {
+        "label_es": code.label_es,
+        "label_en": code.label_en,
+        "definition_es": code.definition_es,
+        "definition_en": code.definition_en,
+        "is_active": code.is_active,
+        "version": code.updated_at,
+    }
+    form = CodeForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.update_code(
+                    by=signed_in_user(request),
+                    code=code,
+                    label_es=data["label_es"],
+                    label_en=data["label_en"],
+                    definition_es=data["definition_es"],
+                    definition_en=data["definition_en"],
+                    is_active=data["is_active"],
+                    expected_updated_at=data["version"],
+                )
+            except DomainError as error:
+                form.add_error(None, str(error.message))
+            else:
+                messages.success(request, _("The code has been saved."))
+                return redirect("reference:code_list", key=key)
+    return render(request, "reference/code_form.html", {"code": code, "form": form}, status=status)
