@@ -100,10 +100,28 @@ def test_code_list_files_must_be_indexed(tmp_path: Path) -> None:
         loading.parse_code_lists(directory)
 
 
-def test_shipped_code_lists_are_valid() -> None:
-    lists = loading.parse_code_lists(loading.CODELISTS)
-    for code_list in lists:
-        assert code_list.codes, code_list.key
+REGISTRY_LISTS = {
+    "sex", "age_band", "exploitation_form", "means", "act", "suspect_role", "relationship",
+    "trafficker_organization", "control_method", "stage", "closure_type", "som_aggravating",
+    "tip_aggravating", "verdict", "acquittal_reason", "sanction", "crime_family", "case_origin",
+    "party_role", "identification_status", "event_type", "yes_no",
+}  # fmt: skip
+
+
+def test_shipped_code_lists_cover_the_registry() -> None:
+    lists = {code_list.key: code_list for code_list in loading.parse_code_lists(loading.CODELISTS)}
+    assert set(lists) >= REGISTRY_LISTS, sorted(REGISTRY_LISTS - set(lists))
+    for code_list in lists.values():
+        codes = [code.code for code in code_list.codes]
+        assert codes, code_list.key
+        assert all(code.definition_es and code.definition_en for code in code_list.codes), code_list.key
+        # Not applicable / not known come last, so forms offer the real answers first.
+        reserved = [code for code in code_list.codes if code.code in ("NA", "NK")]
+        assert all(code.sort > max(c.sort for c in code_list.codes if c not in reserved) for code in reserved)
+    assert {c.code for c in lists["exploitation_form"].codes} >= {"SEXUAL_EXPLOITATION", "FORCED_LABOUR_SERVICES", "NK"}
+    iccs = {c.code: c.mappings.get("iccs") for c in lists["exploitation_form"].codes}
+    assert iccs["SEXUAL_EXPLOITATION"] == "02041"
+    assert iccs["FORCED_LABOUR_SERVICES"] == "02042"
 
 
 def test_migrate_loaded_everything(db: None) -> None:

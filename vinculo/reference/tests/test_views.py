@@ -128,3 +128,38 @@ def test_a_save_over_someone_elses_change_is_refused(client: Client, node_admin:
     response = client.post(EDIT, stale)
     assert response.status_code == 400
     assert BorderCrossing.objects.get(code="GTM-SLV-01").notes == "second editor"
+
+
+def test_administrator_rewords_a_code_and_a_reload_keeps_it(client: Client, node_admin: User) -> None:
+    from vinculo.reference import loading
+    from vinculo.reference.models import Code
+
+    client.force_login(node_admin)
+    code = Code.objects.get(code_list__key="stage", code="TRIAL")
+    url = reverse("reference:code_edit", args=["stage", "TRIAL"])
+    response = client.post(
+        url,
+        {
+            "label_es": "Debate oral y público",
+            "label_en": code.label_en,
+            "definition_es": code.definition_es,
+            "definition_en": code.definition_en,
+            "is_active": "on",
+            "version": code.updated_at.isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    loading.load_reference_data()
+    code.refresh_from_db()
+    assert code.label_es == "Debate oral y público"
+    assert code.edited_on_node
+    assert AuditEntry.objects.filter(action="reference.code_updated").count() == 1
+
+
+def test_code_lists_are_readable_by_a_prosecutor(client: Client, prosecutor: User) -> None:
+    client.force_login(prosecutor)
+    page = client.get(reverse("reference:code_list", args=["exploitation_form"])).content.decode()
+    assert "Explotación sexual" in page
+    assert "02041" in page
+    assert "/reference/codes/exploitation_form/SEXUAL_EXPLOITATION/" not in page
+    assert client.get(reverse("reference:code_edit", args=["stage", "TRIAL"])).status_code == 403
