@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "vinculo.accounts",
     "vinculo.audit",
     "vinculo.reference",
+    "vinculo.cases",
     "vinculo.web",
     "vinculo.api",
     "vinculo.demo",

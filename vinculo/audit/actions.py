@@ -34,6 +34,11 @@ ACTION_LABELS: dict[str, Promise] = {
     "audit.verified": _("Audit chain verified intact"),
     "reference.crossing_updated": _("Border crossing corrected"),
     "reference.code_updated": _("Code wording corrected"),
+    "case.opened": _("Case registered"),
+    "case.updated": _("Case changed"),
+    "case.viewed": _("Case file read"),
+    "case.assigned": _("Person added to a case team"),
+    "case.unassigned": _("Person removed from a case team"),
 }
 
 

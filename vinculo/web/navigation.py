@@ -20,6 +20,7 @@ class NavItem:
 
 NAVIGATION: list[NavItem] = [
     NavItem("web:home", _("Home")),
+    NavItem("cases:case_list", _("Cases"), Permission.CASE_VIEW),
     NavItem("accounts:user_list", _("Users"), Permission.USERS_MANAGE),
     NavItem("audit:entry_list", _("Audit trail"), Permission.AUDIT_VIEW),
     NavItem("reference:index", _("Reference data"), Permission.NODE_MANAGE),

@@ -1,0 +1,117 @@
+"""Case forms: coded facts offered from their code lists, dates with the precision known."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.accounts.models import User
+from vinculo.cases.models import CASE_CODE_LISTS, DatePrecision, TeamRole, Visibility
+from vinculo.reference.models import Code
+from vinculo.reference.selectors import codes_of
+
+
+class CodeChoiceField(forms.ModelChoiceField):
+    """A choice among the active codes of one list; posts the code itself (stable and readable)."""
+
+    def __init__(self, list_key: str, **kwargs: Any) -> None:
+        super().__init__(queryset=codes_of(list_key), to_field_name="code", **kwargs)
+
+    def label_from_instance(self, obj: Code) -> str:
+        return obj.label
+
+
+class CaseForm(forms.Form):
+    national_number = forms.CharField(label=_("National case number"), max_length=64)
+    crime_family = CodeChoiceField(CASE_CODE_LISTS["crime_family"], label=_("Crime"))
+    origin = CodeChoiceField(CASE_CODE_LISTS["origin"], label=_("Origin of the case"))
+    stage = CodeChoiceField(CASE_CODE_LISTS["stage"], label=_("Stage"))
+    reported_on = forms.DateField(
+        label=_("Reported on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("If only the month or the year is known, pick any day of it and say so below."),
+    )
+    reported_on_precision = forms.ChoiceField(label=_("Precision of that date"), choices=DatePrecision.choices)
+    organized_crime = CodeChoiceField(CASE_CODE_LISTS["organized_crime"], label=_("Organized crime involved"))
+    trafficker_organization = CodeChoiceField(
+        CASE_CODE_LISTS["trafficker_organization"], label=_("Type of trafficker organization")
+    )
+    closure_type = CodeChoiceField(CASE_CODE_LISTS["closure_type"], label=_("How it closed"), required=False)
+    closed_on = forms.DateField(
+        label=_("Closed on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    summary = forms.CharField(
+        label=_("Summary"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What happened, without names: the people go in the parties of the case."),
+    )
+    summary_language = forms.ChoiceField(label=_("Summary written in"), choices=[("es", "Español"), ("en", "English")])
+    visibility = forms.ChoiceField(label=_("Who may see it"), choices=Visibility.choices)
+    version = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["national_number"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        reported = data.get("reported_on")
+        precision = data.get("reported_on_precision")
+        if reported:
+            # Keep only what is known: the 1st of the month, or 1 January, marks the precision.
+            if precision == DatePrecision.MONTH:
+                data["reported_on"] = reported.replace(day=1)
+            elif precision == DatePrecision.YEAR:
+                data["reported_on"] = reported.replace(month=1, day=1)
+            if reported > timezone.localdate():
+                self.add_error("reported_on", _("This date is in the future."))
+        if bool(data.get("closure_type")) != bool(data.get("closed_on")):
+            self.add_error(
+                "closed_on" if data.get("closure_type") else "closure_type",
+                _("Give both how and when the case closed."),
+            )
+        return data
+
+    def facts(self) -> dict[str, Any]:
+        """The cleaned facts, as the services take them."""
+        data = self.cleaned_data
+        names = [
+            "crime_family", "origin", "stage", "closure_type", "closed_on", "reported_on",
+            "reported_on_precision", "organized_crime", "trafficker_organization", "summary",
+            "summary_language", "visibility",
+        ]  # fmt: skip
+        return {name: data.get(name) for name in names}
+
+
+class CaseFilterForm(forms.Form):
+    text = forms.CharField(label=_("Search"), required=False, max_length=100)
+    stage = CodeChoiceField("stage", label=_("Stage"), required=False, empty_label=_("All stages"))
+    crime_family = CodeChoiceField("crime_family", label=_("Crime"), required=False, empty_label=_("All"))
+    year = forms.IntegerField(label=_("Year reported"), required=False, min_value=1990, max_value=2100)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), ("open", _("Open")), ("closed", _("Closed"))]
+    )
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.full_name)
+
+
+class AssignForm(forms.Form):
+    person = PersonChoiceField(label=_("Person"), queryset=User.objects.none())
+    role = forms.ChoiceField(
+        label=_("Place in the team"), choices=[c for c in TeamRole.choices if c[0] != TeamRole.LEAD]
+    )
+
+    def __init__(self, *args: Any, people: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(PersonChoiceField, self.fields["person"]).queryset = people

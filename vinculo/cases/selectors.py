@@ -1,0 +1,102 @@
+"""The only door to case files: every read takes the person asking and scopes to what they may see.
+
+- Prosecutors, investigators and focal points (who hold ``case.edit`` or ``exchange.triage``)
+  see their own office's cases where they are on the team, plus those the team opened to
+  the whole office.
+- Judges and victim-care professionals see only the cases they are assigned to.
+- Nobody ever sees another office's cases here: those arrive only through exchanges.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from vinculo.accounts.models import User
+from vinculo.accounts.roles import Permission
+from vinculo.cases.models import Case, CaseAssignment, TeamRole, Visibility
+
+EDITING_ROLES = (TeamRole.LEAD, TeamRole.MEMBER)
+
+
+def sees_office_cases(user: User) -> bool:
+    return user.has_permission(Permission.CASE_EDIT) or user.has_permission(Permission.EXCHANGE_TRIAGE)
+
+
+def cases_visible_to(user: User) -> QuerySet[Case]:
+    """Every case this person may open."""
+    if not (user.has_permission(Permission.CASE_VIEW) or user.has_permission(Permission.VICTIM_SUPPORT)):
+        return Case.objects.none()
+    own_office = Case.objects.filter(office_id=user.office_id)
+    assigned = Q(assignments__user=user)
+    if sees_office_cases(user):
+        return own_office.filter(assigned | Q(visibility=Visibility.OFFICE)).distinct()
+    return own_office.filter(assigned).distinct()
+
+
+def case_list(
+    user: User, *, text: str = "", stage: str = "", crime_family: str = "", year: int | None = None, status: str = ""
+) -> QuerySet[Case]:
+    """The filtered case list, newest first, with what the table shows loaded in advance."""
+    cases = cases_visible_to(user).select_related("crime_family", "stage", "closure_type", "origin")
+    if text:
+        cases = cases.filter(Q(national_number__icontains=text) | Q(summary__icontains=text))
+    if stage:
+        cases = cases.filter(stage__code=stage)
+    if crime_family:
+        cases = cases.filter(crime_family__code=crime_family)
+    if year:
+        cases = cases.filter(reported_on__year=year)
+    if status == "open":
+        cases = cases.filter(closed_on__isnull=True)
+    elif status == "closed":
+        cases = cases.filter(closed_on__isnull=False)
+    return cases.order_by("-created_at")
+
+
+def case_for_user(user: User, case_id: uuid.UUID | str, *, need: Literal["view", "edit", "team"] = "view") -> Case:
+    """One case: 404 when the person may not see it, 403 when they see it but may not do ``need``."""
+    try:
+        key = uuid.UUID(str(case_id))
+    except ValueError:
+        raise Http404 from None
+    case = (
+        cases_visible_to(user).select_related("office", "crime_family", "stage", "closure_type").filter(pk=key).first()
+    )
+    if case is None:
+        raise Http404
+    if need == "edit" and not can_edit(user, case):
+        raise PermissionDenied("case.edit")
+    if need == "team" and not can_manage_team(user, case):
+        raise PermissionDenied("case.team")
+    return case
+
+
+def _role_in(user: User, case: Case) -> str | None:
+    assignment = CaseAssignment.objects.filter(case=case, user=user).only("role").first()
+    return assignment.role if assignment else None
+
+
+def can_edit(user: User, case: Case) -> bool:
+    return user.has_permission(Permission.CASE_EDIT) and _role_in(user, case) in EDITING_ROLES
+
+
+def can_manage_team(user: User, case: Case) -> bool:
+    return user.has_permission(Permission.CASE_EDIT) and _role_in(user, case) == TeamRole.LEAD
+
+
+def team_of(case: Case) -> QuerySet[CaseAssignment]:
+    return case.assignments.select_related("user").order_by("role", "user__full_name")
+
+
+def assignable_people(case: Case) -> QuerySet[User]:
+    """Active people of the case's office who are not on the team yet."""
+    return (
+        User.objects.filter(office_id=case.office_id, is_active=True)
+        .exclude(case_assignments__case=case)
+        .order_by("full_name")
+    )

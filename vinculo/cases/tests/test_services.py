@@ -1,0 +1,153 @@
+"""Registering and changing cases: validation, stale saves, the team, and what stays untouched."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from vinculo.accounts.models import User
+from vinculo.audit.models import AuditEntry
+from vinculo.cases import services
+from vinculo.cases.models import Case, TeamRole
+from vinculo.cases.tests.factories import case_facts, code, open_case
+from vinculo.core.errors import AccessDenied, DomainError
+
+
+def test_opening_a_case_makes_the_author_lead_and_is_audited(prosecutor: User) -> None:
+    case = open_case(prosecutor, "FGR-TIP-001")
+    assert case.office == prosecutor.office
+    assert list(case.assignments.values_list("user__username", "role")) == [("sv.fiscal", TeamRole.LEAD)]
+    entry = AuditEntry.objects.get(action="case.opened")
+    assert entry.data == {"number": "FGR-TIP-001", "crime_family": "TIP", "stage": "PRELIMINARY_INVESTIGATION"}
+
+
+def test_case_numbers_are_unique_within_the_office(prosecutor: User, colleague: User) -> None:
+    open_case(prosecutor, "FGR-TIP-001")
+    with pytest.raises(DomainError):
+        open_case(colleague, "FGR-TIP-001")
+    assert Case.objects.count() == 1
+
+
+def test_only_case_editors_open_cases(judge: User) -> None:
+    with pytest.raises(AccessDenied):
+        open_case(judge)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"closed_on": datetime.date(2026, 1, 5)}, "closure_type"),
+        ({"closure_type": "DISMISSED"}, "closed_on"),
+        ({"reported_on": timezone.localdate() + datetime.timedelta(days=3)}, "reported_on"),
+        ({"stage": ("verdict", "CONVICTED")}, "stage"),
+        (
+            {
+                "reported_on": datetime.date(2026, 3, 1),
+                "closed_on": datetime.date(2026, 2, 1),
+                "closure_type": "DISMISSED",
+            },
+            "closed_on",
+        ),
+    ],
+)
+def test_inconsistent_facts_are_refused_and_nothing_is_stored(prosecutor: User, overrides: dict, field: str) -> None:
+    if overrides.get("closure_type"):
+        overrides["closure_type"] = code("closure_type", overrides["closure_type"])
+    if isinstance(overrides.get("stage"), tuple):
+        overrides["stage"] = code(*overrides["stage"])
+    with pytest.raises(ValidationError) as caught:
+        services.open_case(by=prosecutor, national_number="FGR-BAD-1", **case_facts(**overrides))
+    assert field in caught.value.message_dict
+    assert not Case.objects.exists()
+    assert not AuditEntry.objects.filter(action="case.opened").exists()
+
+
+def test_a_stale_save_is_refused_instead_of_overwriting(prosecutor: User, colleague: User) -> None:
+    case = open_case(prosecutor)
+    services.assign(by=prosecutor, case=case, person=colleague, role="member")
+    seen_by_both = case.updated_at
+    services.update_case(
+        by=colleague, case=case, expected_updated_at=seen_by_both, **case_facts(summary="first save wins")
+    )
+    with pytest.raises(DomainError) as caught:
+        services.update_case(by=prosecutor, case=case, expected_updated_at=seen_by_both, **case_facts(summary="late"))
+    assert caught.value.code == "changed_meanwhile"
+    case.refresh_from_db()
+    assert case.summary == "first save wins"
+
+
+def test_an_update_records_which_fields_changed(prosecutor: User) -> None:
+    case = open_case(prosecutor)
+    services.update_case(
+        by=prosecutor,
+        case=case,
+        expected_updated_at=case.updated_at,
+        **case_facts(stage=code("stage", "INDICTMENT"), visibility="office"),
+    )
+    assert AuditEntry.objects.get(action="case.updated").data == {"fields": ["stage", "visibility"]}
+
+
+def test_team_rules(prosecutor: User, colleague: User, analyst: User, judge: User) -> None:
+    case = open_case(prosecutor)
+    services.assign(by=prosecutor, case=case, person=colleague, role="member")
+    with pytest.raises(DomainError):
+        services.assign(by=prosecutor, case=case, person=analyst, role="member")  # no case access at all
+    with pytest.raises(DomainError):
+        services.assign(by=prosecutor, case=case, person=judge, role="victim_care")  # wrong place for a judge
+    with pytest.raises(DomainError):
+        services.assign(by=prosecutor, case=case, person=colleague, role="member")  # already there
+    with pytest.raises(AccessDenied):
+        services.assign(by=colleague, case=case, person=judge, role="judge")  # only the lead decides
+    with pytest.raises(DomainError):
+        services.unassign(by=prosecutor, case=case, person=prosecutor)  # the lead stays
+    services.unassign(by=prosecutor, case=case, person=colleague)
+    assert list(
+        AuditEntry.objects.filter(action__startswith="case.").values_list("action", flat=True).order_by("seq")
+    ) == [
+        "case.opened",
+        "case.assigned",
+        "case.unassigned",
+    ]
+
+
+def test_register_and_change_through_the_pages(client: Client, prosecutor: User) -> None:
+    client.force_login(prosecutor)
+    form = {
+        "national_number": "FGR-TIP-2026-0042",
+        "crime_family": "TIP",
+        "origin": "COMPLAINT_VICTIM",
+        "stage": "PRELIMINARY_INVESTIGATION",
+        "reported_on": "2026-03-17",
+        "reported_on_precision": "month",
+        "organized_crime": "YES",
+        "trafficker_organization": "NK",
+        "summary": "Reclutamiento por redes sociales con oferta de empleo falsa.",
+        "summary_language": "es",
+        "visibility": "team",
+    }
+    response = client.post(reverse("cases:case_create"), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case = Case.objects.get(national_number="FGR-TIP-2026-0042")
+    assert case.reported_on == datetime.date(2026, 3, 1), "month precision keeps only the month"
+    page = client.get(response["Location"]).content.decode()
+    assert "03/2026" in page
+    edit = reverse("cases:case_edit", args=[case.pk])
+    changed = {**form, "stage": "INDICTMENT", "version": case.updated_at.isoformat()}
+    changed.pop("national_number")
+    assert client.post(edit, changed).status_code == 302
+    stale = client.post(edit, changed)
+    assert stale.status_code == 400
+    assert "Otra persona guardó este expediente mientras usted lo editaba" in stale.content.decode()
+
+
+def test_bad_form_input_gets_field_errors(client: Client, prosecutor: User) -> None:
+    client.force_login(prosecutor)
+    response = client.post(reverse("cases:case_create"), {"national_number": "", "crime_family": "MURDER", "stage": ""})
+    assert response.status_code == 400
+    assert {"national_number", "crime_family", "stage"} <= set(response.context["form"].errors)
+    assert not Case.objects.exists()

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from vinculo.cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.case_list_view, name="case_list"),
+    path("new/", views.case_create_view, name="case_create"),
+    path("<str:case_id>/", views.case_detail_view, name="case_detail"),
+    path("<str:case_id>/edit/", views.case_edit_view, name="case_edit"),
+    path("<str:case_id>/team/", views.team_add_view, name="team_add"),
+    path("<str:case_id>/team/<int:user_id>/remove/", views.team_remove_view, name="team_remove"),
+]

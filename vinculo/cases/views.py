@@ -1,0 +1,156 @@
+"""Case registry pages: list, file, register, change, and the case team."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from vinculo.accounts.decorators import require_permission, signed_in_user
+from vinculo.accounts.models import User
+from vinculo.accounts.roles import Permission
+from vinculo.cases import selectors, services
+from vinculo.cases.forms import AssignForm, CaseFilterForm, CaseForm
+from vinculo.core.errors import DomainError
+
+
+def _not_found_for_case_staff(request: HttpRequest) -> User:
+    user = signed_in_user(request)
+    if not (user.has_permission(Permission.CASE_VIEW) or user.has_permission(Permission.VICTIM_SUPPORT)):
+        raise PermissionDenied("case.view")
+    return user
+
+
+@login_required
+def case_list_view(request: HttpRequest) -> HttpResponse:
+    user = _not_found_for_case_staff(request)
+    filters = CaseFilterForm(request.GET or None)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    cases = selectors.case_list(
+        user,
+        text=criteria.get("text") or "",
+        stage=criteria["stage"].code if criteria.get("stage") else "",
+        crime_family=criteria["crime_family"].code if criteria.get("crime_family") else "",
+        year=criteria.get("year"),
+        status=criteria.get("status") or "",
+    )
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    context = {"filters": filters, "page": page, "can_open": user.has_permission(Permission.CASE_EDIT)}
+    template = "cases/case_list.html#case-rows" if request.htmx else "cases/case_list.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@login_required
+def case_detail_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    user = _not_found_for_case_staff(request)
+    case = selectors.case_for_user(user, case_id)
+    services.record_case_viewed(by=user, case=case)
+    can_manage = selectors.can_manage_team(user, case)
+    context = {
+        "case": case,
+        "team": selectors.team_of(case),
+        "can_edit": selectors.can_edit(user, case),
+        "can_manage_team": can_manage,
+        "assign_form": AssignForm(people=selectors.assignable_people(case)) if can_manage else None,
+    }
+    return render(request, "cases/case_detail.html", context)
+
+
+def _save(request: HttpRequest, form: CaseForm, case_id: str | None) -> HttpResponse | None:
+    """Run the service for a valid form; None when the form got an error to show."""
+    user = signed_in_user(request)
+    try:
+        if case_id is None:
+            case = services.open_case(by=user, national_number=form.cleaned_data["national_number"], **form.facts())
+            messages.success(request, _("The case has been registered."))
+        else:
+            current = selectors.case_for_user(user, case_id, need="edit")
+            case = services.update_case(
+                by=user, case=current, expected_updated_at=form.cleaned_data["version"], **form.facts()
+            )
+            messages.success(request, _("The case has been saved."))
+    except DomainError as error:
+        form.add_error("national_number" if error.code == "number_taken" else None, str(error.message))
+        return None
+    except ValidationError as error:
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return None
+    return redirect("cases:case_detail", case_id=case.pk)
+
+
+@require_permission(Permission.CASE_EDIT)
+def case_create_view(request: HttpRequest) -> HttpResponse:
+    form = CaseForm(request.POST or None, initial={"reported_on_precision": "day", "summary_language": "es"})
+    if request.method == "POST" and form.is_valid():
+        response = _save(request, form, None)
+        if response is not None:
+            return response
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/case_form.html", {"form": form, "case": None}, status=status)
+
+
+@require_permission(Permission.CASE_EDIT)
+def case_edit_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    case = selectors.case_for_user(signed_in_user(request), case_id, need="edit")
+    initial = {
+        "crime_family": case.crime_family,
+        "origin": case.origin,
+        "stage": case.stage,
+        "closure_type": case.closure_type,
+        "closed_on": case.closed_on,
+        "reported_on": case.reported_on,
+        "reported_on_precision": case.reported_on_precision,
+        "organized_crime": case.organized_crime,
+        "trafficker_organization": case.trafficker_organization,
+        "summary": case.summary,
+        "summary_language": case.summary_language,
+        "visibility": case.visibility,
+        "version": case.updated_at,
+    }
+    form = CaseForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        response = _save(request, form, case_id)
+        if response is not None:
+            return response
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/case_form.html", {"form": form, "case": case}, status=status)
+
+
+@require_POST
+@require_permission(Permission.CASE_EDIT)
+def team_add_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    user = signed_in_user(request)
+    case = selectors.case_for_user(user, case_id, need="team")
+    form = AssignForm(request.POST, people=selectors.assignable_people(case))
+    if not form.is_valid():
+        messages.error(request, _("Choose a person and their place in the team."))
+    else:
+        try:
+            services.assign(by=user, case=case, person=form.cleaned_data["person"], role=form.cleaned_data["role"])
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("The person has been added to the team."))
+    return redirect("cases:case_detail", case_id=case.pk)
+
+
+@require_POST
+@require_permission(Permission.CASE_EDIT)
+def team_remove_view(request: HttpRequest, case_id: str, user_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    case = selectors.case_for_user(user, case_id, need="team")
+    person = selectors.team_of(case).filter(user_id=user_id).first()
+    if person is not None:
+        try:
+            services.unassign(by=user, case=case, person=person.user)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("The person has been removed from the team."))
+    return redirect("cases:case_detail", case_id=case.pk)
