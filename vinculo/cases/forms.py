@@ -19,6 +19,7 @@ class CodeChoiceField(forms.ModelChoiceField):
     """A choice among the active codes of one list; posts the code itself (stable and readable)."""
 
     def __init__(self, list_key: str, **kwargs: Any) -> None:
+        kwargs.setdefault("empty_label", _("Choose…"))
         super().__init__(queryset=codes_of(list_key), to_field_name="code", **kwargs)
 
     def label_from_instance(self, obj: Code) -> str:
@@ -107,7 +108,7 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 
 class AssignForm(forms.Form):
-    person = PersonChoiceField(label=_("Person"), queryset=User.objects.none())
+    person = PersonChoiceField(label=_("Person"), queryset=User.objects.none(), empty_label=_("Choose…"))
     role = forms.ChoiceField(
         label=_("Place in the team"), choices=[c for c in TeamRole.choices if c[0] != TeamRole.LEAD]
     )

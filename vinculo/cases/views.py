@@ -86,7 +86,15 @@ def _save(request: HttpRequest, form: CaseForm, case_id: str | None) -> HttpResp
 
 @require_permission(Permission.CASE_EDIT)
 def case_create_view(request: HttpRequest) -> HttpResponse:
-    form = CaseForm(request.POST or None, initial={"reported_on_precision": "day", "summary_language": "es"})
+    # Unknown is an answer (NK), so the facts rarely known at registration start as "not known".
+    initial = {
+        "reported_on_precision": "day",
+        "summary_language": signed_in_user(request).language,
+        "origin": "NK",
+        "organized_crime": "NK",
+        "trafficker_organization": "NK",
+    }
+    form = CaseForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         response = _save(request, form, None)
         if response is not None:

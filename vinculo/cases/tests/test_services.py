@@ -147,6 +147,9 @@ def test_register_and_change_through_the_pages(client: Client, prosecutor: User)
 
 def test_bad_form_input_gets_field_errors(client: Client, prosecutor: User) -> None:
     client.force_login(prosecutor)
+    blank = client.get(reverse("cases:case_create")).content.decode()
+    assert "Elija…" in blank
+    assert "Select an option" not in blank, "every choice prompt is in the reader's language"
     response = client.post(reverse("cases:case_create"), {"national_number": "", "crime_family": "MURDER", "stage": ""})
     assert response.status_code == 400
     assert {"national_number", "crime_family", "stage"} <= set(response.context["form"].errors)
