@@ -11,8 +11,10 @@ from django.core.management.base import BaseCommand, CommandError
 from vinculo.accounts.models import Office, User
 from vinculo.accounts.roles import Role, roles_for_node
 from vinculo.accounts.services import users
+from vinculo.demo.cases import seed_cases
 from vinculo.demo.people import synthetic_name
 
+DEMO_CASES_PER_OFFICE = 60
 DEMO_PASSWORD = "vinculo-demo"  # noqa: S105 - published demo credential, accepted only with VINCULO_DEMO=true
 
 USERNAME_SUFFIX = {
@@ -60,3 +62,16 @@ class Command(BaseCommand):
             )
             created += 1
         self.stdout.write(f"{settings.NODE_ID}: {created} demo accounts created.")
+        if settings.NODE_ROLE == "office":
+            team = {
+                role.value: User.objects.get(username=demo_username(role))
+                for role in (Role.INVESTIGATOR, Role.VICTIM_CARE, Role.JUDGE)
+            }
+            made = seed_cases(
+                lead=User.objects.get(username=demo_username(Role.PROSECUTOR)),
+                team=team,
+                count=DEMO_CASES_PER_OFFICE,
+                prefix=settings.NODE_ID.split("-")[1],
+                rng=random.Random(f"vinculo-demo-cases-{settings.NODE_ID}"),  # noqa: S311 - synthetic data
+            )
+            self.stdout.write(f"{settings.NODE_ID}: {made} synthetic cases registered.")
