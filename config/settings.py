@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "vinculo.audit",
     "vinculo.reference",
     "vinculo.cases",
+    "vinculo.vault",
     "vinculo.web",
     "vinculo.api",
     "vinculo.demo",
@@ -165,6 +166,12 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Identity vault ----------------------------------------------------------------------
+# The keyring file (mode 0600) that encrypts names, documents and contacts; never in the database.
+VAULT_KEYRING_FILE = env.required_str(
+    "VINCULO_VAULT_KEYRING_FILE", str(VAR_DIR / "vault-keyring.json"), required=IS_PRODUCTION
+)
 
 # --- Accounts and sessions ---------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -114,6 +114,8 @@ def test_production_names_each_missing_value(tmp_path: Path) -> None:
     base["VINCULO_ALLOWED_HOSTS"] = "vinculo.fiscalia.example"
     assert "DATABASE_URL must be set" in _start(base).stderr
     base["DATABASE_URL"] = f"sqlite:///{tmp_path}/db.sqlite3"
+    assert "VINCULO_VAULT_KEYRING_FILE must be set" in _start(base).stderr
+    base["VINCULO_VAULT_KEYRING_FILE"] = str(tmp_path / "vault-keyring.json")
     result = _start(base)
     assert result.returncode == 0, result.stderr
 
@@ -127,6 +129,7 @@ def test_production_refuses_debug_and_demo(tmp_path: Path) -> None:
         "VINCULO_SECRET_KEY_FILE": str(key),
         "VINCULO_ALLOWED_HOSTS": "vinculo.fiscalia.example",
         "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        "VINCULO_VAULT_KEYRING_FILE": str(tmp_path / "vault-keyring.json"),
     }
     assert "VINCULO_DEBUG cannot be true" in _start({**base, "VINCULO_DEBUG": "true"}).stderr
     assert "VINCULO_DEMO cannot be true" in _start({**base, "VINCULO_DEMO": "true"}).stderr
