@@ -142,6 +142,8 @@ def node_environment(node: Node, base: dict[str, str]) -> dict[str, str]:
             "VINCULO_DEMO": "true",
             "DATABASE_URL": "sqlite:///" + quote(str(node.database.resolve())),
             "VINCULO_SECRET_KEY_FILE": str(node.secret_key_file.resolve()),
+            # Each node its own vault keys (created on first use, mode 0600).
+            "VINCULO_VAULT_KEYRING_FILE": str((node.directory / "vault-keyring.json").resolve()),
             "VINCULO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PYTHONUNBUFFERED": "1",
         }
