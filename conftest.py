@@ -41,6 +41,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 
 
 @pytest.fixture(autouse=True)
+def _test_vault_keyring(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Tests seal and rotate with a keyring of their own, never the checkout's var/ one.
+    settings.VAULT_KEYRING_FILE = str(tmp_path_factory.getbasetemp() / "vault-keyring.json")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # Argon2 at production cost makes every account creation take ~0.1 s; tests that check
     # the hasher itself read PRODUCTION_PASSWORD_HASHERS.

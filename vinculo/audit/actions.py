@@ -39,6 +39,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "case.viewed": _("Case file read"),
     "case.assigned": _("Person added to a case team"),
     "case.unassigned": _("Person removed from a case team"),
+    "case.party_added": _("Person added to a case"),
+    "identity.revealed": _("Protected identity revealed"),
     "vault.rotated": _("Identity vault key rotated"),
     "vault.key_removed": _("Old identity vault key removed"),
 }

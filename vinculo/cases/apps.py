@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +9,13 @@ class CasesConfig(AppConfig):
     name = "vinculo.cases"
     label = "cases"
     verbose_name = _("Case registry")
+
+    def ready(self) -> None:
+        from vinculo.cases.models import PersonIdentity
+        from vinculo.vault import keys
+
+        def context_of(field: str) -> Callable[[Any], str]:
+            return lambda row: PersonIdentity.context(row.person_id, field)
+
+        for field in PersonIdentity.SEALED_FIELDS:
+            keys.register(keys.VaultField(model=lambda: PersonIdentity, field=field, context=context_of(field)))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import User
 from vinculo.cases.models import CASE_CODE_LISTS, DatePrecision, TeamRole, Visibility
-from vinculo.reference.models import Code
+from vinculo.reference.models import Code, Country
 from vinculo.reference.selectors import codes_of
 
 
@@ -116,3 +116,62 @@ class AssignForm(forms.Form):
     def __init__(self, *args: Any, people: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(PersonChoiceField, self.fields["person"]).queryset = people
+
+
+class CountryChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class PartyForm(forms.Form):
+    """A new person in the case: the analytic facts, then the identity (sealed in the vault)."""
+
+    role = CodeChoiceField("party_role", label=_("Role in the case"))
+    sex = CodeChoiceField("sex", label=_("Sex"))
+    age_at_identification = forms.IntegerField(
+        label=_("Age when identified"), required=False, min_value=0, max_value=120
+    )
+    birth_year = forms.IntegerField(
+        label=_("Year of birth"), required=False, min_value=1900, help_text=_("If the exact date is not known.")
+    )
+    identification_status = CodeChoiceField("identification_status", label=_("Victim identification"), required=False)
+    citizenships = CountryChoiceField(
+        label=_("Citizenship"),
+        required=False,
+        queryset=Country.objects.order_by("-is_member", "name_es"),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    given_names = forms.CharField(label=_("Given names"), required=False, max_length=200)
+    first_surname = forms.CharField(label=_("First surname"), required=False, max_length=200)
+    second_surname = forms.CharField(label=_("Second surname"), required=False, max_length=200)
+    birth_date = forms.DateField(
+        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    document_numbers = forms.CharField(
+        label=_("Identity documents"),
+        required=False,
+        max_length=500,
+        help_text=_("Type and number, e.g. DUI 01234567-8."),
+    )
+    phones = forms.CharField(label=_("Phones"), required=False, max_length=300)
+    address = forms.CharField(
+        label=_("Address"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    IDENTITY_FIELDS = ("given_names", "first_surname", "second_surname", "document_numbers", "phones", "address")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        born = data.get("birth_date")
+        if born and born > timezone.localdate():
+            self.add_error("birth_date", _("This date is in the future."))
+        return data
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you need to see this identity?"),
+        required=False,
+        max_length=500,
+        help_text=_("Recorded in the audit trail with your name."),
+    )

@@ -152,3 +152,111 @@ class CaseAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.user_id} ({self.role})"
+
+
+class Person(models.Model):
+    """A person in the office's case files: the pseudonymous, analytic side (no names here).
+
+    Who the person is (names, documents, exact birth date, contacts) lives in
+    ``PersonIdentity``, encrypted in the identity vault.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="persons")
+    sex = _code_field(_("sex"), "sex")
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    citizenships = models.ManyToManyField(
+        "reference.Country", related_name="+", blank=True, verbose_name=_("citizenships")
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+    def clean(self) -> None:
+        if self.sex_id and self.sex.code_list.key != "sex":
+            raise ValidationError({"sex": _("This code does not belong to the right list.")})
+        if self.birth_year and not 1900 <= self.birth_year <= timezone.localdate().year:
+            raise ValidationError({"birth_year": _("Give a year between 1900 and this year.")})
+
+
+class PersonIdentity(models.Model):
+    """Who a person is, every field a vault token (see vinculo.vault); empty string means not given."""
+
+    SEALED_FIELDS: ClassVar[tuple[str, ...]] = (
+        "given_names",
+        "first_surname",
+        "second_surname",
+        "birth_date",
+        "document_numbers",
+        "phones",
+        "address",
+    )
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, primary_key=True, related_name="identity")
+    given_names = models.TextField(blank=True)
+    first_surname = models.TextField(blank=True)
+    second_surname = models.TextField(blank=True)
+    birth_date = models.TextField(blank=True)
+    document_numbers = models.TextField(blank=True)
+    phones = models.TextField(blank=True)
+    address = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("identity")
+        verbose_name_plural = _("identities")
+
+    def __str__(self) -> str:
+        return f"identity of {self.person_id}"
+
+    @staticmethod
+    def context(person_id: uuid.UUID | str, field: str) -> str:
+        """Where a token belongs: the vault binds it to this person and this field."""
+        return f"cases.personidentity:{person_id}:{field}"
+
+
+class CaseParty(models.Model):
+    """A person's role in a case (victim, suspect, smuggled migrant, witness …)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="parties")
+    role = _code_field(_("role in the case"), "party_role")
+    identification_status = _code_field(_("victim identification"), "identification_status", null=True)
+    age_at_identification = models.PositiveSmallIntegerField(_("age when identified"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    VICTIM_ROLES: ClassVar[frozenset[str]] = frozenset({"VICTIM", "VICTIM_AND_SMUGGLED_MIGRANT", "VICTIM_AND_SUSPECT"})
+
+    class Meta:
+        ordering: ClassVar = ["created_at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["case", "person", "role"], name="one_role_per_person_per_case"),
+            models.CheckConstraint(
+                condition=models.Q(age_at_identification__isnull=True) | models.Q(age_at_identification__lte=120),
+                name="plausible_age_at_identification",
+            ),
+        ]
+        verbose_name = _("party to a case")
+        verbose_name_plural = _("parties to cases")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.role_id}"
+
+    @property
+    def is_victim(self) -> bool:
+        return self.role.code in self.VICTIM_ROLES
+
+    @property
+    def is_child(self) -> bool:
+        """A child at identification, or (age unknown) by year of birth now: stricter rules apply."""
+        if self.age_at_identification is not None:
+            return self.age_at_identification < 18
+        birth_year = self.person.birth_year
+        return birth_year is not None and timezone.localdate().year - birth_year < 18

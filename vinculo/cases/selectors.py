@@ -18,7 +18,7 @@ from django.http import Http404
 
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
-from vinculo.cases.models import Case, CaseAssignment, TeamRole, Visibility
+from vinculo.cases.models import Case, CaseAssignment, CaseParty, TeamRole, Visibility
 
 EDITING_ROLES = (TeamRole.LEAD, TeamRole.MEMBER)
 
@@ -100,3 +100,19 @@ def assignable_people(case: Case) -> QuerySet[User]:
         .exclude(case_assignments__case=case)
         .order_by("full_name")
     )
+
+
+def parties_of(case: Case) -> QuerySet[CaseParty]:
+    """The people in a case (analytic side only; identities stay sealed)."""
+    return (
+        case.parties.select_related("role", "identification_status", "person__sex")
+        .prefetch_related("person__citizenships")
+        .order_by("created_at")
+    )
+
+
+def party_of(case: Case, party_id: int) -> CaseParty:
+    party = parties_of(case).filter(pk=party_id).first()
+    if party is None:
+        raise Http404
+    return party

@@ -11,4 +11,6 @@ urlpatterns = [
     path("<str:case_id>/edit/", views.case_edit_view, name="case_edit"),
     path("<str:case_id>/team/", views.team_add_view, name="team_add"),
     path("<str:case_id>/team/<int:user_id>/remove/", views.team_remove_view, name="team_remove"),
+    path("<str:case_id>/parties/new/", views.party_add_view, name="party_add"),
+    path("<str:case_id>/parties/<int:party_id>/identity/", views.identity_reveal_view, name="identity_reveal"),
 ]

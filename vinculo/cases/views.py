@@ -9,13 +9,16 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from vinculo.accounts.decorators import require_permission, signed_in_user
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
-from vinculo.cases import selectors, services
-from vinculo.cases.forms import AssignForm, CaseFilterForm, CaseForm
+from vinculo.cases import selectors
+from vinculo.cases.forms import AssignForm, CaseFilterForm, CaseForm, PartyForm, RevealForm
+from vinculo.cases.services import case_files as services
+from vinculo.cases.services import parties
 from vinculo.core.errors import DomainError
 
 
@@ -57,6 +60,8 @@ def case_detail_view(request: HttpRequest, case_id: str) -> HttpResponse:
         "can_edit": selectors.can_edit(user, case),
         "can_manage_team": can_manage,
         "assign_form": AssignForm(people=selectors.assignable_people(case)) if can_manage else None,
+        "parties": selectors.parties_of(case),
+        "reveal_form": RevealForm(),
     }
     return render(request, "cases/case_detail.html", context)
 
@@ -162,3 +167,53 @@ def team_remove_view(request: HttpRequest, case_id: str, user_id: int) -> HttpRe
         else:
             messages.success(request, _("The person has been removed from the team."))
     return redirect("cases:case_detail", case_id=case.pk)
+
+
+@require_permission(Permission.CASE_EDIT)
+def party_add_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    user = signed_in_user(request)
+    case = selectors.case_for_user(user, case_id, need="edit")
+    form = PartyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        identity = parties.Identity(
+            birth_date=data["birth_date"].isoformat() if data.get("birth_date") else "",
+            **{name: data[name].strip() for name in PartyForm.IDENTITY_FIELDS},
+        )
+        try:
+            parties.add_party(
+                by=user,
+                case=case,
+                role=data["role"],
+                sex=data["sex"],
+                identity=identity,
+                birth_year=data.get("birth_year"),
+                citizenships=data.get("citizenships") or [],
+                age_at_identification=data.get("age_at_identification"),
+                identification_status=data.get("identification_status"),
+            )
+        except (DomainError, ValidationError) as error:
+            form.add_error(None, str(getattr(error, "message", error)))
+        else:
+            messages.success(request, _("The person has been added to the case."))
+            return redirect("cases:case_detail", case_id=case.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/party_form.html", {"case": case, "form": form}, status=status)
+
+
+@never_cache
+@require_POST
+@login_required
+def identity_reveal_view(request: HttpRequest, case_id: str, party_id: int) -> HttpResponse:
+    """Show one identity once, after the checks; nothing is kept in the session or in caches."""
+    user = _not_found_for_case_staff(request)
+    case = selectors.case_for_user(user, case_id)
+    party = selectors.party_of(case, party_id)
+    form = RevealForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        identity = parties.reveal_identity(by=user, party=party, reason=reason)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("cases:case_detail", case_id=case.pk)
+    return render(request, "cases/identity.html", {"case": case, "party": party, "identity": identity})

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from django.utils import timezone
 
 from vinculo.accounts.models import User
-from vinculo.cases import services
 from vinculo.cases.models import Case, TeamRole
+from vinculo.cases.services import case_files as services
 from vinculo.reference.models import Code
 
 # (code, weight): roughly the shape of a prosecutor's office TIP/SOM caseload.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from vinculo.accounts.models import User
-from vinculo.cases import services
 from vinculo.cases.models import Case
+from vinculo.cases.services import case_files as services
 from vinculo.reference.models import Code
 
 _counter = {"n": 0}

@@ -10,7 +10,8 @@ from vinculo.accounts.models import User
 from vinculo.accounts.roles import Role
 from vinculo.accounts.tests.factories import UserFactory
 from vinculo.audit.models import AuditEntry
-from vinculo.cases import selectors, services
+from vinculo.cases import selectors
+from vinculo.cases.services import case_files as services
 from vinculo.cases.tests.factories import open_case
 
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from vinculo.accounts.models import User
 from vinculo.audit.models import AuditEntry
-from vinculo.cases import services
 from vinculo.cases.models import Case, TeamRole
+from vinculo.cases.services import case_files as services
 from vinculo.cases.tests.factories import case_facts, code, open_case
 from vinculo.core.errors import AccessDenied, DomainError
 

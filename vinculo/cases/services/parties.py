@@ -1,0 +1,143 @@
+"""The people in a case: adding a party (identity sealed in the vault) and revealing an identity.
+
+Identities are masked everywhere by default. Revealing one is a deliberate, audited act by a
+member of the case team: a victim's needs the ``identity.reveal`` permission and a stated
+reason; a child victim's, in addition, the lead prosecutor or the team's victim-care
+professional.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.accounts.models import User
+from vinculo.accounts.roles import Permission
+from vinculo.audit import services as audit
+from vinculo.cases.models import Case, CaseAssignment, CaseParty, Person, PersonIdentity, TeamRole
+from vinculo.cases.selectors import can_edit
+from vinculo.core.errors import AccessDenied, DomainError
+from vinculo.reference.models import Code, Country
+from vinculo.vault import crypto, keys
+
+NOT_ON_TEAM = _("Only the case team may see who the people in this case are.")
+NEEDS_REVEAL_PERMISSION = _("Your roles do not allow revealing a victim's identity.")
+REASON_NEEDED = _("Say why you need to see this identity (at least 10 characters); it is recorded.")
+CHILD_RESTRICTED = _("A child victim's identity may be revealed only by the lead prosecutor or the team's victim care.")
+NOT_ALLOWED = _("You may not add people to this case.")
+WRONG_LIST = _("This code does not belong to the right list.")
+BAD_BIRTH_DATE = _("The date of birth must be a real date, not in the future.")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a person is, in clear (only ever in memory, for the person allowed to see it)."""
+
+    given_names: str = ""
+    first_surname: str = ""
+    second_surname: str = ""
+    birth_date: str = ""  # ISO date, exact (the analytic record keeps only the year)
+    document_numbers: str = ""
+    phones: str = ""
+    address: str = ""
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.given_names, self.first_surname, self.second_surname) if part)
+
+
+def _check_code(code: Code | None, list_key: str) -> None:
+    if code is not None and code.code_list.key != list_key:
+        raise DomainError(WRONG_LIST)
+
+
+@transaction.atomic(durable=True)
+def add_party(
+    *,
+    by: User,
+    case: Case,
+    role: Code,
+    sex: Code,
+    identity: Identity,
+    birth_year: int | None = None,
+    citizenships: Iterable[Country] = (),
+    age_at_identification: int | None = None,
+    identification_status: Code | None = None,
+) -> CaseParty:
+    """Add a new person to the case in a role; their identity goes straight into the vault."""
+    if not can_edit(by, case):
+        raise AccessDenied(NOT_ALLOWED)
+    _check_code(role, "party_role")
+    _check_code(sex, "sex")
+    _check_code(identification_status, "identification_status")
+    if identity.birth_date:
+        try:
+            born = datetime.date.fromisoformat(identity.birth_date)
+        except ValueError:
+            raise DomainError(BAD_BIRTH_DATE) from None
+        if born > timezone.localdate():
+            raise DomainError(BAD_BIRTH_DATE)
+        birth_year = born.year
+    person = Person(office_id=case.office_id, sex=sex, birth_year=birth_year, created_by=by)
+    person.full_clean()
+    person.save()
+    person.citizenships.set(list(citizenships))
+    keyring = keys.current_keyring()
+    sealed = {
+        field: crypto.seal(value, keyring=keyring, context=PersonIdentity.context(person.pk, field)) if value else ""
+        for field, value in asdict(identity).items()
+    }
+    PersonIdentity.objects.create(person=person, **sealed)
+    party = CaseParty(
+        case=case,
+        person=person,
+        role=role,
+        identification_status=identification_status,
+        age_at_identification=age_at_identification,
+        created_by=by,
+    )
+    party.full_clean()
+    party.save()
+    # The audit trail names the role and the record, never the person.
+    audit.record(action="case.party_added", actor=by, target=case, data={"party": party.pk, "role": role.code})
+    return party
+
+
+def _place_in_team(user: User, case: Case) -> str | None:
+    assignment = CaseAssignment.objects.filter(case=case, user=user).only("role").first()
+    return assignment.role if assignment else None
+
+
+@transaction.atomic(durable=True)
+def reveal_identity(*, by: User, party: CaseParty, reason: str = "") -> Identity:
+    """Decrypt a party's identity for ``by``, after the checks; always audited."""
+    place = _place_in_team(by, party.case)
+    if place is None or not (by.has_permission(Permission.CASE_VIEW) or by.has_permission(Permission.VICTIM_SUPPORT)):
+        raise AccessDenied(NOT_ON_TEAM)
+    reason = reason.strip()
+    if party.is_victim:
+        if not by.has_permission(Permission.IDENTITY_REVEAL):
+            raise AccessDenied(NEEDS_REVEAL_PERMISSION)
+        if len(reason) < 10:
+            raise DomainError(REASON_NEEDED, code="reason_needed")
+        if party.is_child and place not in (TeamRole.LEAD, TeamRole.VICTIM_CARE):
+            raise AccessDenied(CHILD_RESTRICTED)
+    sealed = PersonIdentity.objects.get(person_id=party.person_id)
+    keyring = keys.current_keyring()
+    values = {}
+    for field in PersonIdentity.SEALED_FIELDS:
+        token = getattr(sealed, field)
+        context = PersonIdentity.context(party.person_id, field)
+        values[field] = crypto.unseal(token, keyring=keyring, context=context) if token else ""
+    audit.record(
+        action="identity.revealed",
+        actor=by,
+        target=party.case,
+        data={"party": party.pk, "role": party.role.code, "child": party.is_child, "reason": reason[:500]},
+    )
+    return Identity(**values)

@@ -1,0 +1,190 @@
+"""People in cases: identities sealed in the vault, masked by default, revealed only with cause."""
+
+from __future__ import annotations
+
+import pytest
+
+from vinculo.accounts.models import User
+from vinculo.audit.models import AuditEntry
+from vinculo.cases.models import PersonIdentity
+from vinculo.cases.services import case_files, parties
+from vinculo.cases.tests.factories import code, open_case
+from vinculo.core.errors import AccessDenied, DomainError
+from vinculo.reference.models import Country
+
+IDENTITY = parties.Identity(
+    given_names="María José",
+    first_surname="López",
+    second_surname="Hernández",
+    birth_date="2009-04-12",
+    document_numbers="DUI 01234567-8",
+    phones="+503 7000 0000",
+)
+
+
+@pytest.fixture
+def case_with_victims(prosecutor: User, colleague: User, victim_care: User, judge: User):
+    case = open_case(prosecutor)
+    case_files.assign(by=prosecutor, case=case, person=colleague, role="member")
+    case_files.assign(by=prosecutor, case=case, person=victim_care, role="victim_care")
+    case_files.assign(by=prosecutor, case=case, person=judge, role="judge")
+    child = parties.add_party(
+        by=prosecutor,
+        case=case,
+        role=code("party_role", "VICTIM"),
+        sex=code("sex", "F"),
+        identity=IDENTITY,
+        citizenships=[Country.objects.get(iso2="SV")],
+        age_at_identification=16,
+        identification_status=code("identification_status", "IDENTIFIED"),
+    )
+    adult = parties.add_party(
+        by=prosecutor,
+        case=case,
+        role=code("party_role", "VICTIM"),
+        sex=code("sex", "M"),
+        identity=parties.Identity(given_names="José", first_surname="Pérez"),
+        age_at_identification=30,
+    )
+    suspect = parties.add_party(
+        by=prosecutor,
+        case=case,
+        role=code("party_role", "SUSPECT"),
+        sex=code("sex", "M"),
+        identity=parties.Identity(given_names="Carlos", first_surname="Ramírez"),
+        birth_year=1980,
+    )
+    return case, child, adult, suspect
+
+
+def test_identities_are_stored_only_as_vault_tokens(case_with_victims) -> None:
+    _case, child, _adult, _suspect = case_with_victims
+    stored = PersonIdentity.objects.get(person=child.person)
+    for field in PersonIdentity.SEALED_FIELDS:
+        value = getattr(stored, field)
+        assert value == "" or value.startswith("vault1."), field
+    assert "López" not in str(PersonIdentity.objects.values_list().get(person=child.person))
+    assert child.person.birth_year == 2009, "the analytic record keeps only the year"
+    entry = AuditEntry.objects.filter(action="case.party_added").first()
+    assert "López" not in str(entry.data)
+
+
+def test_a_child_victims_identity_needs_the_lead_or_victim_care_and_a_reason(
+    case_with_victims, prosecutor: User, colleague: User, victim_care: User
+) -> None:
+    _case, child, _adult, _suspect = case_with_victims
+    assert child.is_child
+    with pytest.raises(DomainError):
+        parties.reveal_identity(by=prosecutor, party=child, reason="")
+    with pytest.raises(AccessDenied):
+        parties.reveal_identity(by=colleague, party=child, reason="preparing the hearing")
+    shown = parties.reveal_identity(by=victim_care, party=child, reason="coordinating the shelter placement")
+    assert shown.full_name == "María José López Hernández"
+    assert shown.birth_date == "2009-04-12"
+    entry = AuditEntry.objects.get(action="identity.revealed")
+    assert entry.actor == victim_care
+    assert entry.data["child"] is True
+    assert entry.data["reason"] == "coordinating the shelter placement"
+
+
+def test_an_adult_victims_identity_needs_the_reveal_permission_and_a_reason(
+    case_with_victims, colleague: User, judge: User
+) -> None:
+    _case, _child, adult, _suspect = case_with_victims
+    with pytest.raises(AccessDenied):
+        parties.reveal_identity(by=judge, party=adult, reason="reviewing the file")
+    with pytest.raises(DomainError):
+        parties.reveal_identity(by=colleague, party=adult, reason="why?")
+    assert parties.reveal_identity(by=colleague, party=adult, reason="taking the statement").given_names == "José"
+
+
+def test_a_suspects_identity_is_open_to_the_team_and_still_audited(case_with_victims, judge: User) -> None:
+    _case, _child, _adult, suspect = case_with_victims
+    assert parties.reveal_identity(by=judge, party=suspect).first_surname == "Ramírez"
+    assert AuditEntry.objects.filter(action="identity.revealed", actor=judge).count() == 1
+
+
+def test_nobody_outside_the_team_sees_an_identity(case_with_victims, focal_point: User, node_admin: User) -> None:
+    _case, _child, _adult, suspect = case_with_victims
+    for outsider in (focal_point, node_admin):
+        with pytest.raises(AccessDenied):
+            parties.reveal_identity(by=outsider, party=suspect)
+    assert not AuditEntry.objects.filter(action="identity.revealed").exists()
+
+
+def test_only_editors_add_people_and_codes_must_fit(case_with_victims, judge: User, prosecutor: User) -> None:
+    case, *_ = case_with_victims
+    with pytest.raises(AccessDenied):
+        parties.add_party(
+            by=judge, case=case, role=code("party_role", "WITNESS"), sex=code("sex", "F"), identity=IDENTITY
+        )
+    with pytest.raises(DomainError):
+        parties.add_party(by=prosecutor, case=case, role=code("sex", "F"), sex=code("sex", "F"), identity=IDENTITY)
+    with pytest.raises(DomainError):
+        parties.add_party(
+            by=prosecutor,
+            case=case,
+            role=code("party_role", "WITNESS"),
+            sex=code("sex", "F"),
+            identity=parties.Identity(birth_date="2999-01-01"),
+        )
+    assert case.parties.count() == 3
+
+
+def test_vault_rotation_covers_identities(case_with_victims, victim_care: User, settings, tmp_path) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _case, child, *_ = case_with_victims
+    call_command("vault", "rotate", stdout=StringIO())
+    shown = parties.reveal_identity(by=victim_care, party=child, reason="coordinating the shelter placement")
+    assert shown.first_surname == "López"
+
+
+def test_pages_add_a_person_and_reveal_with_a_reason(client, prosecutor: User, victim_care: User) -> None:
+    from django.urls import reverse
+
+    case = open_case(prosecutor)
+    case_files.assign(by=prosecutor, case=case, person=victim_care, role="victim_care")
+    client.force_login(prosecutor)
+    response = client.post(
+        reverse("cases:party_add", args=[case.pk]),
+        {
+            "role": "VICTIM",
+            "sex": "F",
+            "age_at_identification": "15",
+            "identification_status": "IDENTIFIED",
+            "citizenships": [Country.objects.get(iso2="GT").pk],
+            "given_names": "Ana",
+            "first_surname": "Quiñónez",
+            "birth_date": "2011-02-03",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert "Quiñónez" not in page, "identities stay sealed on the case page"
+    party = case.parties.get()
+    url = reverse("cases:identity_reveal", args=[case.pk, party.pk])
+    refused = client.post(url, {"reason": ""})
+    assert refused.status_code == 302
+    shown = client.post(url, {"reason": "preparing the protective measures"})
+    assert shown.status_code == 200
+    assert "Ana Quiñónez" in shown.content.decode()
+    assert "no-store" in shown["Cache-Control"]
+    assert client.get(url).status_code == 405
+    assert AuditEntry.objects.filter(action="identity.revealed").count() == 1
+
+
+def test_bad_person_input_is_refused(client, prosecutor: User) -> None:
+    from django.urls import reverse
+
+    case = open_case(prosecutor)
+    client.force_login(prosecutor)
+    response = client.post(
+        reverse("cases:party_add", args=[case.pk]),
+        {"role": "KING", "sex": "F", "age_at_identification": "300", "birth_date": "2999-01-01"},
+    )
+    assert response.status_code == 400
+    assert {"role", "age_at_identification", "birth_date"} <= set(response.context["form"].errors)
+    assert not case.parties.exists()
