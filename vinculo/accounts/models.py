@@ -154,3 +154,32 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of {self.user_id}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for a national system that calls the JSON API as one account of the office.
+
+    Only the SHA-256 of the token is stored; the token itself is shown once, when it is made.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens", verbose_name=_("account"))
+    name = models.CharField(_("name"), max_length=100, help_text=_("What uses it, e.g. the national case system."))
+    prefix = models.CharField(_("starts with"), max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, *, at: Any = None) -> bool:
+        moment = at or timezone.now()
+        return self.revoked_at is None and self.expires_at > moment and self.user.is_active

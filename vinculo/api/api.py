@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.security import django_auth
@@ -35,6 +36,27 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
     return api.create_response(request, {"code": "unauthenticated", "message": _("Sign in first.")}, status=401)
 
 
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    messages = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    text = "; ".join(f"{field}: {' '.join(str(m) for m in msgs)}" for field, msgs in messages.items())
+    return api.create_response(request, {"code": "invalid", "message": text}, status=400)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    from django.utils.translation import gettext as _
+
+    return api.create_response(request, {"code": "not_found", "message": _("Not found.")}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    from django.utils.translation import gettext as _
+
+    return api.create_response(request, {"code": "access_denied", "message": _("Not allowed.")}, status=403)
+
+
 @api.get("/node", response=NodeOut, tags=["node"], summary="This node's identity (public)")
 def node(request: HttpRequest) -> dict[str, object]:
     return {
@@ -56,3 +78,14 @@ def me(request: HttpRequest) -> dict[str, object]:
         "roles": sorted(user.role_codes),
         "permissions": sorted(p.value for p in user.permissions),
     }
+
+
+def _mount_module_routers() -> None:
+    from vinculo.cases.api import router as cases_router
+    from vinculo.reference.api import router as reference_router
+
+    api.add_router("", cases_router)
+    api.add_router("", reference_router)
+
+
+_mount_module_routers()

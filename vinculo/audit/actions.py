@@ -41,6 +41,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "case.unassigned": _("Person removed from a case team"),
     "case.party_added": _("Person added to a case"),
     "identity.revealed": _("Protected identity revealed"),
+    "api_token.created": _("API token created"),
+    "api_token.revoked": _("API token revoked"),
     "vault.rotated": _("Identity vault key rotated"),
     "vault.key_removed": _("Old identity vault key removed"),
 }

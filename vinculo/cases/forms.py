@@ -55,7 +55,7 @@ class CaseForm(forms.Form):
     )
     summary_language = forms.ChoiceField(label=_("Summary written in"), choices=[("es", "Español"), ("en", "English")])
     visibility = forms.ChoiceField(label=_("Who may see it"), choices=Visibility.choices)
-    version = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -76,7 +76,7 @@ def _save(request: HttpRequest, form: CaseForm, case_id: str | None) -> HttpResp
         else:
             current = selectors.case_for_user(user, case_id, need="edit")
             case = services.update_case(
-                by=user, case=current, expected_updated_at=form.cleaned_data["version"], **form.facts()
+                by=user, case=current, expected_version=form.cleaned_data["version"], **form.facts()
             )
             messages.success(request, _("The case has been saved."))
     except DomainError as error:
@@ -124,7 +124,7 @@ def case_edit_view(request: HttpRequest, case_id: str) -> HttpResponse:
         "summary": case.summary,
         "summary_language": case.summary_language,
         "visibility": case.visibility,
-        "version": case.updated_at,
+        "version": case.version,
     }
     form = CaseForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():

@@ -11,9 +11,9 @@ from vinculo.reference.models import BorderCrossing, Country
 
 
 class VersionedForm(forms.Form):
-    """Carries the record's last-change time, so a save over someone else's change is refused."""
+    """Carries the record's version, so a save over someone else's change is refused."""
 
-    version = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
 
 class BorderCrossingForm(VersionedForm):

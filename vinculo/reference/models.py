@@ -68,6 +68,7 @@ class BorderCrossing(models.Model):
     is_active = models.BooleanField(_("in use"), default=True)
     edited_on_node = models.BooleanField(default=False, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -150,6 +151,7 @@ class Code(models.Model):
     )
     edited_on_node = models.BooleanField(default=False, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering: ClassVar = ["code_list__key", "sort", "code"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,9 +12,9 @@ from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
 from vinculo.audit import services as audit
 from vinculo.core.errors import AccessDenied, DomainError
+from vinculo.core.versioning import lock_at_version
 from vinculo.reference.models import BorderCrossing, Code
 
-CHANGED_MEANWHILE = _("Someone else changed this record while you were editing it. Reload the page and try again.")
 COORDINATES_PAIRED = _("Give both latitude and longitude, or neither.")
 VERIFY_NEEDS_COORDINATES = _("Coordinates can only be marked as verified when both are given.")
 
@@ -34,13 +33,6 @@ def _apply(instance: Any, values: dict[str, Any]) -> list[str]:
     return changed
 
 
-def _lock(model: Any, pk: int, expected_updated_at: datetime | None) -> Any:
-    current = model.objects.select_for_update().get(pk=pk)
-    if expected_updated_at is not None and current.updated_at != expected_updated_at:
-        raise DomainError(CHANGED_MEANWHILE, code="changed_meanwhile")
-    return current
-
-
 @transaction.atomic(durable=True)
 def update_border_crossing(
     *,
@@ -53,7 +45,7 @@ def update_border_crossing(
     notes: str,
     coordinates_verified: bool,
     is_active: bool,
-    expected_updated_at: datetime | None,
+    expected_version: int | None,
 ) -> BorderCrossing:
     """Correct a crossing; from now on the shipped file no longer overwrites it on this node."""
     _check_admin(by)
@@ -61,7 +53,7 @@ def update_border_crossing(
         raise DomainError(COORDINATES_PAIRED)
     if coordinates_verified and latitude is None:
         raise DomainError(VERIFY_NEEDS_COORDINATES)
-    current = _lock(BorderCrossing, crossing.pk, expected_updated_at)
+    current = lock_at_version(BorderCrossing, crossing.pk, expected_version)
     changed = _apply(
         current,
         {
@@ -77,6 +69,7 @@ def update_border_crossing(
     if changed:
         current.edited_on_node = True
         current.updated_by = by
+        current.version += 1
         current.full_clean()
         current.save()
         audit.record(
@@ -98,11 +91,11 @@ def update_code(
     definition_es: str,
     definition_en: str,
     is_active: bool,
-    expected_updated_at: datetime | None,
+    expected_version: int | None,
 ) -> Code:
     """Adjust the wording of a code, or stop offering it; its meaning (the code itself) never changes."""
     _check_admin(by)
-    current = _lock(Code, code.pk, expected_updated_at)
+    current = lock_at_version(Code, code.pk, expected_version)
     changed = _apply(
         current,
         {
@@ -115,6 +108,7 @@ def update_code(
     )
     if changed:
         current.edited_on_node = True
+        current.version += 1
         current.full_clean()
         current.save()
         audit.record(

@@ -54,7 +54,7 @@ def crossing_edit_view(request: HttpRequest, code: str) -> HttpResponse:
         "notes": crossing.notes,
         "coordinates_verified": crossing.coordinates_verified,
         "is_active": crossing.is_active,
-        "version": crossing.updated_at,
+        "version": crossing.version,
     }
     form = BorderCrossingForm(request.POST or None, initial=initial)
     status = 200
@@ -73,7 +73,7 @@ def crossing_edit_view(request: HttpRequest, code: str) -> HttpResponse:
                     notes=data["notes"],
                     coordinates_verified=data["coordinates_verified"],
                     is_active=data["is_active"],
-                    expected_updated_at=data["version"],
+                    expected_version=data["version"],
                 )
             except DomainError as error:
                 form.add_error(None, str(error.message))
@@ -103,7 +103,7 @@ def code_edit_view(request: HttpRequest, key: str, value: str) -> HttpResponse:
         "definition_es": code.definition_es,
         "definition_en": code.definition_en,
         "is_active": code.is_active,
-        "version": code.updated_at,
+        "version": code.version,
     }
     form = CodeForm(request.POST or None, initial=initial)
     status = 200
@@ -120,7 +120,7 @@ def code_edit_view(request: HttpRequest, key: str, value: str) -> HttpResponse:
                     definition_es=data["definition_es"],
                     definition_en=data["definition_en"],
                     is_active=data["is_active"],
-                    expected_updated_at=data["version"],
+                    expected_version=data["version"],
                 )
             except DomainError as error:
                 form.add_error(None, str(error.message))

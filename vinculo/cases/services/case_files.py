@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -14,10 +14,10 @@ from vinculo.audit import services as audit
 from vinculo.cases.models import Case, CaseAssignment, TeamRole
 from vinculo.cases.selectors import can_edit, can_manage_team
 from vinculo.core.errors import AccessDenied, DomainError
+from vinculo.core.versioning import lock_at_version
 from vinculo.reference.models import Code
 
 NUMBER_TAKEN = _("This office already has a case with that number.")
-CHANGED_MEANWHILE = _("Someone else saved this case while you were editing it. Reload the page to see their changes.")
 NOT_ALLOWED = _("You may not change this case.")
 WRONG_OFFICE = _("Only people of the case's own office can join its team.")
 ROLE_DOES_NOT_FIT = _("That person's roles do not fit this place in the team.")
@@ -86,13 +86,11 @@ def open_case(*, by: User, national_number: str, **facts: Any) -> Case:
 
 
 @transaction.atomic(durable=True)
-def update_case(*, by: User, case: Case, expected_updated_at: datetime | None, **facts: Any) -> Case:
+def update_case(*, by: User, case: Case, expected_version: int | None, **facts: Any) -> Case:
     """Change a case's facts; a save over someone else's newer save is refused, never merged silently."""
-    current = Case.objects.select_for_update().get(pk=case.pk)
-    if not can_edit(by, current):
+    if not can_edit(by, case):
         raise AccessDenied(NOT_ALLOWED)
-    if expected_updated_at is None or current.updated_at != expected_updated_at:
-        raise DomainError(CHANGED_MEANWHILE, code="changed_meanwhile")
+    current = lock_at_version(Case, case.pk, expected_version)
     changed = []
     for field, value in _fields(**facts).items():
         if getattr(current, field) != value:
@@ -100,6 +98,7 @@ def update_case(*, by: User, case: Case, expected_updated_at: datetime | None, *
             changed.append(field)
     if changed:
         current.updated_by = by
+        current.version += 1
         current.full_clean()
         current.save()
         audit.record(action="case.updated", actor=by, target=current, data={"fields": sorted(changed)})

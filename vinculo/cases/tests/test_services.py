@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -70,12 +71,12 @@ def test_inconsistent_facts_are_refused_and_nothing_is_stored(prosecutor: User, 
 def test_a_stale_save_is_refused_instead_of_overwriting(prosecutor: User, colleague: User) -> None:
     case = open_case(prosecutor)
     services.assign(by=prosecutor, case=case, person=colleague, role="member")
-    seen_by_both = case.updated_at
+    seen_by_both = case.version
     services.update_case(
-        by=colleague, case=case, expected_updated_at=seen_by_both, **case_facts(summary="first save wins")
+        by=colleague, case=case, expected_version=seen_by_both, **case_facts(summary="first save wins")
     )
     with pytest.raises(DomainError) as caught:
-        services.update_case(by=prosecutor, case=case, expected_updated_at=seen_by_both, **case_facts(summary="late"))
+        services.update_case(by=prosecutor, case=case, expected_version=seen_by_both, **case_facts(summary="late"))
     assert caught.value.code == "changed_meanwhile"
     case.refresh_from_db()
     assert case.summary == "first save wins"
@@ -86,7 +87,7 @@ def test_an_update_records_which_fields_changed(prosecutor: User) -> None:
     services.update_case(
         by=prosecutor,
         case=case,
-        expected_updated_at=case.updated_at,
+        expected_version=case.version,
         **case_facts(stage=code("stage", "INDICTMENT"), visibility="office"),
     )
     assert AuditEntry.objects.get(action="case.updated").data == {"fields": ["stage", "visibility"]}
@@ -137,12 +138,16 @@ def test_register_and_change_through_the_pages(client: Client, prosecutor: User)
     page = client.get(response["Location"]).content.decode()
     assert "03/2026" in page
     edit = reverse("cases:case_edit", args=[case.pk])
-    changed = {**form, "stage": "INDICTMENT", "version": case.updated_at.isoformat()}
+    # The version the page itself carries (what a browser would send back).
+    edit_page = client.get(edit).content.decode()
+    version = re.search(r'name="version" value="(\d+)"', edit_page)
+    assert version is not None
+    changed = {**form, "stage": "INDICTMENT", "version": version.group(1)}
     changed.pop("national_number")
     assert client.post(edit, changed).status_code == 302
     stale = client.post(edit, changed)
     assert stale.status_code == 400
-    assert "Otra persona guardó este expediente mientras usted lo editaba" in stale.content.decode()
+    assert "Otra persona cambió este registro mientras usted lo editaba" in stale.content.decode()
 
 
 def test_bad_form_input_gets_field_errors(client: Client, prosecutor: User) -> None:

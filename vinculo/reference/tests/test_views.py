@@ -25,7 +25,7 @@ def _form(crossing: BorderCrossing, **changes: object) -> dict[str, object]:
         "longitude": crossing.longitude,
         "notes": crossing.notes,
         "is_active": "on",
-        "version": crossing.updated_at.isoformat(),
+        "version": crossing.version,
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
@@ -71,7 +71,7 @@ def test_only_administrators_correct(client: Client, prosecutor: User) -> None:
             notes="",
             coordinates_verified=False,
             is_active=True,
-            expected_updated_at=None,
+            expected_version=crossing.version,
         )
 
 
@@ -115,7 +115,7 @@ def test_verified_needs_coordinates(node_admin: User) -> None:
             notes="",
             coordinates_verified=True,
             is_active=True,
-            expected_updated_at=None,
+            expected_version=crossing.version,
         )
 
 
@@ -145,7 +145,7 @@ def test_administrator_rewords_a_code_and_a_reload_keeps_it(client: Client, node
             "definition_es": code.definition_es,
             "definition_en": code.definition_en,
             "is_active": "on",
-            "version": code.updated_at.isoformat(),
+            "version": code.version,
         },
     )
     assert response.status_code == 302
@@ -163,3 +163,16 @@ def test_code_lists_are_readable_by_a_prosecutor(client: Client, prosecutor: Use
     assert "02041" in page
     assert "/reference/codes/exploitation_form/SEXUAL_EXPLOITATION/" not in page
     assert client.get(reverse("reference:code_edit", args=["stage", "TRIAL"])).status_code == 403
+
+
+def test_the_edit_page_carries_a_version_that_round_trips(client: Client, node_admin: User) -> None:
+    import re
+
+    client.force_login(node_admin)
+    page = client.get(EDIT).content.decode()
+    version = re.search(r'name="version" value="(\d+)"', page)
+    assert version is not None
+    crossing = BorderCrossing.objects.get(code="GTM-SLV-01")
+    response = client.post(EDIT, {**_form(crossing, notes="checked"), "version": version.group(1)})
+    assert response.status_code == 302
+    assert BorderCrossing.objects.get(code="GTM-SLV-01").version == crossing.version + 1
