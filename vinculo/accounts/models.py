@@ -7,14 +7,15 @@ from typing import Any, ClassVar
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.roles import Permission, Role, permissions_for, second_factor_required
+from vinculo.core.models import BilingualName
 
 
-class Office(models.Model):
+class Office(BilingualName, models.Model):
     """A member prosecutor's office of the network (one per node), or the hub's secretariat."""
 
     code = models.CharField(_("code"), max_length=20, unique=True, help_text=_("For example SV-FGR."))
@@ -30,11 +31,6 @@ class Office(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
-
-    @property
-    def name(self) -> str:
-        """The name in the active language (Spanish unless English is active)."""
-        return self.name_en if translation.get_language() == "en" else self.name_es
 
 
 class UserManager(BaseUserManager["User"]):

@@ -14,16 +14,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-
-class BilingualName:
-    """Mixin: ``name`` in the active language (Spanish unless English is active)."""
-
-    name_es: str
-    name_en: str
-
-    @property
-    def name(self) -> str:
-        return self.name_en if translation.get_language() == "en" else self.name_es
+from vinculo.core.models import BilingualName
 
 
 class Country(BilingualName, models.Model):
