@@ -40,6 +40,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "case.assigned": _("Person added to a case team"),
     "case.unassigned": _("Person removed from a case team"),
     "case.party_added": _("Person added to a case"),
+    "case.exploitation_recorded": _("Exploitation facts recorded"),
     "identity.revealed": _("Protected identity revealed"),
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),

@@ -175,3 +175,42 @@ class RevealForm(forms.Form):
         max_length=500,
         help_text=_("Recorded in the audit trail with your name."),
     )
+
+
+class CodesChoiceField(forms.ModelMultipleChoiceField):
+    """Several codes of one list, as checkboxes."""
+
+    def __init__(self, list_key: str, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        super().__init__(queryset=codes_of(list_key), to_field_name="code", required=False, **kwargs)
+
+    def label_from_instance(self, obj: Code) -> str:
+        return obj.label
+
+
+class ExploitationForm(forms.Form):
+    purposes = CodesChoiceField("exploitation_form", label=_("Forms of exploitation (purpose)"))
+    acts = CodesChoiceField("act", label=_("Acts"))
+    means = CodesChoiceField("means", label=_("Means"))
+    control_methods = CodesChoiceField("control_method", label=_("Methods of control"))
+    recruitment_methods = CodesChoiceField("recruitment_method", label=_("How the victim was recruited"))
+    started_on = forms.DateField(
+        label=_("Exploitation began"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    started_on_precision = forms.ChoiceField(label=_("Precision of that date"), choices=DatePrecision.choices)
+    ended_on = forms.DateField(
+        label=_("Exploitation ended"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    ended_on_precision = forms.ChoiceField(label=_("Precision of that date"), choices=DatePrecision.choices)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for field in ("started_on", "ended_on"):
+            value = data.get(field)
+            precision = data.get(f"{field}_precision")
+            if value and precision == DatePrecision.MONTH:
+                data[field] = value.replace(day=1)
+            elif value and precision == DatePrecision.YEAR:
+                data[field] = value.replace(month=1, day=1)
+        return data

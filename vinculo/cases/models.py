@@ -261,3 +261,52 @@ class CaseParty(models.Model):
             return self.age_at_identification < 18
         birth_year = self.person.birth_year
         return birth_year is not None and timezone.localdate().year - birth_year < 18
+
+
+# Which code list each multi-valued fact of an exploitation draws from.
+EXPLOITATION_CODE_LISTS: dict[str, str] = {
+    "purposes": "exploitation_form",
+    "acts": "act",
+    "means": "means",
+    "control_methods": "control_method",
+    "recruitment_methods": "recruitment_method",
+}
+
+
+def _codes_field(verbose_name: StrOrPromise, list_key: str) -> Any:
+    return models.ManyToManyField(
+        Code,
+        related_name=f"exploitations_{list_key}+",
+        blank=True,
+        verbose_name=verbose_name,
+        limit_choices_to={"code_list__key": list_key},
+    )
+
+
+class Exploitation(models.Model):
+    """How one victim was trafficked: forms of exploitation, acts, means, control and recruitment."""
+
+    party = models.OneToOneField(CaseParty, on_delete=models.CASCADE, related_name="exploitation")
+    purposes = _codes_field(_("forms of exploitation"), "exploitation_form")
+    acts = _codes_field(_("acts"), "act")
+    means = _codes_field(_("means"), "means")
+    control_methods = _codes_field(_("methods of control"), "control_method")
+    recruitment_methods = _codes_field(_("recruitment"), "recruitment_method")
+    started_on = models.DateField(_("began"), null=True, blank=True)
+    started_on_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    ended_on = models.DateField(_("ended"), null=True, blank=True)
+    ended_on_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("exploitation")
+        verbose_name_plural = _("exploitations")
+
+    def __str__(self) -> str:
+        return f"exploitation of party {self.party_id}"
+
+    def clean(self) -> None:
+        if self.started_on and self.ended_on and self.ended_on < self.started_on:
+            raise ValidationError({"ended_on": _("The exploitation cannot end before it began.")})

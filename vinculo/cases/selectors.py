@@ -18,6 +18,7 @@ from django.http import Http404
 
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
+from vinculo.cases import palermo
 from vinculo.cases.models import Case, CaseAssignment, CaseParty, TeamRole, Visibility
 
 EDITING_ROLES = (TeamRole.LEAD, TeamRole.MEMBER)
@@ -105,8 +106,8 @@ def assignable_people(case: Case) -> QuerySet[User]:
 def parties_of(case: Case) -> QuerySet[CaseParty]:
     """The people in a case (analytic side only; identities stay sealed)."""
     return (
-        case.parties.select_related("role", "identification_status", "person__sex")
-        .prefetch_related("person__citizenships")
+        case.parties.select_related("role", "identification_status", "person__sex", "exploitation")
+        .prefetch_related("person__citizenships", "exploitation__purposes")
         .order_by("created_at")
     )
 
@@ -116,3 +117,16 @@ def party_of(case: Case, party_id: int) -> CaseParty:
     if party is None:
         raise Http404
     return party
+
+
+def palermo_check(party: CaseParty) -> palermo.PalermoCheck:
+    """The Palermo guidance for one victim (an empty check when nothing is recorded yet)."""
+    exploitation = getattr(party, "exploitation", None)
+    if exploitation is None:
+        return palermo.check(acts=(), means=(), purposes=(), is_child=party.is_child)
+    return palermo.check(
+        acts=exploitation.acts.values_list("code", flat=True),
+        means=exploitation.means.values_list("code", flat=True),
+        purposes=exploitation.purposes.values_list("code", flat=True),
+        is_child=party.is_child,
+    )

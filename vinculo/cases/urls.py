@@ -13,4 +13,5 @@ urlpatterns = [
     path("<str:case_id>/team/<int:user_id>/remove/", views.team_remove_view, name="team_remove"),
     path("<str:case_id>/parties/new/", views.party_add_view, name="party_add"),
     path("<str:case_id>/parties/<int:party_id>/identity/", views.identity_reveal_view, name="identity_reveal"),
+    path("<str:case_id>/parties/<int:party_id>/exploitation/", views.exploitation_edit_view, name="exploitation_edit"),
 ]

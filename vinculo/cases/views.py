@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,9 +18,10 @@ from vinculo.accounts.decorators import require_permission, signed_in_user
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
 from vinculo.cases import selectors
-from vinculo.cases.forms import AssignForm, CaseFilterForm, CaseForm, PartyForm, RevealForm
+from vinculo.cases.forms import AssignForm, CaseFilterForm, CaseForm, ExploitationForm, PartyForm, RevealForm
+from vinculo.cases.models import EXPLOITATION_CODE_LISTS
 from vinculo.cases.services import case_files as services
-from vinculo.cases.services import parties
+from vinculo.cases.services import exploitation, parties
 from vinculo.core.errors import DomainError
 
 
@@ -60,7 +63,7 @@ def case_detail_view(request: HttpRequest, case_id: str) -> HttpResponse:
         "can_edit": selectors.can_edit(user, case),
         "can_manage_team": can_manage,
         "assign_form": AssignForm(people=selectors.assignable_people(case)) if can_manage else None,
-        "parties": selectors.parties_of(case),
+        "parties": [(party, selectors.palermo_check(party)) for party in selectors.parties_of(case)],
         "reveal_form": RevealForm(),
     }
     return render(request, "cases/case_detail.html", context)
@@ -217,3 +220,43 @@ def identity_reveal_view(request: HttpRequest, case_id: str, party_id: int) -> H
         messages.error(request, str(error.message))
         return redirect("cases:case_detail", case_id=case.pk)
     return render(request, "cases/identity.html", {"case": case, "party": party, "identity": identity})
+
+
+@require_permission(Permission.CASE_EDIT)
+def exploitation_edit_view(request: HttpRequest, case_id: str, party_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    case = selectors.case_for_user(user, case_id, need="edit")
+    party = selectors.party_of(case, party_id)
+    current = getattr(party, "exploitation", None)
+    initial: dict[str, Any] = {"started_on_precision": "day", "ended_on_precision": "day"}
+    if current is not None:
+        initial = {field: list(getattr(current, field).all()) for field in EXPLOITATION_CODE_LISTS}
+        initial.update(
+            started_on=current.started_on,
+            started_on_precision=current.started_on_precision,
+            ended_on=current.ended_on,
+            ended_on_precision=current.ended_on_precision,
+            version=current.version,
+        )
+    form = ExploitationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            exploitation.record_exploitation(
+                by=user,
+                party=party,
+                codes={field: data[field] for field in EXPLOITATION_CODE_LISTS},
+                started_on=data["started_on"],
+                started_on_precision=data["started_on_precision"],
+                ended_on=data["ended_on"],
+                ended_on_precision=data["ended_on_precision"],
+                expected_version=data.get("version"),
+            )
+        except (DomainError, ValidationError) as error:
+            form.add_error(None, str(getattr(error, "message", "; ".join(getattr(error, "messages", [str(error)])))))
+        else:
+            messages.success(request, _("The exploitation facts have been saved."))
+            return redirect("cases:case_detail", case_id=case.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"case": case, "party": party, "form": form, "palermo": selectors.palermo_check(party)}
+    return render(request, "cases/exploitation_form.html", context, status=status)

@@ -188,3 +188,55 @@ def test_bad_person_input_is_refused(client, prosecutor: User) -> None:
     assert response.status_code == 400
     assert {"role", "age_at_identification", "birth_date"} <= set(response.context["form"].errors)
     assert not case.parties.exists()
+
+
+def test_exploitation_facts_drive_the_palermo_guidance(
+    client, case_with_victims, prosecutor: User, judge: User
+) -> None:
+    from django.urls import reverse
+
+    from vinculo.cases import selectors
+    from vinculo.cases.services import exploitation
+
+    case, child, adult, suspect = case_with_victims
+    assert selectors.palermo_check(adult).missing == ("act", "means", "purpose")
+    exploitation.record_exploitation(
+        by=prosecutor,
+        party=adult,
+        codes={"acts": [code("act", "RECRUITMENT")], "purposes": [code("exploitation_form", "FORCED_LABOUR_SERVICES")]},
+        started_on=None,
+        started_on_precision="day",
+        ended_on=None,
+        ended_on_precision="day",
+        expected_version=None,
+    )
+    adult.refresh_from_db()
+    assert selectors.palermo_check(adult).missing == ("means",)
+    # A child needs no means: act and purpose complete the file.
+    client.force_login(prosecutor)
+    url = reverse("cases:exploitation_edit", args=[case.pk, child.pk])
+    response = client.post(
+        url, {"acts": ["HARBOURING"], "purposes": ["SEXUAL_EXPLOITATION"], "started_on_precision": "month",
+              "started_on": "2025-06-18", "ended_on_precision": "day"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:500]
+    child.refresh_from_db()
+    assert selectors.palermo_check(child).is_complete
+    assert str(child.exploitation.started_on) == "2025-06-01"
+    # A second save must carry the version it was based on.
+    stale = client.post(
+        url, {"acts": ["RECEIPT"], "started_on_precision": "day", "ended_on_precision": "day", "version": "99"}
+    )
+    assert stale.status_code == 400
+    with pytest.raises(AccessDenied):
+        exploitation.record_exploitation(
+            by=judge, party=adult, codes={}, started_on=None, started_on_precision="day", ended_on=None,
+            ended_on_precision="day", expected_version=1,
+        )  # fmt: skip
+    with pytest.raises(DomainError):
+        exploitation.record_exploitation(
+            by=prosecutor, party=suspect, codes={}, started_on=None, started_on_precision="day", ended_on=None,
+            ended_on_precision="day", expected_version=None,
+        )  # fmt: skip
+    page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert "Explotación sexual" in page
