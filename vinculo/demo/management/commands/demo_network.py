@@ -236,7 +236,19 @@ class Supervisor:
                 os.killpg(process.pid, signal.SIGKILL)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=STOP_GRACE_SECONDS)
+            _wait_until_group_is_gone(process.pid, timeout=STOP_GRACE_SECONDS)
         self.children.clear()
+
+
+def _wait_until_group_is_gone(pgid: int, *, timeout: float) -> None:
+    """SIGKILL is asynchronous: wait until no process of the group is left (so its ports are free)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(POLL_SECONDS / 5)
 
 
 @contextlib.contextmanager
