@@ -41,6 +41,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "case.unassigned": _("Person removed from a case team"),
     "case.party_added": _("Person added to a case"),
     "case.exploitation_recorded": _("Exploitation facts recorded"),
+    "case.event_added": _("Event added to a case"),
+    "case.event_removed": _("Event removed from a case"),
     "identity.revealed": _("Protected identity revealed"),
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import User
-from vinculo.cases.models import CASE_CODE_LISTS, DatePrecision, TeamRole, Visibility
-from vinculo.reference.models import Code, Country
+from vinculo.cases.models import CASE_CODE_LISTS, CaseParty, DatePrecision, TeamRole, Visibility
+from vinculo.reference.models import BorderCrossing, Code, Country
 from vinculo.reference.selectors import codes_of
 
 
@@ -118,7 +118,7 @@ class AssignForm(forms.Form):
         cast(PersonChoiceField, self.fields["person"]).queryset = people
 
 
-class CountryChoiceField(forms.ModelMultipleChoiceField):
+class CountriesChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name)
 
@@ -135,7 +135,7 @@ class PartyForm(forms.Form):
         label=_("Year of birth"), required=False, min_value=1900, help_text=_("If the exact date is not known.")
     )
     identification_status = CodeChoiceField("identification_status", label=_("Victim identification"), required=False)
-    citizenships = CountryChoiceField(
+    citizenships = CountriesChoiceField(
         label=_("Citizenship"),
         required=False,
         queryset=Country.objects.order_by("-is_member", "name_es"),
@@ -213,4 +213,67 @@ class ExploitationForm(forms.Form):
                 data[field] = value.replace(day=1)
             elif value and precision == DatePrecision.YEAR:
                 data[field] = value.replace(month=1, day=1)
+        return data
+
+
+class CountryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class CrossingChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.code} · {obj.name}"
+
+
+class PartyChoiceField(forms.ModelMultipleChoiceField):
+    """People of the case, described without their identity."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        age = f" · {obj.age_at_identification}" if obj.age_at_identification is not None else ""
+        return f"{obj.role.label} · {obj.person.sex.label}{age} (#{obj.pk})"
+
+
+class EventForm(forms.Form):
+    event_type = CodeChoiceField("event_type", label=_("What happened"))
+    occurred_on = forms.DateField(
+        label=_("When"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    occurred_on_precision = forms.ChoiceField(label=_("Precision of that date"), choices=DatePrecision.choices)
+    country = CountryChoiceField(
+        label=_("Country"),
+        required=False,
+        queryset=Country.objects.order_by("-is_member", "name_es"),
+        empty_label=_("Choose…"),
+    )
+    place = forms.CharField(label=_("Place"), required=False, max_length=200, help_text=_("Town, department or area."))
+    border_crossing = CrossingChoiceField(
+        label=_("Border crossing"),
+        required=False,
+        queryset=BorderCrossing.objects.filter(is_active=True),
+        empty_label=_("None"),
+    )
+    transport = CodesChoiceField("transport_means", label=_("Transport"))
+    parties = PartyChoiceField(
+        label=_("People involved"),
+        required=False,
+        queryset=CaseParty.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("No names here."),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, parties: QuerySet[CaseParty], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(PartyChoiceField, self.fields["parties"]).queryset = parties
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        when, precision = data.get("occurred_on"), data.get("occurred_on_precision")
+        if when and precision == DatePrecision.MONTH:
+            data["occurred_on"] = when.replace(day=1)
+        elif when and precision == DatePrecision.YEAR:
+            data["occurred_on"] = when.replace(month=1, day=1)
         return data

@@ -310,3 +310,66 @@ class Exploitation(models.Model):
     def clean(self) -> None:
         if self.started_on and self.ended_on and self.ended_on < self.started_on:
             raise ValidationError({"ended_on": _("The exploitation cannot end before it began.")})
+
+
+class Event(models.Model):
+    """One step of what happened (recruitment, transit, a border crossing, exploitation, rescue …).
+
+    Events in date order draw the route across countries. Places are described without names
+    of people; a border crossing points at the reference list.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    event_type = _code_field(_("what happened"), "event_type")
+    occurred_on = models.DateField(_("when"), null=True, blank=True)
+    occurred_on_precision = models.CharField(
+        _("precision of the date"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    country = models.ForeignKey(
+        "reference.Country",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("country"),
+    )
+    place = models.CharField(_("place"), max_length=200, blank=True, help_text=_("Town, department or area."))
+    border_crossing = models.ForeignKey(
+        "reference.BorderCrossing",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("border crossing"),
+    )
+    transport = models.ManyToManyField(
+        Code,
+        related_name="events_transport+",
+        blank=True,
+        verbose_name=_("transport"),
+        limit_choices_to={"code_list__key": "transport_means"},
+    )
+    parties = models.ManyToManyField(CaseParty, related_name="events", blank=True, verbose_name=_("people involved"))
+    notes = models.TextField(_("notes"), blank=True, help_text=_("No names here."))
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering: ClassVar = [models.F("occurred_on").asc(nulls_last=True), "created_at"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.event_type_id}"
+
+    def clean(self) -> None:
+        if self.event_type_id and self.event_type.code_list.key != "event_type":
+            raise ValidationError({"event_type": _("This code does not belong to the right list.")})
+        if self.occurred_on and self.occurred_on > timezone.localdate():
+            raise ValidationError({"occurred_on": _("This date is in the future.")})
+        if (
+            self.event_type_id
+            and self.event_type.code == "BORDER_CROSSING"
+            and not (self.border_crossing_id or self.country_id)
+        ):
+            raise ValidationError({"border_crossing": _("Say where the border was crossed.")})

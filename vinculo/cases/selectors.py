@@ -19,7 +19,8 @@ from django.http import Http404
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
 from vinculo.cases import palermo
-from vinculo.cases.models import Case, CaseAssignment, CaseParty, TeamRole, Visibility
+from vinculo.cases.models import Case, CaseAssignment, CaseParty, Event, TeamRole, Visibility
+from vinculo.reference.models import Country
 
 EDITING_ROLES = (TeamRole.LEAD, TeamRole.MEMBER)
 
@@ -130,3 +131,17 @@ def palermo_check(party: CaseParty) -> palermo.PalermoCheck:
         purposes=exploitation.purposes.values_list("code", flat=True),
         is_child=party.is_child,
     )
+
+
+def events_of(case: Case) -> QuerySet[Event]:
+    """The case's events in date order (undated ones last)."""
+    return case.events.select_related("event_type", "country", "border_crossing").prefetch_related("transport")
+
+
+def route_of(case: Case) -> list[Country]:
+    """The countries the case passed through, in order, without consecutive repeats."""
+    route: list[Country] = []
+    for event in events_of(case):
+        if event.country is not None and (not route or route[-1].pk != event.country.pk):
+            route.append(event.country)
+    return route

@@ -18,10 +18,18 @@ from vinculo.accounts.decorators import require_permission, signed_in_user
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
 from vinculo.cases import selectors
-from vinculo.cases.forms import AssignForm, CaseFilterForm, CaseForm, ExploitationForm, PartyForm, RevealForm
+from vinculo.cases.forms import (
+    AssignForm,
+    CaseFilterForm,
+    CaseForm,
+    EventForm,
+    ExploitationForm,
+    PartyForm,
+    RevealForm,
+)
 from vinculo.cases.models import EXPLOITATION_CODE_LISTS
 from vinculo.cases.services import case_files as services
-from vinculo.cases.services import exploitation, parties
+from vinculo.cases.services import events, exploitation, parties
 from vinculo.core.errors import DomainError
 
 
@@ -65,6 +73,8 @@ def case_detail_view(request: HttpRequest, case_id: str) -> HttpResponse:
         "assign_form": AssignForm(people=selectors.assignable_people(case)) if can_manage else None,
         "parties": [(party, selectors.palermo_check(party)) for party in selectors.parties_of(case)],
         "reveal_form": RevealForm(),
+        "events": selectors.events_of(case),
+        "route": selectors.route_of(case),
     }
     return render(request, "cases/case_detail.html", context)
 
@@ -260,3 +270,48 @@ def exploitation_edit_view(request: HttpRequest, case_id: str, party_id: int) ->
     status = 400 if request.method == "POST" else 200
     context = {"case": case, "party": party, "form": form, "palermo": selectors.palermo_check(party)}
     return render(request, "cases/exploitation_form.html", context, status=status)
+
+
+@require_permission(Permission.CASE_EDIT)
+def event_add_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    user = signed_in_user(request)
+    case = selectors.case_for_user(user, case_id, need="edit")
+    form = EventForm(request.POST or None, parties=selectors.parties_of(case), initial={"occurred_on_precision": "day"})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            events.add_event(
+                by=user,
+                case=case,
+                event_type=data["event_type"],
+                occurred_on=data["occurred_on"],
+                occurred_on_precision=data["occurred_on_precision"],
+                country=data["country"],
+                place=data["place"],
+                border_crossing=data["border_crossing"],
+                transport=data["transport"],
+                parties=data["parties"],
+                notes=data["notes"],
+            )
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("The event has been added to the route."))
+            return redirect("cases:case_detail", case_id=case.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/event_form.html", {"case": case, "form": form}, status=status)
+
+
+@require_POST
+@require_permission(Permission.CASE_EDIT)
+def event_remove_view(request: HttpRequest, case_id: str, event_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    case = selectors.case_for_user(user, case_id, need="edit")
+    event = selectors.events_of(case).filter(pk=event_id).first()
+    if event is not None:
+        events.remove_event(by=user, event=event)
+        messages.success(request, _("The event has been removed."))
+    return redirect("cases:case_detail", case_id=case.pk)

@@ -240,3 +240,53 @@ def test_exploitation_facts_drive_the_palermo_guidance(
         )  # fmt: skip
     page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
     assert "Explotación sexual" in page
+
+
+def test_events_draw_the_route(client, case_with_victims, prosecutor: User, judge: User) -> None:
+    from django.urls import reverse
+
+    from vinculo.cases import selectors
+    from vinculo.cases.services import events
+    from vinculo.reference.models import BorderCrossing
+
+    case, child, *_ = case_with_victims
+    sv, gt = Country.objects.get(iso2="SV"), Country.objects.get(iso2="GT")
+    events.add_event(
+        by=prosecutor, case=case, event_type=code("event_type", "RECRUITMENT"), occurred_on=None,
+        occurred_on_precision="day", country=sv, place="San Miguel", border_crossing=None, parties=[child],
+    )  # fmt: skip
+    crossing = BorderCrossing.objects.get(code="GTM-SLV-01")
+    crossing_event = events.add_event(
+        by=prosecutor, case=case, event_type=code("event_type", "BORDER_CROSSING"), occurred_on=None,
+        occurred_on_precision="day", country=None, place="", border_crossing=crossing,
+        transport=[code("transport_means", "BUS")],
+    )  # fmt: skip
+    assert crossing_event.country in crossing.countries.all(), "the crossing fills in the country"
+    events.add_event(
+        by=prosecutor, case=case, event_type=code("event_type", "EXPLOITATION"), occurred_on=None,
+        occurred_on_precision="day", country=gt, place="Quetzaltenango", border_crossing=None,
+    )  # fmt: skip
+    assert [c.iso2 for c in selectors.route_of(case)][-1] == "GT"
+    with pytest.raises(DomainError):
+        events.add_event(
+            by=prosecutor, case=case, event_type=code("event_type", "BORDER_CROSSING"), occurred_on=None,
+            occurred_on_precision="day", country=Country.objects.get(iso2="PA"), place="", border_crossing=crossing,
+        )  # fmt: skip
+    with pytest.raises(AccessDenied):
+        events.add_event(
+            by=judge, case=case, event_type=code("event_type", "RESCUE"), occurred_on=None,
+            occurred_on_precision="day", country=gt, place="", border_crossing=None,
+        )  # fmt: skip
+    client.force_login(prosecutor)
+    page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert 'class="route"' in page
+    assert "Transnacional" in page
+    assert "coordenadas sin verificar" in page
+    response = client.post(
+        reverse("cases:event_add", args=[case.pk]),
+        {"event_type": "BORDER_CROSSING", "occurred_on_precision": "day", "country": "", "border_crossing": ""},
+    )
+    assert response.status_code == 400, "a border crossing needs a place"
+    before = case.events.count()
+    client.post(reverse("cases:event_remove", args=[case.pk, crossing_event.pk]))
+    assert case.events.count() == before - 1
