@@ -43,6 +43,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "case.exploitation_recorded": _("Exploitation facts recorded"),
     "case.event_added": _("Event added to a case"),
     "case.event_removed": _("Event removed from a case"),
+    "identity.searched": _("People searched by identity"),
     "identity.revealed": _("Protected identity revealed"),
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),

@@ -373,3 +373,25 @@ class Event(models.Model):
             and not (self.border_crossing_id or self.country_id)
         ):
             raise ValidationError({"border_crossing": _("Say where the border was crossed.")})
+
+
+class IdentityIndexEntry(models.Model):
+    """A keyed digest of one normalised part of an identity (a name word, a document, a phone).
+
+    Lets the node find people without decrypting everyone; see vinculo.vault.blind.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="index_entries")
+    kind = models.CharField(max_length=10)
+    digest = models.CharField(max_length=32)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["person", "kind", "digest"], name="unique_index_entry"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["digest", "kind"], name="identity_index_lookup")]
+        verbose_name = _("identity index entry")
+        verbose_name_plural = _("identity index entries")
+
+    def __str__(self) -> str:
+        return f"{self.person_id}:{self.kind}"

@@ -10,17 +10,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
 from vinculo.cases import palermo
-from vinculo.cases.models import Case, CaseAssignment, CaseParty, Event, TeamRole, Visibility
+from vinculo.cases.models import Case, CaseAssignment, CaseParty, Event, IdentityIndexEntry, TeamRole, Visibility
 from vinculo.reference.models import Country
+from vinculo.vault import blind, keys
 
 EDITING_ROLES = (TeamRole.LEAD, TeamRole.MEMBER)
 
@@ -145,3 +146,31 @@ def route_of(case: Case) -> list[Country]:
         if event.country is not None and (not route or route[-1].pk != event.country.pk):
             route.append(event.country)
     return route
+
+
+def people_search(user: User, query: str) -> QuerySet[CaseParty]:
+    """Parties, in cases the person may see, whose identity matches ``query``.
+
+    Names: every word of the query must be one of the person's name words (so a missing second
+    surname or an accent does not hide anyone). Numbers: a document or phone in any format.
+    """
+    kind, digests = blind.query_entries(keys.current_keyring().index_key, query)
+    if not digests:
+        return CaseParty.objects.none()
+    entries = IdentityIndexEntry.objects.filter(digest__in=digests)
+    persons: QuerySet[Any, Any]
+    if kind == "name":
+        persons = (
+            entries.filter(kind="name")
+            .values("person_id")
+            .annotate(hits=Count("digest", distinct=True))
+            .filter(hits=len(digests))
+            .values("person_id")
+        )
+    else:
+        persons = entries.exclude(kind="name").values("person_id")
+    return (
+        CaseParty.objects.filter(person_id__in=persons, case__in=cases_visible_to(user))
+        .select_related("case", "role", "person__sex")
+        .order_by("-case__created_at")
+    )

@@ -7,6 +7,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.case_list_view, name="case_list"),
     path("new/", views.case_create_view, name="case_create"),
+    path("people/", views.people_search_view, name="people_search"),
     path("<str:case_id>/", views.case_detail_view, name="case_detail"),
     path("<str:case_id>/edit/", views.case_edit_view, name="case_edit"),
     path("<str:case_id>/team/", views.team_add_view, name="team_add"),

@@ -315,3 +315,16 @@ def event_remove_view(request: HttpRequest, case_id: str, event_id: int) -> Http
         events.remove_event(by=user, event=event)
         messages.success(request, _("The event has been removed."))
     return redirect("cases:case_detail", case_id=case.pk)
+
+
+@login_required
+def people_search_view(request: HttpRequest) -> HttpResponse:
+    """Find people in the cases one may see, by name, document or phone (identities stay sealed)."""
+    user = _not_found_for_case_staff(request)
+    query = request.GET.get("q", "").strip()[:200]
+    results = None
+    if len(query) >= 2:
+        results = list(selectors.people_search(user, query)[:100])
+        kind = "number" if any(ch.isdigit() for ch in query) else "name"
+        parties.record_people_search(by=user, kind=kind, results=len(results))
+    return render(request, "cases/people_search.html", {"query": query, "results": results})

@@ -44,9 +44,14 @@ class Key:
 
 @dataclass(frozen=True)
 class Keyring:
-    """Keys by id; the first is the one that seals new values."""
+    """Keys by id; the first is the one that seals new values.
+
+    ``index_key`` keys the blind indexes used for search (vinculo.vault.blind); it does not
+    change when the sealing keys rotate, so the indexes stay valid.
+    """
 
     keys: tuple[Key, ...]
+    index_key: bytes = b""
 
     def __post_init__(self) -> None:
         if not self.keys:
@@ -67,7 +72,10 @@ class Keyring:
 
     def to_json(self) -> str:
         entries = [{"id": key.key_id, "key": base64.urlsafe_b64encode(key.secret).decode("ascii")} for key in self.keys]
-        return json.dumps({"keys": entries}, indent=2) + "\n"
+        document: dict[str, object] = {"keys": entries}
+        if self.index_key:
+            document["index_key"] = base64.urlsafe_b64encode(self.index_key).decode("ascii")
+        return json.dumps(document, indent=2) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> Keyring:
@@ -75,22 +83,30 @@ class Keyring:
             document = json.loads(text)
             entries = document["keys"]
             keys = tuple(Key(str(e["id"]), base64.urlsafe_b64decode(str(e["key"]).encode("ascii"))) for e in entries)
-        except (ValueError, KeyError, TypeError) as error:
+            index_key = base64.urlsafe_b64decode(str(document.get("index_key", "")).encode("ascii"))
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise VaultError(f"the keyring is not valid: {error}") from error
-        return cls(keys)
+        if index_key and len(index_key) != 32:
+            raise VaultError("the index key must be 32 bytes")
+        return cls(keys, index_key)
 
     def with_new_key(self, key_id: str) -> Keyring:
         """A keyring whose new current key is a fresh random one (the old keys stay for reading)."""
-        return Keyring((Key(key_id, secrets.token_bytes(32)), *self.keys))
+        return Keyring((Key(key_id, secrets.token_bytes(32)), *self.keys), self.index_key)
 
     def without(self, key_id: str) -> Keyring:
         if key_id == self.current.key_id:
             raise VaultError("the current key cannot be removed")
-        return Keyring(tuple(key for key in self.keys if key.key_id != key_id))
+        return Keyring(tuple(key for key in self.keys if key.key_id != key_id), self.index_key)
 
 
 def new_keyring(key_id: str) -> Keyring:
-    return Keyring((Key(key_id, secrets.token_bytes(32)),))
+    return Keyring((Key(key_id, secrets.token_bytes(32)),), secrets.token_bytes(32))
+
+
+def with_index_key(keyring: Keyring) -> Keyring:
+    """The same keyring with a fresh index key (for keyrings made before search existed)."""
+    return Keyring(keyring.keys, secrets.token_bytes(32))
 
 
 def seal(plaintext: str, *, keyring: Keyring, context: str) -> str:

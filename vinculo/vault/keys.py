@@ -47,7 +47,11 @@ def current_keyring() -> crypto.Keyring:
         path.parent.mkdir(parents=True, exist_ok=True)
         crypto.write_keyring(path, crypto.new_keyring("dev1"))
     check_permissions(path)
-    return _load(str(path), path.stat().st_mtime_ns)
+    keyring = _load(str(path), path.stat().st_mtime_ns)
+    if not keyring.index_key:
+        keyring = crypto.with_index_key(keyring)
+        crypto.write_keyring(path, keyring)
+    return keyring
 
 
 @dataclass(frozen=True)

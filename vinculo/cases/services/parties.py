@@ -19,11 +19,19 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
 from vinculo.audit import services as audit
-from vinculo.cases.models import Case, CaseAssignment, CaseParty, Person, PersonIdentity, TeamRole
+from vinculo.cases.models import (
+    Case,
+    CaseAssignment,
+    CaseParty,
+    IdentityIndexEntry,
+    Person,
+    PersonIdentity,
+    TeamRole,
+)
 from vinculo.cases.selectors import can_edit
 from vinculo.core.errors import AccessDenied, DomainError
 from vinculo.reference.models import Code, Country
-from vinculo.vault import crypto, keys
+from vinculo.vault import blind, crypto, keys
 
 NOT_ON_TEAM = _("Only the case team may see who the people in this case are.")
 NEEDS_REVEAL_PERMISSION = _("Your roles do not allow revealing a victim's identity.")
@@ -93,6 +101,15 @@ def add_party(
         for field, value in asdict(identity).items()
     }
     PersonIdentity.objects.create(person=person, **sealed)
+    entries = blind.index_entries(
+        keyring.index_key,
+        names=(identity.given_names, identity.first_surname, identity.second_surname),
+        documents=identity.document_numbers,
+        phones=identity.phones,
+    )
+    IdentityIndexEntry.objects.bulk_create(
+        IdentityIndexEntry(person=person, kind=kind, digest=value) for kind, value in sorted(entries)
+    )
     party = CaseParty(
         case=case,
         person=person,
@@ -141,3 +158,9 @@ def reveal_identity(*, by: User, party: CaseParty, reason: str = "") -> Identity
         data={"party": party.pk, "role": party.role.code, "child": party.is_child, "reason": reason[:500]},
     )
     return Identity(**values)
+
+
+@transaction.atomic(durable=True)
+def record_people_search(*, by: User, kind: str, results: int) -> None:
+    """Searching people by identity is audited; the query itself is not stored (it is a name)."""
+    audit.record(action="identity.searched", actor=by, data={"kind": kind, "results": results})

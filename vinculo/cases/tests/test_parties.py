@@ -290,3 +290,36 @@ def test_events_draw_the_route(client, case_with_victims, prosecutor: User, judg
     before = case.events.count()
     client.post(reverse("cases:event_remove", args=[case.pk, crossing_event.pk]))
     assert case.events.count() == before - 1
+
+
+def test_people_search_forgives_accents_and_a_missing_surname_and_respects_visibility(
+    client, case_with_victims, prosecutor: User, colleague: User, focal_point: User
+) -> None:
+    from django.urls import reverse
+
+    from vinculo.cases import selectors
+
+    case, child, _adult, _suspect = case_with_victims
+    for query in ("maria jose lopez", "MARÍA LÓPEZ", "lopez hernandez", "López"):
+        assert child in selectors.people_search(prosecutor, query), query
+    assert not selectors.people_search(prosecutor, "María Pérez").exists()
+    for query in ("01234567-8", "DUI 012345678", "7000 0000", "+50370000000"):
+        assert child in selectors.people_search(prosecutor, query), query
+    # The focal point cannot see this team-only case, so finds nobody in it.
+    assert not selectors.people_search(focal_point, "López").exists()
+    client.force_login(prosecutor)
+    page = client.get(reverse("cases:people_search"), {"q": "maria lopez"}).content.decode()
+    assert case.national_number in page
+    assert "López" not in page.split("<main", 1)[1], "results never show the identity"
+    entry = AuditEntry.objects.filter(action="identity.searched").get()
+    assert entry.data == {"kind": "name", "results": 1}
+    assert "lopez" not in str(entry.data).lower()
+
+
+def test_the_index_holds_digests_only(case_with_victims) -> None:
+    from vinculo.cases.models import IdentityIndexEntry
+
+    _case, child, *_ = case_with_victims
+    stored = list(IdentityIndexEntry.objects.filter(person=child.person).values_list("kind", "digest"))
+    assert {kind for kind, _ in stored} == {"name", "document", "phone"}
+    assert not any("lopez" in digest or "0123" in digest for _, digest in stored)

@@ -84,3 +84,14 @@ def test_keyring_file_is_private_and_round_trips(tmp_path: Path) -> None:
 def test_bad_keyrings_are_refused(text: str) -> None:
     with pytest.raises(crypto.VaultError):
         crypto.Keyring.from_json(text)
+
+
+def test_the_index_key_survives_rotation_and_pruning(tmp_path: Path) -> None:
+    ring = crypto.new_keyring("k1")
+    assert len(ring.index_key) == 32
+    rotated = ring.with_new_key("k2")
+    assert rotated.index_key == ring.index_key
+    assert rotated.without("k1").index_key == ring.index_key
+    path = tmp_path / "ring.json"
+    crypto.write_keyring(path, rotated)
+    assert crypto.Keyring.from_json(path.read_text()).index_key == ring.index_key
