@@ -44,6 +44,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "case.event_added": _("Event added to a case"),
     "case.event_removed": _("Event removed from a case"),
     "identity.searched": _("People searched by identity"),
+    "case.imported": _("Case files imported"),
+    "case.exported": _("Case files exported"),
     "identity.revealed": _("Protected identity revealed"),
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),

@@ -277,3 +277,18 @@ class EventForm(forms.Form):
         elif when and precision == DatePrecision.YEAR:
             data["occurred_on"] = when.replace(month=1, day=1)
         return data
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("File (CSV or XLSX)"),
+        help_text=_("One row per case, with the template's columns in Spanish or English. Up to 20 MB."),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Send a .csv or .xlsx file."))
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        return upload

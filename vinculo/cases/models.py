@@ -395,3 +395,21 @@ class IdentityIndexEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}:{self.kind}"
+
+
+class PendingImport(models.Model):
+    """A file checked by a dry run and waiting for the person to confirm the real import (kept one hour)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(max_length=200)
+    data = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pending import")
+        verbose_name_plural = _("pending imports")
+
+    def __str__(self) -> str:
+        return self.file_name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -17,19 +19,20 @@ from django.views.decorators.http import require_POST
 from vinculo.accounts.decorators import require_permission, signed_in_user
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
-from vinculo.cases import selectors
+from vinculo.cases import selectors, tabular
 from vinculo.cases.forms import (
     AssignForm,
     CaseFilterForm,
     CaseForm,
     EventForm,
     ExploitationForm,
+    ImportForm,
     PartyForm,
     RevealForm,
 )
-from vinculo.cases.models import EXPLOITATION_CODE_LISTS
+from vinculo.cases.models import EXPLOITATION_CODE_LISTS, PendingImport
 from vinculo.cases.services import case_files as services
-from vinculo.cases.services import events, exploitation, parties
+from vinculo.cases.services import events, exploitation, imports, parties
 from vinculo.core.errors import DomainError
 
 
@@ -328,3 +331,76 @@ def people_search_view(request: HttpRequest) -> HttpResponse:
         kind = "number" if any(ch.isdigit() for ch in query) else "name"
         parties.record_people_search(by=user, kind=kind, results=len(results))
     return render(request, "cases/people_search.html", {"query": query, "results": results})
+
+
+PENDING_HOURS = 1
+
+
+@require_permission(Permission.CASE_EDIT)
+def import_view(request: HttpRequest) -> HttpResponse:
+    """Step one: upload and check (dry run). Nothing is stored in the cases until step two."""
+    user = signed_in_user(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report, pending, file_problem = None, None, ""
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            report = imports.run_import(by=user, data=data, file_name=upload.name, dry_run=True)
+        except tabular.FileProblem as problem:
+            file_problem = str(problem)
+        else:
+            if report.ok:
+                PendingImport.objects.filter(created_at__lt=timezone.now() - timedelta(hours=PENDING_HOURS)).delete()
+                pending = PendingImport.objects.create(
+                    user=user, file_name=upload.name[:200], data=data, sha256=report.file_sha256
+                )
+    status = 400 if (file_problem or (report and not report.ok)) else 200
+    context = {"form": form, "report": report, "pending": pending, "file_problem": file_problem}
+    return render(request, "cases/import.html", context, status=status)
+
+
+@require_POST
+@require_permission(Permission.CASE_EDIT)
+def import_confirm_view(request: HttpRequest, pending_id: str) -> HttpResponse:
+    """Step two: the real run of a checked file, all or nothing."""
+    user = signed_in_user(request)
+    pending = PendingImport.objects.filter(pk=pending_id, user=user).first()
+    if pending is None or pending.created_at < timezone.now() - timedelta(hours=PENDING_HOURS):
+        messages.error(request, _("That import has expired; upload the file again."))
+        return redirect("cases:import")
+    report = imports.run_import(by=user, data=bytes(pending.data), file_name=pending.file_name, dry_run=False)
+    pending.delete()
+    if not report.ok:
+        # The cases changed since the check (someone else edited one): nothing was stored.
+        return render(request, "cases/import.html", {"form": ImportForm(), "report": report}, status=409)
+    messages.success(
+        request,
+        _("Import finished: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
+        % {"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
+    )
+    return redirect("cases:case_list")
+
+
+@login_required
+def export_view(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The cases one may see, in the import template (Spanish or English headers); audited."""
+    user = _not_found_for_case_staff(request)
+    language = "en" if request.GET.get("lang") == "en" else "es"
+    cases = selectors.cases_visible_to(user).order_by("national_number")
+    rows = imports.export_rows(cases)
+    parties.record_export(by=user, file_format=file_format, count=len(rows))
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    name = f"vinculo-{user.office.code}-cases-{stamp}.{file_format}"
+    response: HttpResponse
+    if file_format == "xlsx":
+        response = HttpResponse(
+            tabular.write_xlsx(rows, language=language),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        response = HttpResponse(
+            "".join(tabular.write_csv(rows, language=language)), content_type="text/csv; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -67,6 +67,11 @@ def _fields(
 @transaction.atomic(durable=True)
 def open_case(*, by: User, national_number: str, **facts: Any) -> Case:
     """Register a case in the person's office, with them as lead prosecutor."""
+    return create_case_in_transaction(by=by, national_number=national_number, facts=facts)
+
+
+def create_case_in_transaction(*, by: User, national_number: str, facts: dict[str, Any]) -> Case:
+    """The body of `open_case`, for callers that already own the transaction (imports)."""
     if not by.has_permission(Permission.CASE_EDIT):
         raise AccessDenied(NOT_ALLOWED)
     number = national_number.strip()
@@ -91,18 +96,23 @@ def update_case(*, by: User, case: Case, expected_version: int | None, **facts: 
     if not can_edit(by, case):
         raise AccessDenied(NOT_ALLOWED)
     current = lock_at_version(Case, case.pk, expected_version)
+    return apply_case_facts(by=by, case=current, facts=facts)
+
+
+def apply_case_facts(*, by: User, case: Case, facts: dict[str, Any]) -> Case:
+    """Write the facts that differ (inside the caller's transaction, on a locked row); audit the change."""
     changed = []
     for field, value in _fields(**facts).items():
-        if getattr(current, field) != value:
-            setattr(current, field, value)
+        if getattr(case, field) != value:
+            setattr(case, field, value)
             changed.append(field)
     if changed:
-        current.updated_by = by
-        current.version += 1
-        current.full_clean()
-        current.save()
-        audit.record(action="case.updated", actor=by, target=current, data={"fields": sorted(changed)})
-    return current
+        case.updated_by = by
+        case.version += 1
+        case.full_clean()
+        case.save()
+        audit.record(action="case.updated", actor=by, target=case, data={"fields": sorted(changed)})
+    return case
 
 
 @transaction.atomic(durable=True)

@@ -164,3 +164,9 @@ def reveal_identity(*, by: User, party: CaseParty, reason: str = "") -> Identity
 def record_people_search(*, by: User, kind: str, results: int) -> None:
     """Searching people by identity is audited; the query itself is not stored (it is a name)."""
     audit.record(action="identity.searched", actor=by, data={"kind": kind, "results": results})
+
+
+@transaction.atomic(durable=True)
+def record_export(*, by: User, file_format: str, count: int) -> None:
+    """Every export of case files is audited (what, how many, by whom)."""
+    audit.record(action="case.exported", actor=by, data={"format": file_format, "cases": count})
