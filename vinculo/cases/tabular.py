@@ -239,3 +239,22 @@ def _cell(value: object) -> str:
     text = value.isoformat() if isinstance(value, datetime.date) else str(value)
     # Spreadsheets run cells that start like a formula; a quote keeps them text.
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def template_markdown() -> str:
+    """The column table of docs/case-import-template.md (a test keeps the two equal)."""
+    lines = ["| Spanish header | English header | Required | Values |", "|---|---|---|---|"]
+    for column in COLUMNS:
+        if column.list_key:
+            values = f"a code or label of the `{column.list_key}` list"
+        elif column.key in DATE_COLUMNS:
+            values = "date, YYYY-MM-DD"
+        elif column.key in CHOICES:
+            values = " / ".join(f"`{choice}`" for choice in CHOICES[column.key])
+        else:
+            values = "text"
+        if column.key in DEFAULTS:
+            values += f" (empty: `{DEFAULTS[column.key]}`)"
+        required = "yes" if column.required else "no"
+        lines.append(f"| `{column.header_es}` | `{column.header_en}` | {required} | {values} |")
+    return "\n".join(lines) + "\n"

@@ -147,3 +147,13 @@ def test_export_is_audited_and_covers_only_visible_cases(client: Client, prosecu
 
     sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
     assert sheet["A1"].value == "numero_expediente"
+
+
+def test_the_published_template_matches_the_code() -> None:
+    import re
+    from pathlib import Path
+
+    document = (Path(__file__).resolve().parents[3] / "docs" / "case-import-template.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- columns:start -->\n(.*?)<!-- columns:end -->", document, re.S)
+    assert block is not None
+    assert block.group(1).strip() == tabular.template_markdown().strip()
