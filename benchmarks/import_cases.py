@@ -78,7 +78,8 @@ def main() -> None:
         started = time.perf_counter()
         report = imports.run_import(by=importer, data=data, file_name="bench.csv", dry_run=dry_run)
         elapsed = time.perf_counter() - started
-        assert report.ok, report.problems[:5]
+        if not report.ok:
+            raise SystemExit(f"the benchmark file has problems: {report.problems[:5]}")
         print(
             f"{label}: {elapsed:.1f} s ({args.cases / elapsed:.0f} cases/s); "
             f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}"
