@@ -105,17 +105,25 @@ def assignable_people(case: Case) -> QuerySet[User]:
     )
 
 
-def parties_of(case: Case) -> QuerySet[CaseParty]:
-    """The people in a case (analytic side only; identities stay sealed)."""
+def sees_victims_only(user: User) -> bool:
+    """Victim care works with victims and their services, never the suspects' side of a case."""
+    return user.has_permission(Permission.VICTIM_SUPPORT) and not user.has_permission(Permission.CASE_VIEW)
+
+
+def parties_of(case: Case, user: User | None = None) -> QuerySet[CaseParty]:
+    """The people in a case the person may see (analytic side only; identities stay sealed)."""
+    parties = case.parties.all()
+    if user is not None and sees_victims_only(user):
+        parties = parties.filter(role__code__in=CaseParty.VICTIM_ROLES)
     return (
-        case.parties.select_related("role", "identification_status", "person__sex", "exploitation")
+        parties.select_related("role", "identification_status", "person__sex", "exploitation")
         .prefetch_related("person__citizenships", "exploitation__purposes")
         .order_by("created_at")
     )
 
 
-def party_of(case: Case, party_id: int) -> CaseParty:
-    party = parties_of(case).filter(pk=party_id).first()
+def party_of(case: Case, party_id: int, user: User | None = None) -> CaseParty:
+    party = parties_of(case, user).filter(pk=party_id).first()
     if party is None:
         raise Http404
     return party
@@ -169,8 +177,7 @@ def people_search(user: User, query: str) -> QuerySet[CaseParty]:
         )
     else:
         persons = entries.exclude(kind="name").values("person_id")
-    return (
-        CaseParty.objects.filter(person_id__in=persons, case__in=cases_visible_to(user))
-        .select_related("case", "role", "person__sex")
-        .order_by("-case__created_at")
-    )
+    found = CaseParty.objects.filter(person_id__in=persons, case__in=cases_visible_to(user))
+    if sees_victims_only(user):
+        found = found.filter(role__code__in=CaseParty.VICTIM_ROLES)
+    return found.select_related("case", "role", "person__sex").order_by("-case__created_at")

@@ -74,10 +74,11 @@ def case_detail_view(request: HttpRequest, case_id: str) -> HttpResponse:
         "can_edit": selectors.can_edit(user, case),
         "can_manage_team": can_manage,
         "assign_form": AssignForm(people=selectors.assignable_people(case)) if can_manage else None,
-        "parties": [(party, selectors.palermo_check(party)) for party in selectors.parties_of(case)],
+        "parties": [(party, selectors.palermo_check(party)) for party in selectors.parties_of(case, user)],
+        "victims_only": selectors.sees_victims_only(user),
         "reveal_form": RevealForm(),
-        "events": selectors.events_of(case),
-        "route": selectors.route_of(case),
+        "events": [] if selectors.sees_victims_only(user) else selectors.events_of(case),
+        "route": [] if selectors.sees_victims_only(user) else selectors.route_of(case),
     }
     return render(request, "cases/case_detail.html", context)
 
@@ -224,7 +225,7 @@ def identity_reveal_view(request: HttpRequest, case_id: str, party_id: int) -> H
     """Show one identity once, after the checks; nothing is kept in the session or in caches."""
     user = _not_found_for_case_staff(request)
     case = selectors.case_for_user(user, case_id)
-    party = selectors.party_of(case, party_id)
+    party = selectors.party_of(case, party_id, user)
     form = RevealForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:

@@ -323,3 +323,27 @@ def test_the_index_holds_digests_only(case_with_victims) -> None:
     stored = list(IdentityIndexEntry.objects.filter(person=child.person).values_list("kind", "digest"))
     assert {kind for kind, _ in stored} == {"name", "document", "phone"}
     assert not any("lopez" in digest or "0123" in digest for _, digest in stored)
+
+
+def test_victim_care_sees_victims_not_the_suspects_side(client, case_with_victims, victim_care: User) -> None:
+    from django.urls import reverse
+
+    from vinculo.cases import selectors
+    from vinculo.cases.services import events
+
+    case, child, adult, suspect = case_with_victims
+    events.add_event(
+        by=case.assignments.get(role="lead").user, case=case, event_type=code("event_type", "ARREST"),
+        occurred_on=None, occurred_on_precision="day", country=None, place="Escondite del sospechoso",
+        border_crossing=None,
+    )  # fmt: skip
+    assert set(selectors.parties_of(case, victim_care)) == {child, adult}
+    assert not selectors.people_search(victim_care, "Carlos Ramírez").exists()
+    assert selectors.people_search(victim_care, "María López").exists()
+    client.force_login(victim_care)
+    page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert "Escondite" not in page
+    assert code("party_role", "SUSPECT").label_es not in page
+    assert code("party_role", "VICTIM").label_es in page
+    response = client.post(reverse("cases:identity_reveal", args=[case.pk, suspect.pk]))
+    assert response.status_code == 404
