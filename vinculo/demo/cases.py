@@ -15,6 +15,7 @@ from django.utils import timezone
 from vinculo.accounts.models import User
 from vinculo.cases.models import Case, TeamRole
 from vinculo.cases.services import case_files as services
+from vinculo.demo.persons import add_people
 from vinculo.reference.models import Code
 
 # (code, weight): roughly the shape of a prosecutor's office TIP/SOM caseload.
@@ -96,6 +97,7 @@ def seed_cases(*, lead: User, team: dict[str, User], count: int, prefix: str, rn
     codes = {(c.code_list.key, c.code): c for c in Code.objects.select_related("code_list")}
     today = timezone.localdate()
     made = 0
+    opened: list[Case] = []
     for number in range(1, count + 1):
         family = _pick(rng, CRIME_FAMILY)
         stage = _pick(rng, STAGE)
@@ -134,5 +136,7 @@ def seed_cases(*, lead: User, team: dict[str, User], count: int, prefix: str, rn
             services.assign(by=lead, case=case, person=team["victim_care"], role=TeamRole.VICTIM_CARE)
         if "judge" in team and stage in ("TRIAL", "FIRST_INSTANCE_JUDGMENT", "APPEAL", "FINAL"):
             services.assign(by=lead, case=case, person=team["judge"], role=TeamRole.JUDGE)
+        opened.append(case)
         made += 1
+    add_people(lead=lead, cases=opened, country=lead.office.country, rng=rng)
     return made

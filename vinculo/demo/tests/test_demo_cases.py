@@ -21,6 +21,18 @@ def test_seeded_cases_are_valid_deterministic_and_nameless(prosecutor: User, jud
         case.full_clean()
         assert prosecutor.full_name not in case.summary
     assert {case.crime_family.code for case in cases} >= {"TIP", "SOM"}
+    # Every case has people; their identities are sealed, and some are shared travellers.
+    from vinculo.cases.models import CaseParty, PersonIdentity
+    from vinculo.demo.persons import travellers
+
+    assert all(case.parties.exists() for case in cases)
+    assert not PersonIdentity.objects.exclude(given_names__startswith="vault1.").exists()
+    shared = next(p for p in travellers() if "SV" in str(p["countries"]))
+    from vinculo.cases import selectors
+
+    # However the office wrote the traveller down, the first surname survives (accents aside).
+    assert selectors.people_search(prosecutor, str(shared["first_surname"])).exists()
+    assert CaseParty.objects.count() >= 40
     assert any(case.is_closed for case in cases)
     # Seeding again is a no-op, so a restarted demo does not double its cases.
     assert seed_cases(lead=prosecutor, team={}, count=40, prefix="FGR", rng=random.Random(7)) == 0
