@@ -46,6 +46,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "identity.searched": _("People searched by identity"),
     "case.imported": _("Case files imported"),
     "case.exported": _("Case files exported"),
+    "case.support_added": _("Protection measure or service recorded"),
     "identity.revealed": _("Protected identity revealed"),
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),

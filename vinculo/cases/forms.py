@@ -292,3 +292,24 @@ class ImportForm(forms.Form):
         if upload.size > 20 * 1024 * 1024:
             raise forms.ValidationError(_("The file is larger than 20 MB."))
         return upload
+
+
+class SupportForm(forms.Form):
+    kind = forms.ModelChoiceField(label=_("Measure or service"), queryset=Code.objects.none(), to_field_name="code")
+    provider = forms.CharField(
+        label=_("Provided by"), required=False, max_length=200, help_text=_("Institution or organization.")
+    )
+    started_on = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    ended_on = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, list_key: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kind = cast(CodeChoiceField, self.fields["kind"])
+        kind.queryset = codes_of(list_key)
+        kind.empty_label = str(_("Choose…"))
+        kind.label_from_instance = lambda obj: str(obj.label)  # type: ignore[method-assign]

@@ -413,3 +413,37 @@ class PendingImport(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+class SupportRecord(models.Model):
+    """A protection measure or a service for a victim (shelter, legal aid, repatriation …)."""
+
+    class Category(models.TextChoices):
+        PROTECTION = "protection", _("Protection measure")
+        SERVICE = "service", _("Service")
+
+    LISTS: ClassVar[dict[str, str]] = {"protection": "protection_measure", "service": "victim_service"}
+
+    party = models.ForeignKey(CaseParty, on_delete=models.CASCADE, related_name="support")
+    category = models.CharField(_("category"), max_length=12, choices=Category.choices)
+    kind = models.ForeignKey(Code, on_delete=models.PROTECT, related_name="+", verbose_name=_("measure or service"))
+    provider = models.CharField(_("provided by"), max_length=200, blank=True)
+    started_on = models.DateField(_("from"), null=True, blank=True)
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering: ClassVar = ["created_at"]
+        verbose_name = _("protection or service")
+        verbose_name_plural = _("protection and services")
+
+    def __str__(self) -> str:
+        return f"{self.party_id}: {self.kind_id}"
+
+    def clean(self) -> None:
+        if self.kind_id and self.kind.code_list.key != self.LISTS.get(self.category):
+            raise ValidationError({"kind": _("This code does not belong to the right list.")})
+        if self.started_on and self.ended_on and self.ended_on < self.started_on:
+            raise ValidationError({"ended_on": _("The end comes before the start.")})

@@ -29,10 +29,11 @@ from vinculo.cases.forms import (
     ImportForm,
     PartyForm,
     RevealForm,
+    SupportForm,
 )
-from vinculo.cases.models import EXPLOITATION_CODE_LISTS, PendingImport
+from vinculo.cases.models import EXPLOITATION_CODE_LISTS, PendingImport, SupportRecord
 from vinculo.cases.services import case_files as services
-from vinculo.cases.services import events, exploitation, imports, parties
+from vinculo.cases.services import events, exploitation, imports, parties, support
 from vinculo.core.errors import DomainError
 
 
@@ -74,7 +75,10 @@ def case_detail_view(request: HttpRequest, case_id: str) -> HttpResponse:
         "can_edit": selectors.can_edit(user, case),
         "can_manage_team": can_manage,
         "assign_form": AssignForm(people=selectors.assignable_people(case)) if can_manage else None,
-        "parties": [(party, selectors.palermo_check(party)) for party in selectors.parties_of(case, user)],
+        "parties": [
+            (party, selectors.palermo_check(party), support.can_support(user, party))
+            for party in selectors.parties_of(case, user)
+        ],
         "victims_only": selectors.sees_victims_only(user),
         "reveal_form": RevealForm(),
         "events": [] if selectors.sees_victims_only(user) else selectors.events_of(case),
@@ -405,3 +409,38 @@ def export_view(request: HttpRequest, file_format: str) -> HttpResponse:
         )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@login_required
+def support_add_view(request: HttpRequest, case_id: str, party_id: int, category: str) -> HttpResponse:
+    """Record a protection measure or a service for a victim (the case team or its victim care)."""
+    user = _not_found_for_case_staff(request)
+    case = selectors.case_for_user(user, case_id)
+    party = selectors.party_of(case, party_id, user)
+    if category not in SupportRecord.LISTS or not support.can_support(user, party):
+        raise PermissionDenied("case.support")
+    form = SupportForm(request.POST or None, list_key=SupportRecord.LISTS[category])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            support.add_support(
+                by=user,
+                party=party,
+                category=category,
+                kind=data["kind"],
+                provider=data["provider"],
+                started_on=data["started_on"],
+                ended_on=data["ended_on"],
+                notes=data["notes"],
+            )
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Recorded."))
+            return redirect("cases:case_detail", case_id=case.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"case": case, "party": party, "form": form, "category": category}
+    return render(request, "cases/support_form.html", context, status=status)

@@ -347,3 +347,29 @@ def test_victim_care_sees_victims_not_the_suspects_side(client, case_with_victim
     assert code("party_role", "VICTIM").label_es in page
     response = client.post(reverse("cases:identity_reveal", args=[case.pk, suspect.pk]))
     assert response.status_code == 404
+
+
+def test_victim_care_records_protection_and_services(
+    client, case_with_victims, victim_care: User, judge: User, prosecutor: User
+) -> None:
+    from django.urls import reverse
+
+    from vinculo.cases.services import support
+
+    case, child, _adult, suspect = case_with_victims
+    client.force_login(victim_care)
+    url = reverse("cases:support_add", args=[case.pk, child.pk, "protection"])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"kind": "SHELTER", "provider": "Albergue estatal", "started_on": "2025-06-01"})
+    assert response.status_code == 302
+    assert child.support.get().kind.code == "SHELTER"
+    # A service code is not a protection measure.
+    assert client.post(url, {"kind": "LEGAL"}).status_code == 400
+    page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert "Albergue estatal" in page
+    with pytest.raises(AccessDenied):
+        support.add_support(by=judge, party=child, category="service", kind=code("victim_service", "LEGAL"))
+    with pytest.raises(DomainError):
+        support.add_support(by=prosecutor, party=suspect, category="service", kind=code("victim_service", "LEGAL"))
+    assert client.get(reverse("cases:support_add", args=[case.pk, child.pk, "weapons"])).status_code == 403
+    assert AuditEntry.objects.filter(action="case.support_added").count() == 1
