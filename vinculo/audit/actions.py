@@ -47,6 +47,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "case.imported": _("Case files imported"),
     "case.exported": _("Case files exported"),
     "case.support_added": _("Protection measure or service recorded"),
+    "case.linked": _("Cases linked"),
     "identity.revealed": _("Protected identity revealed"),
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),

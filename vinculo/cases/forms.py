@@ -313,3 +313,11 @@ class SupportForm(forms.Form):
         kind.queryset = codes_of(list_key)
         kind.empty_label = str(_("Choose…"))
         kind.label_from_instance = lambda obj: str(obj.label)  # type: ignore[method-assign]
+
+
+class LinkForm(forms.Form):
+    link_type = CodeChoiceField("case_link_type", label=_("Kind of link"))
+    other_number = forms.CharField(label=_("Case number in this office"), required=False, max_length=64)
+    foreign_reference = forms.CharField(
+        label=_("Or, for a foreign counterpart: office and number"), required=False, max_length=100
+    )

@@ -447,3 +447,37 @@ class SupportRecord(models.Model):
             raise ValidationError({"kind": _("This code does not belong to the right list.")})
         if self.started_on and self.ended_on and self.ended_on < self.started_on:
             raise ValidationError({"ended_on": _("The end comes before the start.")})
+
+
+class CaseLink(models.Model):
+    """A link from this case to another of the office, or to a foreign counterpart's case."""
+
+    from_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links")
+    to_case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="linked_from", verbose_name=_("case")
+    )
+    link_type = _code_field(_("kind of link"), "case_link_type")
+    foreign_reference = models.CharField(
+        _("foreign reference"),
+        max_length=100,
+        blank=True,
+        help_text=_("Office and case number abroad, e.g. GT-MP 123-2025."),
+    )
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering: ClassVar = ["created_at"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=(models.Q(to_case__isnull=False) & models.Q(foreign_reference=""))
+                | (models.Q(to_case__isnull=True) & ~models.Q(foreign_reference="")),
+                name="link_points_at_one_case",
+            ),
+        ]
+        verbose_name = _("case link")
+        verbose_name_plural = _("case links")
+
+    def __str__(self) -> str:
+        return f"{self.from_case_id} → {self.to_case_id or self.foreign_reference}"

@@ -19,7 +19,16 @@ from django.http import Http404
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
 from vinculo.cases import palermo
-from vinculo.cases.models import Case, CaseAssignment, CaseParty, Event, IdentityIndexEntry, TeamRole, Visibility
+from vinculo.cases.models import (
+    Case,
+    CaseAssignment,
+    CaseLink,
+    CaseParty,
+    Event,
+    IdentityIndexEntry,
+    TeamRole,
+    Visibility,
+)
 from vinculo.reference.models import Country
 from vinculo.vault import blind, keys
 
@@ -181,3 +190,16 @@ def people_search(user: User, query: str) -> QuerySet[CaseParty]:
     if sees_victims_only(user):
         found = found.filter(role__code__in=CaseParty.VICTIM_ROLES)
     return found.select_related("case", "role", "person__sex").order_by("-case__created_at")
+
+
+def links_of(user: User, case: Case) -> list[tuple[CaseLink, Case | None]]:
+    """The case's links both ways; a linked case the person may not see shows as such (None)."""
+    visible = set(cases_visible_to(user).values_list("pk", flat=True))
+    found: list[tuple[CaseLink, Case | None]] = []
+    outgoing = case.links.select_related("link_type", "to_case")
+    incoming = case.linked_from.select_related("link_type", "from_case")
+    for link in outgoing:
+        found.append((link, link.to_case if link.to_case_id in visible else None))
+    for link in incoming:
+        found.append((link, link.from_case if link.from_case_id in visible else None))
+    return found

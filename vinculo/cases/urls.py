@@ -18,6 +18,7 @@ urlpatterns = [
     path("<str:case_id>/team/<int:user_id>/remove/", views.team_remove_view, name="team_remove"),
     path("<str:case_id>/parties/new/", views.party_add_view, name="party_add"),
     path("<str:case_id>/events/new/", views.event_add_view, name="event_add"),
+    path("<str:case_id>/links/", views.link_add_view, name="link_add"),
     path("<str:case_id>/events/<int:event_id>/remove/", views.event_remove_view, name="event_remove"),
     path("<str:case_id>/parties/<int:party_id>/identity/", views.identity_reveal_view, name="identity_reveal"),
     path("<str:case_id>/parties/<int:party_id>/exploitation/", views.exploitation_edit_view, name="exploitation_edit"),

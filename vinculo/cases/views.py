@@ -27,13 +27,14 @@ from vinculo.cases.forms import (
     EventForm,
     ExploitationForm,
     ImportForm,
+    LinkForm,
     PartyForm,
     RevealForm,
     SupportForm,
 )
 from vinculo.cases.models import EXPLOITATION_CODE_LISTS, PendingImport, SupportRecord
 from vinculo.cases.services import case_files as services
-from vinculo.cases.services import events, exploitation, imports, parties, support
+from vinculo.cases.services import events, exploitation, imports, links, parties, support
 from vinculo.core.errors import DomainError
 
 
@@ -80,6 +81,8 @@ def case_detail_view(request: HttpRequest, case_id: str) -> HttpResponse:
             for party in selectors.parties_of(case, user)
         ],
         "victims_only": selectors.sees_victims_only(user),
+        "links": [] if selectors.sees_victims_only(user) else selectors.links_of(user, case),
+        "link_form": LinkForm(),
         "reveal_form": RevealForm(),
         "events": [] if selectors.sees_victims_only(user) else selectors.events_of(case),
         "route": [] if selectors.sees_victims_only(user) else selectors.route_of(case),
@@ -444,3 +447,28 @@ def support_add_view(request: HttpRequest, case_id: str, party_id: int, category
     status = 400 if request.method == "POST" else 200
     context = {"case": case, "party": party, "form": form, "category": category}
     return render(request, "cases/support_form.html", context, status=status)
+
+
+@require_POST
+@require_permission(Permission.CASE_EDIT)
+def link_add_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    user = signed_in_user(request)
+    case = selectors.case_for_user(user, case_id, need="edit")
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the kind of link and the other case."))
+    else:
+        data = form.cleaned_data
+        try:
+            links.link_cases(
+                by=user,
+                case=case,
+                link_type=data["link_type"],
+                other_number=data["other_number"],
+                foreign_reference=data["foreign_reference"],
+            )
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("The cases have been linked."))
+    return redirect("cases:case_detail", case_id=case.pk)

@@ -159,3 +159,47 @@ def test_bad_form_input_gets_field_errors(client: Client, prosecutor: User) -> N
     assert response.status_code == 400
     assert {"national_number", "crime_family", "stage"} <= set(response.context["form"].errors)
     assert not Case.objects.exists()
+
+
+def test_case_links(client: Client, prosecutor: User, colleague: User) -> None:
+    from vinculo.cases import selectors
+    from vinculo.cases.services import links
+
+    mine = open_case(prosecutor, "FGR-L-1")
+    other = open_case(prosecutor, "FGR-L-2")
+    hidden = open_case(colleague, "FGR-L-3", visibility="team")
+    links.link_cases(by=prosecutor, case=mine, link_type=code("case_link_type", "SAME_NETWORK"), other_number="FGR-L-2")
+    links.link_cases(
+        by=prosecutor,
+        case=mine,
+        link_type=code("case_link_type", "FOREIGN_COUNTERPART"),
+        foreign_reference="GT-MP 88-2025",
+    )
+    with pytest.raises(DomainError):  # a case one may not see cannot be named
+        links.link_cases(
+            by=prosecutor, case=mine, link_type=code("case_link_type", "SAME_SUSPECT"), other_number="FGR-L-3"
+        )
+    with pytest.raises(DomainError):
+        links.link_cases(
+            by=prosecutor, case=mine, link_type=code("case_link_type", "SAME_NETWORK"), other_number="FGR-L-2"
+        )
+    with pytest.raises(DomainError):
+        links.link_cases(by=prosecutor, case=mine, link_type=code("case_link_type", "OTHER"), other_number="FGR-L-1")
+    # The colleague cannot name my team case either: each side sees only what it may see.
+    with pytest.raises(DomainError):
+        links.link_cases(
+            by=colleague, case=hidden, link_type=code("case_link_type", "SAME_VICTIM"), other_number="FGR-L-1"
+        )
+    seen = selectors.links_of(prosecutor, other)
+    assert [(link.link_type.code, target.national_number if target else None) for link, target in seen] == [
+        ("SAME_NETWORK", "FGR-L-1")
+    ]
+    client.force_login(prosecutor)
+    page = client.get(reverse("cases:case_detail", args=[mine.pk])).content.decode()
+    assert "GT-MP 88-2025" in page
+    assert "FGR-L-2" in page
+    response = client.post(
+        reverse("cases:link_add", args=[mine.pk]), {"link_type": "SAME_VICTIM", "other_number": "NOPE"}
+    )
+    assert response.status_code == 302
+    assert mine.links.count() == 2
