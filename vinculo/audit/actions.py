@@ -48,6 +48,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "case.exported": _("Case files exported"),
     "case.support_added": _("Protection measure or service recorded"),
     "case.linked": _("Cases linked"),
+    "case.consent_recorded": _("Consent decision recorded"),
     "identity.revealed": _("Protected identity revealed"),
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),

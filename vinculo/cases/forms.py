@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import User
-from vinculo.cases.models import CASE_CODE_LISTS, CaseParty, DatePrecision, TeamRole, Visibility
+from vinculo.cases.models import CASE_CODE_LISTS, CaseParty, ConsentRecord, DatePrecision, TeamRole, Visibility
 from vinculo.reference.models import BorderCrossing, Code, Country
 from vinculo.reference.selectors import codes_of
 
@@ -321,3 +321,11 @@ class LinkForm(forms.Form):
     foreign_reference = forms.CharField(
         label=_("Or, for a foreign counterpart: office and number"), required=False, max_length=100
     )
+
+
+class ConsentForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("Consent to"), choices=ConsentRecord.Purpose.choices)
+    decision = forms.ChoiceField(label=_("Decision"), choices=ConsentRecord.Decision.choices)
+    decided_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    given_by_guardian = forms.BooleanField(label=_("Through a parent or guardian"), required=False)
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=500)

@@ -481,3 +481,42 @@ class CaseLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_case_id} → {self.to_case_id or self.foreign_reference}"
+
+
+class ConsentRecord(models.Model):
+    """What a victim agreed to (or refused, or withdrew), when, and who recorded it.
+
+    The latest record per purpose is in force; older ones stay as history.
+    """
+
+    class Purpose(models.TextChoices):
+        SHARE_WITH_NETWORK = "share_network", _("Share their information with other offices of the network")
+        CONTACT = "contact", _("Be contacted for follow-up")
+        SERVICES_REFERRAL = "referral", _("Be referred to services outside the prosecution")
+        STATISTICS = "statistics", _("Be counted in statistics (always anonymous)")
+
+    class Decision(models.TextChoices):
+        GIVEN = "given", _("Given")
+        REFUSED = "refused", _("Refused")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    party = models.ForeignKey(CaseParty, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    decided_on = models.DateField(_("date"))
+    given_by_guardian = models.BooleanField(_("through a parent or guardian"), default=False)
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering: ClassVar = ["-decided_on", "-created_at"]
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+
+    def __str__(self) -> str:
+        return f"{self.party_id}: {self.purpose} {self.decision}"
+
+    def clean(self) -> None:
+        if self.decided_on and self.decided_on > timezone.localdate():
+            raise ValidationError({"decided_on": _("This date is in the future.")})

@@ -126,7 +126,7 @@ def parties_of(case: Case, user: User | None = None) -> QuerySet[CaseParty]:
         parties = parties.filter(role__code__in=CaseParty.VICTIM_ROLES)
     return (
         parties.select_related("role", "identification_status", "person__sex", "exploitation")
-        .prefetch_related("person__citizenships", "exploitation__purposes", "support__kind")
+        .prefetch_related("person__citizenships", "exploitation__purposes", "support__kind", "consents")
         .order_by("created_at")
     )
 

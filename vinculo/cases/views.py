@@ -24,6 +24,7 @@ from vinculo.cases.forms import (
     AssignForm,
     CaseFilterForm,
     CaseForm,
+    ConsentForm,
     EventForm,
     ExploitationForm,
     ImportForm,
@@ -77,7 +78,7 @@ def case_detail_view(request: HttpRequest, case_id: str) -> HttpResponse:
         "can_manage_team": can_manage,
         "assign_form": AssignForm(people=selectors.assignable_people(case)) if can_manage else None,
         "parties": [
-            (party, selectors.palermo_check(party), support.can_support(user, party))
+            (party, selectors.palermo_check(party), support.can_support(user, party), support.consent_in_force(party))
             for party in selectors.parties_of(case, user)
         ],
         "victims_only": selectors.sees_victims_only(user),
@@ -472,3 +473,28 @@ def link_add_view(request: HttpRequest, case_id: str) -> HttpResponse:
         else:
             messages.success(request, _("The cases have been linked."))
     return redirect("cases:case_detail", case_id=case.pk)
+
+
+@login_required
+def consent_add_view(request: HttpRequest, case_id: str, party_id: int) -> HttpResponse:
+    """Record a victim's consent decision (the case team or its victim care)."""
+    user = _not_found_for_case_staff(request)
+    case = selectors.case_for_user(user, case_id)
+    party = selectors.party_of(case, party_id, user)
+    if not support.can_support(user, party):
+        raise PermissionDenied("case.consent")
+    form = ConsentForm(request.POST or None, initial={"decided_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            support.record_consent(by=user, party=party, **data)
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Recorded."))
+            return redirect("cases:case_detail", case_id=case.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/consent_form.html", {"case": case, "party": party, "form": form}, status=status)

@@ -10,13 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
 from vinculo.audit import services as audit
-from vinculo.cases.models import CaseAssignment, CaseParty, SupportRecord, TeamRole
+from vinculo.cases.models import CaseAssignment, CaseParty, ConsentRecord, SupportRecord, TeamRole
 from vinculo.cases.selectors import can_edit
 from vinculo.core.errors import AccessDenied, DomainError
 from vinculo.reference.models import Code
 
 NOT_ALLOWED = _("Only the case team or its victim care may record protection and services.")
-ONLY_VICTIMS = _("Protection and services are recorded for victims only.")
+ONLY_VICTIMS = _("Protection, services and consent are recorded for victims only.")
+CHILD_CONSENT = _("A child's consent is given through a parent or guardian; tick that box.")
 
 
 def can_support(user: User, party: CaseParty) -> bool:
@@ -62,3 +63,49 @@ def add_support(
         data={"party": party.pk, "category": category, "kind": kind.code},
     )
     return record
+
+
+@transaction.atomic(durable=True)
+def record_consent(
+    *,
+    by: User,
+    party: CaseParty,
+    purpose: str,
+    decision: str,
+    decided_on: date,
+    given_by_guardian: bool = False,
+    notes: str = "",
+) -> ConsentRecord:
+    """Record a victim's consent decision; a child's must come through a parent or guardian."""
+    if not can_support(by, party):
+        raise AccessDenied(NOT_ALLOWED)
+    if not party.is_victim:
+        raise DomainError(ONLY_VICTIMS)
+    if party.is_child and decision == ConsentRecord.Decision.GIVEN and not given_by_guardian:
+        raise DomainError(CHILD_CONSENT)
+    record = ConsentRecord(
+        party=party,
+        purpose=purpose,
+        decision=decision,
+        decided_on=decided_on,
+        given_by_guardian=given_by_guardian,
+        notes=notes.strip(),
+        created_by=by,
+    )
+    record.full_clean()
+    record.save()
+    audit.record(
+        action="case.consent_recorded",
+        actor=by,
+        target=party.case,
+        data={"party": party.pk, "purpose": purpose, "decision": decision},
+    )
+    return record
+
+
+def consent_in_force(party: CaseParty) -> dict[str, ConsentRecord]:
+    """The latest decision per purpose."""
+    latest: dict[str, ConsentRecord] = {}
+    for record in party.consents.all():
+        latest.setdefault(record.purpose, record)
+    return latest

@@ -373,3 +373,44 @@ def test_victim_care_records_protection_and_services(
         support.add_support(by=prosecutor, party=suspect, category="service", kind=code("victim_service", "LEGAL"))
     assert client.get(reverse("cases:support_add", args=[case.pk, child.pk, "weapons"])).status_code == 403
     assert AuditEntry.objects.filter(action="case.support_added").count() == 1
+
+
+def test_consent_decisions_are_recorded_and_the_latest_is_in_force(
+    client, case_with_victims, victim_care: User, judge: User
+) -> None:
+    import datetime
+
+    from django.urls import reverse
+
+    from vinculo.cases.services import support
+
+    case, child, adult, suspect = case_with_victims
+    with pytest.raises(DomainError):  # a child consents through a guardian
+        support.record_consent(
+            by=victim_care, party=child, purpose="share_network", decision="given", decided_on=datetime.date(2025, 5, 1)
+        )
+    support.record_consent(
+        by=victim_care, party=child, purpose="share_network", decision="given",
+        decided_on=datetime.date(2025, 5, 1), given_by_guardian=True,
+    )  # fmt: skip
+    support.record_consent(
+        by=victim_care, party=child, purpose="share_network", decision="withdrawn", decided_on=datetime.date(2025, 6, 1)
+    )
+    assert support.consent_in_force(child)["share_network"].decision == "withdrawn"
+    with pytest.raises(AccessDenied):
+        support.record_consent(
+            by=judge, party=adult, purpose="contact", decision="given", decided_on=datetime.date(2025, 5, 1)
+        )
+    with pytest.raises(DomainError):
+        support.record_consent(
+            by=victim_care, party=suspect, purpose="contact", decision="given", decided_on=datetime.date(2025, 5, 1)
+        )
+    client.force_login(victim_care)
+    future = client.post(
+        reverse("cases:consent_add", args=[case.pk, adult.pk]),
+        {"purpose": "contact", "decision": "given", "decided_on": "2999-01-01"},
+    )
+    assert future.status_code == 400
+    page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert "Retirado" in page
+    assert AuditEntry.objects.filter(action="case.consent_recorded").count() == 2
