@@ -118,7 +118,7 @@ def add_people(*, lead: User, cases: list[Case], country: str, rng: random.Rando
                 ),
                 citizenships=[countries[str(person["nationality"])]] if person["nationality"] in countries else [],
                 age_at_identification=max(0, reported_year - born),
-                identification_status=codes[("identification_status", "IDENTIFIED")] if role != "SUSPECT" else None,
+                identification_status=codes[("identification_status", "IDENTIFIED")] if role == "VICTIM" else None,
             )
             added += 1
     return added
