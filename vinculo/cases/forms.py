@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import User
 from vinculo.cases.models import CASE_CODE_LISTS, CaseParty, ConsentRecord, DatePrecision, TeamRole, Visibility
-from vinculo.reference.models import BorderCrossing, Code, Country
+from vinculo.reference.models import BorderCrossing, Code, Country, LegalProvision
 from vinculo.reference.selectors import codes_of
 
 
@@ -329,3 +329,21 @@ class ConsentForm(forms.Form):
     decided_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     given_by_guardian = forms.BooleanField(label=_("Through a parent or guardian"), required=False)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
+
+
+class ProvisionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.instrument}, art. {obj.article} — {obj.title} (ICCS {obj.iccs_code})"
+
+
+class ChargeForm(forms.Form):
+    provision = ProvisionChoiceField(
+        label=_("Legal provision"), queryset=LegalProvision.objects.none(), empty_label=_("Choose…")
+    )
+    participation = CodeChoiceField("offence_participation", label=_("Participation"))
+    status = CodeChoiceField("charge_status", label=_("Status of the charge"))
+
+    def __init__(self, *args: Any, country: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        provisions = LegalProvision.objects.filter(country__iso2=country, is_active=True)
+        cast(ProvisionChoiceField, self.fields["provision"]).queryset = provisions

@@ -520,3 +520,27 @@ class ConsentRecord(models.Model):
     def clean(self) -> None:
         if self.decided_on and self.decided_on > timezone.localdate():
             raise ValidationError({"decided_on": _("This date is in the future.")})
+
+
+class Charge(models.Model):
+    """An offence a suspect or defendant is charged with (one person, one legal provision)."""
+
+    party = models.ForeignKey(CaseParty, on_delete=models.CASCADE, related_name="charges")
+    provision = models.ForeignKey(
+        "reference.LegalProvision", on_delete=models.PROTECT, related_name="+", verbose_name=_("legal provision")
+    )
+    participation = _code_field(_("participation"), "offence_participation")
+    status = _code_field(_("status"), "charge_status")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering: ClassVar = ["created_at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["party", "provision"], name="one_charge_per_provision")
+        ]
+        verbose_name = _("charge")
+        verbose_name_plural = _("charges")
+
+    def __str__(self) -> str:
+        return f"{self.party_id}: {self.provision_id}"

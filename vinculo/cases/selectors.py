@@ -126,7 +126,14 @@ def parties_of(case: Case, user: User | None = None) -> QuerySet[CaseParty]:
         parties = parties.filter(role__code__in=CaseParty.VICTIM_ROLES)
     return (
         parties.select_related("role", "identification_status", "person__sex", "exploitation")
-        .prefetch_related("person__citizenships", "exploitation__purposes", "support__kind", "consents")
+        .prefetch_related(
+            "person__citizenships",
+            "exploitation__purposes",
+            "support__kind",
+            "consents",
+            "charges__provision",
+            "charges__status",
+        )
         .order_by("created_at")
     )
 

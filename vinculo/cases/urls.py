@@ -23,5 +23,6 @@ urlpatterns = [
     path("<str:case_id>/parties/<int:party_id>/identity/", views.identity_reveal_view, name="identity_reveal"),
     path("<str:case_id>/parties/<int:party_id>/exploitation/", views.exploitation_edit_view, name="exploitation_edit"),
     path("<str:case_id>/parties/<int:party_id>/consent/new/", views.consent_add_view, name="consent_add"),
+    path("<str:case_id>/parties/<int:party_id>/charges/new/", views.charge_add_view, name="charge_add"),
     path("<str:case_id>/parties/<int:party_id>/<slug:category>/new/", views.support_add_view, name="support_add"),
 ]

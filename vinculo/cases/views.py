@@ -24,6 +24,7 @@ from vinculo.cases.forms import (
     AssignForm,
     CaseFilterForm,
     CaseForm,
+    ChargeForm,
     ConsentForm,
     EventForm,
     ExploitationForm,
@@ -35,7 +36,7 @@ from vinculo.cases.forms import (
 )
 from vinculo.cases.models import EXPLOITATION_CODE_LISTS, PendingImport, SupportRecord
 from vinculo.cases.services import case_files as services
-from vinculo.cases.services import events, exploitation, imports, links, parties, support
+from vinculo.cases.services import charges, events, exploitation, imports, links, parties, support
 from vinculo.core.errors import DomainError
 
 
@@ -498,3 +499,21 @@ def consent_add_view(request: HttpRequest, case_id: str, party_id: int) -> HttpR
             return redirect("cases:case_detail", case_id=case.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "cases/consent_form.html", {"case": case, "party": party, "form": form}, status=status)
+
+
+@require_permission(Permission.CASE_EDIT)
+def charge_add_view(request: HttpRequest, case_id: str, party_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    case = selectors.case_for_user(user, case_id, need="edit")
+    party = selectors.party_of(case, party_id, user)
+    form = ChargeForm(request.POST or None, country=case.office.country)
+    if request.method == "POST" and form.is_valid():
+        try:
+            charges.add_charge(by=user, party=party, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("The charge has been recorded."))
+            return redirect("cases:case_detail", case_id=case.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/charge_form.html", {"case": case, "party": party, "form": form}, status=status)

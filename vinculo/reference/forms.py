@@ -7,7 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.reference.models import BorderCrossing, Country
+from vinculo.reference.models import BorderCrossing, Code, Country
 
 
 class VersionedForm(forms.Form):
@@ -64,3 +64,34 @@ class CrossingFilterForm(forms.Form):
         field = cast(forms.ChoiceField, self.fields["country"])
         countries = Country.objects.filter(border_crossings__isnull=False).distinct()
         field.choices = [("", _("All countries")), *((c.iso2, c.name) for c in countries)]
+
+
+class NameChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class LabelChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.label)
+
+
+class LegalProvisionForm(forms.Form):
+    country = NameChoiceField(
+        label=_("Country"), queryset=Country.objects.filter(is_member=True), empty_label=_("Choose…")
+    )
+    instrument = forms.CharField(label=_("Law or code"), max_length=200)
+    article = forms.CharField(label=_("Article"), max_length=50)
+    title_es = forms.CharField(label=_("Offence in Spanish"), max_length=200)
+    title_en = forms.CharField(label=_("Offence in English"), max_length=200)
+    iccs_code = forms.RegexField(
+        label=_("ICCS code"),
+        regex=r"^\d{4,6}$",
+        error_messages={"invalid": _("An ICCS code has 4 to 6 digits.")},
+        help_text=_("e.g. 02041 trafficking for sexual exploitation, 08051 smuggling."),
+    )
+    crime_family = LabelChoiceField(
+        label=_("Crime"),
+        queryset=Code.objects.filter(code_list__key="crime_family"),
+        empty_label=_("Choose…"),
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -164,3 +165,54 @@ class Code(models.Model):
     @property
     def is_reserved(self) -> bool:
         return self.code in (self.NOT_APPLICABLE, self.NOT_KNOWN)
+
+
+class LegalProvision(models.Model):
+    """An offence of the national law (instrument and article), classified in ICCS.
+
+    Each node's administrator enters their own country's provisions: legal citations are
+    not shipped, because a wrong article in a charge is worse than none.
+    """
+
+    ICCS_PATTERN = r"^\d{4,6}$"
+
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="legal_provisions")
+    instrument = models.CharField(_("law or code"), max_length=200, help_text=_("e.g. Código Penal, Ley Especial …"))
+    article = models.CharField(_("article"), max_length=50)
+    title_es = models.CharField(_("offence in Spanish"), max_length=200)
+    title_en = models.CharField(_("offence in English"), max_length=200)
+    iccs_code = models.CharField(
+        _("ICCS code"), max_length=6, help_text=_("e.g. 02041 trafficking for sexual exploitation, 08051 smuggling.")
+    )
+    crime_family = models.ForeignKey(
+        Code,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("crime"),
+        limit_choices_to={"code_list__key": "crime_family"},
+    )
+    is_active = models.BooleanField(_("in force"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["country__iso2", "instrument", "article"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["country", "instrument", "article"], name="unique_provision"),
+        ]
+        verbose_name = _("legal provision")
+        verbose_name_plural = _("legal provisions")
+
+    def __str__(self) -> str:
+        return f"{self.instrument}, art. {self.article}"
+
+    @property
+    def title(self) -> str:
+        return self.title_en if translation.get_language() == "en" else self.title_es
+
+    def clean(self) -> None:
+        import re
+
+        if self.iccs_code and not re.fullmatch(self.ICCS_PATTERN, self.iccs_code):
+            raise ValidationError({"iccs_code": _("An ICCS code has 4 to 6 digits.")})
+        if self.crime_family_id and self.crime_family.code_list.key != "crime_family":
+            raise ValidationError({"crime_family": _("This code does not belong to the right list.")})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from vinculo.reference.models import BorderCrossing, Code, CodeList, Country, PopulationFigure
+from vinculo.reference.models import BorderCrossing, Code, CodeList, Country, LegalProvision, PopulationFigure
 
 
 def border_crossings(*, country: str = "", verified: str = "", text: str = "") -> QuerySet[BorderCrossing]:
@@ -61,3 +61,8 @@ def member_countries() -> QuerySet[Country]:
 
 def populations() -> QuerySet[PopulationFigure]:
     return PopulationFigure.objects.select_related("country").order_by("country__name_es", "-year")
+
+
+def legal_provisions(*, active_only: bool = False) -> QuerySet[LegalProvision]:
+    provisions = LegalProvision.objects.select_related("country", "crime_family")
+    return provisions.filter(is_active=True) if active_only else provisions

@@ -13,9 +13,10 @@ from vinculo.accounts.roles import Permission
 from vinculo.audit import services as audit
 from vinculo.core.errors import AccessDenied, DomainError
 from vinculo.core.versioning import lock_at_version
-from vinculo.reference.models import BorderCrossing, Code
+from vinculo.reference.models import BorderCrossing, Code, Country, LegalProvision
 
 COORDINATES_PAIRED = _("Give both latitude and longitude, or neither.")
+PROVISION_EXISTS = _("This article of this law is already in the list.")
 VERIFY_NEEDS_COORDINATES = _("Coordinates can only be marked as verified when both are given.")
 
 
@@ -118,3 +119,39 @@ def update_code(
             data={"list": current.code_list.key, "code": current.code, "fields": sorted(changed)},
         )
     return current
+
+
+@transaction.atomic(durable=True)
+def add_legal_provision(
+    *,
+    by: User,
+    country: Country,
+    instrument: str,
+    article: str,
+    title_es: str,
+    title_en: str,
+    iccs_code: str,
+    crime_family: Code,
+) -> LegalProvision:
+    """Enter an offence of the national law so that charges can cite it (node administrators)."""
+    _check_admin(by)
+    if LegalProvision.objects.filter(country=country, instrument=instrument.strip(), article=article.strip()).exists():
+        raise DomainError(PROVISION_EXISTS)
+    provision = LegalProvision(
+        country=country,
+        instrument=instrument.strip(),
+        article=article.strip(),
+        title_es=title_es.strip(),
+        title_en=title_en.strip(),
+        iccs_code=iccs_code.strip(),
+        crime_family=crime_family,
+    )
+    provision.full_clean()
+    provision.save()
+    audit.record(
+        action="reference.provision_added",
+        actor=by,
+        target=provision,
+        data={"country": country.iso2, "provision": str(provision), "iccs": provision.iccs_code},
+    )
+    return provision

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index_view, name="index"),
     path("crossings/", views.crossing_list_view, name="crossing_list"),
     path("crossings/<str:code>/", views.crossing_edit_view, name="crossing_edit"),
+    path("provisions/", views.provision_list_view, name="provision_list"),
     path("codes/<slug:key>/", views.code_list_view, name="code_list"),
     path("codes/<slug:key>/<str:value>/", views.code_edit_view, name="code_edit"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from vinculo.accounts.decorators import require_permission, signed_in_user
 from vinculo.accounts.roles import Permission
 from vinculo.core.errors import DomainError
 from vinculo.reference import selectors, services
-from vinculo.reference.forms import BorderCrossingForm, CodeForm, CrossingFilterForm
+from vinculo.reference.forms import BorderCrossingForm, CodeForm, CrossingFilterForm, LegalProvisionForm
 
 
 @login_required
@@ -128,3 +129,28 @@ def code_edit_view(request: HttpRequest, key: str, value: str) -> HttpResponse:
                 messages.success(request, _("The code has been saved."))
                 return redirect("reference:code_list", key=key)
     return render(request, "reference/code_form.html", {"code": code, "form": form}, status=status)
+
+
+@login_required
+def provision_list_view(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    can_edit = user.has_permission(Permission.NODE_MANAGE)
+    form = LegalProvisionForm(request.POST or None) if can_edit else None
+    status = 200
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied("node.manage")
+        status = 400
+        if form.is_valid():
+            try:
+                services.add_legal_provision(by=user, **form.cleaned_data)
+            except DomainError as error:
+                form.add_error(None, str(error.message))
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("The legal provision has been added."))
+                return redirect("reference:provision_list")
+    context = {"provisions": selectors.legal_provisions(), "form": form}
+    return render(request, "reference/provision_list.html", context, status=status)

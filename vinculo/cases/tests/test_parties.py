@@ -414,3 +414,52 @@ def test_consent_decisions_are_recorded_and_the_latest_is_in_force(
     page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
     assert "Retirado" in page
     assert AuditEntry.objects.filter(action="case.consent_recorded").count() == 2
+
+
+def test_charges_cite_the_offices_own_law(client, case_with_victims, prosecutor: User, node_admin: User) -> None:
+    from django.urls import reverse
+
+    from vinculo.cases.services import charges
+    from vinculo.reference import services as reference_services
+    from vinculo.reference.models import LegalProvision
+
+    case, _child, adult, suspect = case_with_victims
+    # The node administrator enters the national provision (no citations are shipped).
+    client.force_login(node_admin)
+    response = client.post(
+        reverse("reference:provision_list"),
+        {"country": Country.objects.get(iso2="SV").pk, "instrument": "Ley Especial contra la Trata de Personas",
+         "article": "54", "title_es": "Trata de personas", "title_en": "Trafficking in persons",
+         "iccs_code": "02041", "crime_family": code("crime_family", "TIP").pk},
+    )  # fmt: skip
+    assert response.status_code == 302
+    provision = LegalProvision.objects.get()
+    bad = client.post(
+        reverse("reference:provision_list"),
+        {"country": Country.objects.get(iso2="SV").pk, "instrument": "X", "article": "1", "title_es": "x",
+         "title_en": "x", "iccs_code": "2A", "crime_family": code("crime_family", "TIP").pk},
+    )  # fmt: skip
+    assert bad.status_code == 400
+    foreign = reference_services.add_legal_provision(
+        by=node_admin, country=Country.objects.get(iso2="GT"), instrument="Código Penal", article="202 Ter",
+        title_es="Trata de personas", title_en="Trafficking in persons", iccs_code="02041",
+        crime_family=code("crime_family", "TIP"),
+    )  # fmt: skip
+    participation, status = code("offence_participation", "PRINCIPAL"), code("charge_status", "CHARGED")
+    charge = charges.add_charge(
+        by=prosecutor, party=suspect, provision=provision, participation=participation, status=status
+    )
+    assert charge.provision.iccs_code == "02041"
+    with pytest.raises(DomainError):  # victims are not charged
+        charges.add_charge(by=prosecutor, party=adult, provision=provision, participation=participation, status=status)
+    with pytest.raises(DomainError):  # another country's law
+        charges.add_charge(by=prosecutor, party=suspect, provision=foreign, participation=participation, status=status)
+    with pytest.raises(DomainError):  # already charged under it
+        charges.add_charge(
+            by=prosecutor, party=suspect, provision=provision, participation=participation, status=status
+        )
+    client.force_login(prosecutor)
+    page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert "art. 54" in page
+    assert client.post(reverse("reference:provision_list"), {}).status_code == 403
+    assert AuditEntry.objects.filter(action="case.charge_added").count() == 1
