@@ -56,6 +56,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "api_token.revoked": _("API token revoked"),
     "vault.rotated": _("Identity vault key rotated"),
     "vault.key_removed": _("Old identity vault key removed"),
+    "vault.reindexed": _("Identity search index rebuilt"),
 }
 
 

@@ -170,3 +170,29 @@ def record_people_search(*, by: User, kind: str, results: int) -> None:
 def record_export(*, by: User, file_format: str, count: int) -> None:
     """Every export of case files is audited (what, how many, by whom)."""
     audit.record(action="case.exported", actor=by, data={"format": file_format, "cases": count})
+
+
+@transaction.atomic(durable=True)
+def rebuild_identity_index() -> int:
+    """Recompute every person's blind-index entries from the sealed identities; returns how many people."""
+    keyring = keys.current_keyring()
+    count = 0
+    IdentityIndexEntry.objects.all().delete()
+    for sealed in PersonIdentity.objects.iterator(chunk_size=500):
+        values = {}
+        for field in ("given_names", "first_surname", "second_surname", "document_numbers", "phones"):
+            token = getattr(sealed, field)
+            context = PersonIdentity.context(sealed.person_id, field)
+            values[field] = crypto.unseal(token, keyring=keyring, context=context) if token else ""
+        entries = blind.index_entries(
+            keyring.index_key,
+            names=(values["given_names"], values["first_surname"], values["second_surname"]),
+            documents=values["document_numbers"],
+            phones=values["phones"],
+        )
+        IdentityIndexEntry.objects.bulk_create(
+            IdentityIndexEntry(person_id=sealed.person_id, kind=kind, digest=value) for kind, value in sorted(entries)
+        )
+        count += 1
+    audit.record(action="vault.reindexed", actor=None, data={"persons": count})
+    return count

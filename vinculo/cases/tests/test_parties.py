@@ -463,3 +463,22 @@ def test_charges_cite_the_offices_own_law(client, case_with_victims, prosecutor:
     assert "art. 54" in page
     assert client.post(reverse("reference:provision_list"), {}).status_code == 403
     assert AuditEntry.objects.filter(action="case.charge_added").count() == 1
+
+
+def test_the_search_index_can_be_rebuilt(case_with_victims, prosecutor: User) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from vinculo.cases import selectors
+    from vinculo.cases.models import IdentityIndexEntry
+
+    _case, child, *_ = case_with_victims
+    before = set(IdentityIndexEntry.objects.values_list("person_id", "kind", "digest"))
+    IdentityIndexEntry.objects.filter(person=child.person).delete()
+    assert not selectors.people_search(prosecutor, "María López").exists()
+    out = StringIO()
+    call_command("vault", "reindex", stdout=out)
+    assert "rebuilt for 3 people" in out.getvalue()
+    assert set(IdentityIndexEntry.objects.values_list("person_id", "kind", "digest")) == before
+    assert selectors.people_search(prosecutor, "María López").exists()
