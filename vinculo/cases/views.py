@@ -38,6 +38,7 @@ from vinculo.cases.models import EXPLOITATION_CODE_LISTS, PendingImport, Support
 from vinculo.cases.services import case_files as services
 from vinculo.cases.services import charges, events, exploitation, imports, links, parties, support
 from vinculo.core.errors import DomainError
+from vinculo.web.form_errors import show_error_on_form
 
 
 def _not_found_for_case_staff(request: HttpRequest) -> User:
@@ -109,8 +110,7 @@ def _save(request: HttpRequest, form: CaseForm, case_id: str | None) -> HttpResp
         form.add_error("national_number" if error.code == "number_taken" else None, str(error.message))
         return None
     except ValidationError as error:
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        show_error_on_form(form, error)
         return None
     return redirect("cases:case_detail", case_id=case.pk)
 
@@ -219,7 +219,7 @@ def party_add_view(request: HttpRequest, case_id: str) -> HttpResponse:
                 identification_status=data.get("identification_status"),
             )
         except (DomainError, ValidationError) as error:
-            form.add_error(None, str(getattr(error, "message", error)))
+            show_error_on_form(form, error)
         else:
             messages.success(request, _("The person has been added to the case."))
             return redirect("cases:case_detail", case_id=case.pk)
@@ -276,7 +276,7 @@ def exploitation_edit_view(request: HttpRequest, case_id: str, party_id: int) ->
                 expected_version=data.get("version"),
             )
         except (DomainError, ValidationError) as error:
-            form.add_error(None, str(getattr(error, "message", "; ".join(getattr(error, "messages", [str(error)])))))
+            show_error_on_form(form, error)
         else:
             messages.success(request, _("The exploitation facts have been saved."))
             return redirect("cases:case_detail", case_id=case.pk)
@@ -306,11 +306,8 @@ def event_add_view(request: HttpRequest, case_id: str) -> HttpResponse:
                 parties=data["parties"],
                 notes=data["notes"],
             )
-        except DomainError as error:
-            form.add_error(None, str(error.message))
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+        except (DomainError, ValidationError) as error:
+            show_error_on_form(form, error)
         else:
             messages.success(request, _("The event has been added to the route."))
             return redirect("cases:case_detail", case_id=case.pk)
@@ -438,11 +435,8 @@ def support_add_view(request: HttpRequest, case_id: str, party_id: int, category
                 ended_on=data["ended_on"],
                 notes=data["notes"],
             )
-        except DomainError as error:
-            form.add_error(None, str(error.message))
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+        except (DomainError, ValidationError) as error:
+            show_error_on_form(form, error)
         else:
             messages.success(request, _("Recorded."))
             return redirect("cases:case_detail", case_id=case.pk)
@@ -489,11 +483,8 @@ def consent_add_view(request: HttpRequest, case_id: str, party_id: int) -> HttpR
         data = form.cleaned_data
         try:
             support.record_consent(by=user, party=party, **data)
-        except DomainError as error:
-            form.add_error(None, str(error.message))
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+        except (DomainError, ValidationError) as error:
+            show_error_on_form(form, error)
         else:
             messages.success(request, _("Recorded."))
             return redirect("cases:case_detail", case_id=case.pk)

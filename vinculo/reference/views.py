@@ -14,6 +14,7 @@ from vinculo.accounts.roles import Permission
 from vinculo.core.errors import DomainError
 from vinculo.reference import selectors, services
 from vinculo.reference.forms import BorderCrossingForm, CodeForm, CrossingFilterForm, LegalProvisionForm
+from vinculo.web.form_errors import show_error_on_form
 
 
 @login_required
@@ -144,11 +145,8 @@ def provision_list_view(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 services.add_legal_provision(by=user, **form.cleaned_data)
-            except DomainError as error:
-                form.add_error(None, str(error.message))
-            except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+            except (DomainError, ValidationError) as error:
+                show_error_on_form(form, error)
             else:
                 messages.success(request, _("The legal provision has been added."))
                 return redirect("reference:provision_list")
