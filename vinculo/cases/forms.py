@@ -92,11 +92,26 @@ class CaseForm(forms.Form):
         return {name: data.get(name) for name in names}
 
 
+class CrossingChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.code} · {obj.name}"
+
+
 class CaseFilterForm(forms.Form):
     text = forms.CharField(label=_("Search"), required=False, max_length=100)
     stage = CodeChoiceField("stage", label=_("Stage"), required=False, empty_label=_("All stages"))
     crime_family = CodeChoiceField("crime_family", label=_("Crime"), required=False, empty_label=_("All"))
     year = forms.IntegerField(label=_("Year reported"), required=False, min_value=1990, max_value=2100)
+    exploitation_form = CodeChoiceField(
+        "exploitation_form", label=_("Form of exploitation"), required=False, empty_label=_("All")
+    )
+    border_crossing = CrossingChoiceField(
+        label=_("Border crossing"),
+        required=False,
+        queryset=BorderCrossing.objects.filter(is_active=True),
+        to_field_name="code",
+        empty_label=_("All"),
+    )
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All")), ("open", _("Open")), ("closed", _("Closed"))]
     )
@@ -219,11 +234,6 @@ class ExploitationForm(forms.Form):
 class CountryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name)
-
-
-class CrossingChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.code} · {obj.name}"
 
 
 class PartyChoiceField(forms.ModelMultipleChoiceField):

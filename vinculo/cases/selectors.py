@@ -51,7 +51,15 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
 
 
 def case_list(
-    user: User, *, text: str = "", stage: str = "", crime_family: str = "", year: int | None = None, status: str = ""
+    user: User,
+    *,
+    text: str = "",
+    stage: str = "",
+    crime_family: str = "",
+    year: int | None = None,
+    status: str = "",
+    exploitation_form: str = "",
+    border_crossing: str = "",
 ) -> QuerySet[Case]:
     """The filtered case list, newest first, with what the table shows loaded in advance."""
     cases = cases_visible_to(user).select_related("crime_family", "stage", "closure_type", "origin")
@@ -63,11 +71,15 @@ def case_list(
         cases = cases.filter(crime_family__code=crime_family)
     if year:
         cases = cases.filter(reported_on__year=year)
+    if exploitation_form:
+        cases = cases.filter(parties__exploitation__purposes__code=exploitation_form)
+    if border_crossing:
+        cases = cases.filter(events__border_crossing__code=border_crossing)
     if status == "open":
         cases = cases.filter(closed_on__isnull=True)
     elif status == "closed":
         cases = cases.filter(closed_on__isnull=False)
-    return cases.order_by("-created_at")
+    return cases.distinct().order_by("-created_at")
 
 
 def case_for_user(user: User, case_id: uuid.UUID | str, *, need: Literal["view", "edit", "team"] = "view") -> Case:

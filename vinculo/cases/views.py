@@ -60,6 +60,8 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
         crime_family=criteria["crime_family"].code if criteria.get("crime_family") else "",
         year=criteria.get("year"),
         status=criteria.get("status") or "",
+        exploitation_form=criteria["exploitation_form"].code if criteria.get("exploitation_form") else "",
+        border_crossing=criteria["border_crossing"].code if criteria.get("border_crossing") else "",
     )
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     context = {"filters": filters, "page": page, "can_open": user.has_permission(Permission.CASE_EDIT)}

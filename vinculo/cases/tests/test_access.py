@@ -99,3 +99,31 @@ def test_the_list_stays_within_a_query_budget(client: Client, prosecutor: User, 
     with django_assert_max_num_queries(12):
         response = client.get(reverse("cases:case_list"))
     assert response.status_code == 200
+
+
+def test_the_list_filters_by_form_of_exploitation_and_border_crossing(client: Client, prosecutor: User) -> None:
+    from vinculo.cases.services import events, exploitation, parties
+    from vinculo.cases.tests.factories import code
+    from vinculo.reference.models import BorderCrossing
+
+    labour = open_case(prosecutor, "FGR-F-1")
+    other = open_case(prosecutor, "FGR-F-2")
+    victim = parties.add_party(
+        by=prosecutor, case=labour, role=code("party_role", "VICTIM"), sex=code("sex", "F"), identity=parties.Identity()
+    )
+    exploitation.record_exploitation(
+        by=prosecutor, party=victim, codes={"purposes": [code("exploitation_form", "FORCED_LABOUR_SERVICES")]},
+        started_on=None, started_on_precision="day", ended_on=None, ended_on_precision="day", expected_version=None,
+    )  # fmt: skip
+    crossing = BorderCrossing.objects.get(code="SLV-HND-02")
+    events.add_event(
+        by=prosecutor, case=other, event_type=code("event_type", "BORDER_CROSSING"), occurred_on=None,
+        occurred_on_precision="day", country=None, place="", border_crossing=crossing,
+    )  # fmt: skip
+    client.force_login(prosecutor)
+    by_form = client.get(reverse("cases:case_list"), {"exploitation_form": "FORCED_LABOUR_SERVICES"}).content.decode()
+    assert "FGR-F-1" in by_form
+    assert "FGR-F-2" not in by_form
+    by_crossing = client.get(reverse("cases:case_list"), {"border_crossing": "SLV-HND-02"}).content.decode()
+    assert "FGR-F-2" in by_crossing
+    assert "FGR-F-1" not in by_crossing
