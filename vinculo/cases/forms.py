@@ -10,9 +10,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import User
-from vinculo.cases.models import CASE_CODE_LISTS, CaseParty, ConsentRecord, DatePrecision, TeamRole, Visibility
+from vinculo.cases.models import (
+    CASE_CODE_LISTS,
+    CaseParty,
+    ConsentRecord,
+    DatePrecision,
+    TeamRole,
+    Visibility,
+    known_part,
+)
 from vinculo.reference.models import BorderCrossing, Code, Country, LegalProvision
 from vinculo.reference.selectors import codes_of
+
+
+def _keep_known_part(data: dict[str, Any], field: str) -> None:
+    """Normalise a date field by its ``<field>_precision`` companion (see cases.models.known_part)."""
+    if data.get(field):
+        data[field] = known_part(data[field], data.get(f"{field}_precision") or DatePrecision.DAY)
 
 
 class CodeChoiceField(forms.ModelChoiceField):
@@ -65,15 +79,9 @@ class CaseForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         reported = data.get("reported_on")
-        precision = data.get("reported_on_precision")
-        if reported:
-            # Keep only what is known: the 1st of the month, or 1 January, marks the precision.
-            if precision == DatePrecision.MONTH:
-                data["reported_on"] = reported.replace(day=1)
-            elif precision == DatePrecision.YEAR:
-                data["reported_on"] = reported.replace(month=1, day=1)
-            if reported > timezone.localdate():
-                self.add_error("reported_on", _("This date is in the future."))
+        _keep_known_part(data, "reported_on")
+        if reported and reported > timezone.localdate():
+            self.add_error("reported_on", _("This date is in the future."))
         if bool(data.get("closure_type")) != bool(data.get("closed_on")):
             self.add_error(
                 "closed_on" if data.get("closure_type") else "closure_type",
@@ -222,12 +230,7 @@ class ExploitationForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for field in ("started_on", "ended_on"):
-            value = data.get(field)
-            precision = data.get(f"{field}_precision")
-            if value and precision == DatePrecision.MONTH:
-                data[field] = value.replace(day=1)
-            elif value and precision == DatePrecision.YEAR:
-                data[field] = value.replace(month=1, day=1)
+            _keep_known_part(data, field)
         return data
 
 
@@ -281,11 +284,7 @@ class EventForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        when, precision = data.get("occurred_on"), data.get("occurred_on_precision")
-        if when and precision == DatePrecision.MONTH:
-            data["occurred_on"] = when.replace(day=1)
-        elif when and precision == DatePrecision.YEAR:
-            data["occurred_on"] = when.replace(month=1, day=1)
+        _keep_known_part(data, "occurred_on")
         return data
 
 

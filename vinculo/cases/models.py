@@ -7,6 +7,7 @@ the ``NK`` code, never NULL, wherever the list has one.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Any, ClassVar
 
@@ -25,6 +26,15 @@ class DatePrecision(models.TextChoices):
     DAY = "day", _("Exact day")
     MONTH = "month", _("Month only")
     YEAR = "year", _("Year only")
+
+
+def known_part(value: datetime.date, precision: str) -> datetime.date:
+    """Keep only what is known: the 1st of the month, or 1 January, marks a month or a year."""
+    if precision == DatePrecision.MONTH:
+        return value.replace(day=1)
+    if precision == DatePrecision.YEAR:
+        return value.replace(month=1, day=1)
+    return value
 
 
 class Visibility(models.TextChoices):

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from django.utils import timezone
 
 from vinculo.accounts.models import User
-from vinculo.cases.models import Case, TeamRole
+from vinculo.cases.models import Case, TeamRole, known_part
 from vinculo.cases.services import case_files as services
 from vinculo.demo.persons import add_people
 from vinculo.reference.models import Code
@@ -103,10 +103,7 @@ def seed_cases(*, lead: User, team: dict[str, User], count: int, prefix: str, rn
         stage = _pick(rng, STAGE)
         reported = today - datetime.timedelta(days=rng.randint(20, 4 * 365))
         precision = rng.choices(["day", "month", "year"], weights=[85, 10, 5])[0]
-        if precision == "month":
-            reported = reported.replace(day=1)
-        elif precision == "year":
-            reported = reported.replace(month=1, day=1)
+        reported = known_part(reported, precision)
         closure, closed_on = None, None
         if stage == "FINAL":
             closure = "JUDGMENT_FINAL"
