@@ -141,6 +141,8 @@ def parties_of(case: Case, user: User | None = None) -> QuerySet[CaseParty]:
         .prefetch_related(
             "person__citizenships",
             "exploitation__purposes",
+            "exploitation__acts",
+            "exploitation__means",
             "support__kind",
             "consents",
             "charges__provision",
@@ -162,10 +164,11 @@ def palermo_check(party: CaseParty) -> palermo.PalermoCheck:
     exploitation = getattr(party, "exploitation", None)
     if exploitation is None:
         return palermo.check(acts=(), means=(), purposes=(), is_child=party.is_child)
+    # .all() rather than values_list(), so codes prefetched by parties_of() are reused.
     return palermo.check(
-        acts=exploitation.acts.values_list("code", flat=True),
-        means=exploitation.means.values_list("code", flat=True),
-        purposes=exploitation.purposes.values_list("code", flat=True),
+        acts=[code.code for code in exploitation.acts.all()],
+        means=[code.code for code in exploitation.means.all()],
+        purposes=[code.code for code in exploitation.purposes.all()],
         is_child=party.is_child,
     )
 

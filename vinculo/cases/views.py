@@ -75,6 +75,7 @@ def case_detail_view(request: HttpRequest, case_id: str) -> HttpResponse:
     case = selectors.case_for_user(user, case_id)
     services.record_case_viewed(by=user, case=case)
     can_manage = selectors.can_manage_team(user, case)
+    may_support = support.can_support(user, case)
     context = {
         "case": case,
         "team": selectors.team_of(case),
@@ -82,7 +83,7 @@ def case_detail_view(request: HttpRequest, case_id: str) -> HttpResponse:
         "can_manage_team": can_manage,
         "assign_form": AssignForm(people=selectors.assignable_people(case)) if can_manage else None,
         "parties": [
-            (party, selectors.palermo_check(party), support.can_support(user, party), support.consent_in_force(party))
+            (party, selectors.palermo_check(party), may_support, support.consent_in_force(party))
             for party in selectors.parties_of(case, user)
         ],
         "victims_only": selectors.sees_victims_only(user),
@@ -421,7 +422,7 @@ def support_add_view(request: HttpRequest, case_id: str, party_id: int, category
     user = _not_found_for_case_staff(request)
     case = selectors.case_for_user(user, case_id)
     party = selectors.party_of(case, party_id, user)
-    if category not in SupportRecord.LISTS or not support.can_support(user, party):
+    if category not in SupportRecord.LISTS or not support.can_support(user, case):
         raise PermissionDenied("case.support")
     form = SupportForm(request.POST or None, list_key=SupportRecord.LISTS[category])
     if request.method == "POST" and form.is_valid():
@@ -478,7 +479,7 @@ def consent_add_view(request: HttpRequest, case_id: str, party_id: int) -> HttpR
     user = _not_found_for_case_staff(request)
     case = selectors.case_for_user(user, case_id)
     party = selectors.party_of(case, party_id, user)
-    if not support.can_support(user, party):
+    if not support.can_support(user, case):
         raise PermissionDenied("case.consent")
     form = ConsentForm(request.POST or None, initial={"decided_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
 from vinculo.audit import services as audit
-from vinculo.cases.models import CaseAssignment, CaseParty, ConsentRecord, SupportRecord, TeamRole
+from vinculo.cases.models import Case, CaseAssignment, CaseParty, ConsentRecord, SupportRecord, TeamRole
 from vinculo.cases.selectors import can_edit
 from vinculo.core.errors import AccessDenied, DomainError
 from vinculo.reference.models import Code
@@ -20,11 +20,11 @@ ONLY_VICTIMS = _("Protection, services and consent are recorded for victims only
 CHILD_CONSENT = _("A child's consent is given through a parent or guardian; tick that box.")
 
 
-def can_support(user: User, party: CaseParty) -> bool:
+def can_support(user: User, case: Case) -> bool:
     """Editors of the case, or the victim-care professional assigned to it."""
-    if can_edit(user, party.case):
+    if can_edit(user, case):
         return True
-    is_victim_care = CaseAssignment.objects.filter(case=party.case, user=user, role=TeamRole.VICTIM_CARE).exists()
+    is_victim_care = CaseAssignment.objects.filter(case=case, user=user, role=TeamRole.VICTIM_CARE).exists()
     return is_victim_care and user.has_permission(Permission.VICTIM_SUPPORT)
 
 
@@ -40,7 +40,7 @@ def add_support(
     ended_on: date | None = None,
     notes: str = "",
 ) -> SupportRecord:
-    if not can_support(by, party):
+    if not can_support(by, party.case):
         raise AccessDenied(NOT_ALLOWED)
     if not party.is_victim:
         raise DomainError(ONLY_VICTIMS)
@@ -77,7 +77,7 @@ def record_consent(
     notes: str = "",
 ) -> ConsentRecord:
     """Record a victim's consent decision; a child's must come through a parent or guardian."""
-    if not can_support(by, party):
+    if not can_support(by, party.case):
         raise AccessDenied(NOT_ALLOWED)
     if not party.is_victim:
         raise DomainError(ONLY_VICTIMS)
