@@ -13,6 +13,7 @@ from vinculo.accounts.models import User
 from vinculo.cases.models import (
     CASE_CODE_LISTS,
     CaseParty,
+    Charge,
     ConsentRecord,
     DatePrecision,
     TeamRole,
@@ -356,3 +357,91 @@ class ChargeForm(forms.Form):
         super().__init__(*args, **kwargs)
         provisions = LegalProvision.objects.filter(country__iso2=country, is_active=True)
         cast(ProvisionChoiceField, self.fields["provision"]).queryset = provisions
+
+
+def _date_input(label: Any, *, required: bool = True, help_text: Any = "") -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class ProceedingForm(forms.Form):
+    instance = CodeChoiceField("court_instance", label=_("Instance"))
+    procedure_type = CodeChoiceField("procedure_type", label=_("Kind of procedure"))
+    court = forms.CharField(
+        label=_("Court"), max_length=200, help_text=_("e.g. Tribunal Primero de Sentencia de San Salvador.")
+    )
+    court_reference = forms.CharField(label=_("Court's file number"), required=False, max_length=64)
+    started_on = _date_input(_("Started on"))
+    ended_on = _date_input(_("Ended on"), required=False, help_text=_("Leave empty while it goes on."))
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProceedingEndForm(forms.Form):
+    ended_on = _date_input(_("Ended on"))
+
+
+class ChargeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        # People are named by role and a short reference here: identities stay sealed.
+        person = str(obj.party.person_id)[:8]
+        return f"{obj.party.role.label} · {person} — {obj.provision} (ICCS {obj.provision.iccs_code})"
+
+
+class DecisionForm(forms.Form):
+    """A decision on one charge and, for a conviction, the sentence it imposed."""
+
+    charge = ChargeChoiceField(label=_("Charge"), queryset=Charge.objects.none(), empty_label=_("Choose…"))
+    decided_on = _date_input(_("Date of the decision"))
+    verdict = CodeChoiceField("verdict", label=_("Verdict"))
+    acquittal_reason = CodeChoiceField(
+        "acquittal_reason", label=_("Reason for acquittal"), required=False, help_text=_("Only for an acquittal.")
+    )
+    is_final = forms.BooleanField(label=_("Final (no appeal left)"), required=False)
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    sanctions = forms.ModelMultipleChoiceField(
+        label=_("Sanctions imposed"),
+        queryset=Code.objects.none(),
+        to_field_name="code",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only for a conviction."),
+    )
+    imprisonment_months = forms.IntegerField(
+        label=_("Prison term in months"), required=False, min_value=1, max_value=1200
+    )
+    suspended = forms.BooleanField(label=_("Sentence suspended"), required=False)
+    currency = forms.CharField(label=_("Currency (ISO 4217)"), max_length=3, required=False)
+    fine_amount = forms.DecimalField(label=_("Fine"), required=False, min_value=0, max_digits=14, decimal_places=2)
+    confiscated_value = forms.DecimalField(
+        label=_("Value of assets confiscated"), required=False, min_value=0, max_digits=16, decimal_places=2
+    )
+    reparation_amount = forms.DecimalField(
+        label=_("Reparation to victims"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+
+    SENTENCE_FIELDS = (
+        "sanctions",
+        "imprisonment_months",
+        "suspended",
+        "currency",
+        "fine_amount",
+        "confiscated_value",
+        "reparation_amount",
+    )
+
+    def __init__(self, *args: Any, charges: QuerySet[Charge], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(ChargeChoiceField, self.fields["charge"]).queryset = charges
+        sanctions = cast(forms.ModelMultipleChoiceField, self.fields["sanctions"])
+        sanctions.queryset = codes_of("sanction")
+        sanctions.label_from_instance = lambda obj: str(obj.label)  # type: ignore[method-assign]
+
+    def has_sentence(self) -> bool:
+        data = self.cleaned_data
+        return bool(data.get("sanctions")) or any(
+            data.get(name) not in (None, "", False) for name in self.SENTENCE_FIELDS if name != "currency"
+        )

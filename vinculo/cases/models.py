@@ -554,3 +554,129 @@ class Charge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.party_id}: {self.provision_id}"
+
+
+class Proceeding(models.Model):
+    """A stretch of the case before one court: pre-trial hearings, the trial, an appeal …
+
+    Together the proceedings of a case are its procedural history (SHERLOC style): each one
+    names the court, its instance and the kind of procedure followed.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="proceedings")
+    instance = _code_field(_("instance"), "court_instance")
+    procedure_type = _code_field(_("kind of procedure"), "procedure_type")
+    court = models.CharField(
+        _("court"), max_length=200, help_text=_("e.g. Tribunal Primero de Sentencia de San Salvador.")
+    )
+    court_reference = models.CharField(_("court's file number"), max_length=64, blank=True)
+    started_on = models.DateField(_("started on"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering: ClassVar = ["started_on", "created_at"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=models.F("started_on")),
+                name="proceeding_ends_after_it_starts",
+            ),
+        ]
+        verbose_name = _("proceeding")
+        verbose_name_plural = _("proceedings")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.instance_id} {self.court}"
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.instance_id and self.instance.code_list.key != "court_instance":
+            errors["instance"] = _("This code does not belong to the right list.")
+        if self.procedure_type_id and self.procedure_type.code_list.key != "procedure_type":
+            errors["procedure_type"] = _("This code does not belong to the right list.")
+        today = timezone.localdate()
+        if self.started_on and self.started_on > today:
+            errors["started_on"] = _("This date is in the future.")
+        if self.ended_on and self.ended_on > today:
+            errors["ended_on"] = _("This date is in the future.")
+        elif self.started_on and self.ended_on and self.ended_on < self.started_on:
+            errors["ended_on"] = _("The end comes before the start.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Decision(models.Model):
+    """A court's decision on one charge (one person, one provision) in one proceeding.
+
+    First-instance convictions are what GLOTIP counts as "convicted"; a decision is final
+    (*firme*) when no appeal is left.
+    """
+
+    CONVICTIONS: ClassVar[frozenset[str]] = frozenset({"CONVICTED", "CONVICTED_OF_OTHER_OFFENCE"})
+
+    proceeding = models.ForeignKey(Proceeding, on_delete=models.CASCADE, related_name="decisions")
+    charge = models.ForeignKey(Charge, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("charge"))
+    decided_on = models.DateField(_("date of the decision"))
+    verdict = _code_field(_("verdict"), "verdict")
+    acquittal_reason = _code_field(_("reason for acquittal"), "acquittal_reason")
+    is_final = models.BooleanField(_("final (no appeal left)"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering: ClassVar = ["decided_on", "created_at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["proceeding", "charge"], name="one_decision_per_charge_per_proceeding"),
+        ]
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+
+    def __str__(self) -> str:
+        return f"{self.charge_id}: {self.verdict_id}"
+
+    @property
+    def is_conviction(self) -> bool:
+        return self.verdict.code in self.CONVICTIONS
+
+
+class Sentence(models.Model):
+    """What a conviction imposed: sanctions, prison term, amounts (in the currency stated)."""
+
+    decision = models.OneToOneField(Decision, on_delete=models.CASCADE, related_name="sentence")
+    sanctions = models.ManyToManyField(
+        Code, related_name="+", verbose_name=_("sanctions"), limit_choices_to={"code_list__key": "sanction"}
+    )
+    imprisonment_months = models.PositiveIntegerField(_("prison term in months"), null=True, blank=True)
+    suspended = models.BooleanField(_("suspended"), default=False)
+    currency = models.CharField(_("currency"), max_length=3, help_text=_("ISO 4217 code, e.g. GTQ, USD, HNL."))
+    fine_amount = models.DecimalField(_("fine"), max_digits=14, decimal_places=2, null=True, blank=True)
+    confiscated_value = models.DecimalField(
+        _("value of assets confiscated"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    reparation_amount = models.DecimalField(
+        _("reparation to victims"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(imprisonment_months__isnull=True) | models.Q(imprisonment_months__lte=1200),
+                name="plausible_prison_term",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(fine_amount__isnull=True) | models.Q(fine_amount__gte=0))
+                & (models.Q(confiscated_value__isnull=True) | models.Q(confiscated_value__gte=0))
+                & (models.Q(reparation_amount__isnull=True) | models.Q(reparation_amount__gte=0)),
+                name="amounts_not_negative",
+            ),
+        ]
+        verbose_name = _("sentence")
+        verbose_name_plural = _("sentences")
+
+    def __str__(self) -> str:
+        return f"{self.decision_id}: {self.imprisonment_months or 0} months"

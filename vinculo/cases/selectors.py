@@ -24,8 +24,10 @@ from vinculo.cases.models import (
     CaseAssignment,
     CaseLink,
     CaseParty,
+    Charge,
     Event,
     IdentityIndexEntry,
+    Proceeding,
     TeamRole,
     Visibility,
 )
@@ -225,3 +227,19 @@ def links_of(user: User, case: Case) -> list[tuple[CaseLink, Case | None]]:
     for link in incoming:
         found.append((link, link.from_case if link.from_case_id in visible else None))
     return found
+
+
+def proceedings_of(case: Case) -> QuerySet[Proceeding]:
+    """The case's proceedings in order, each with its decisions and their sentences."""
+    return case.proceedings.select_related("instance", "procedure_type").prefetch_related(
+        "decisions__verdict",
+        "decisions__acquittal_reason",
+        "decisions__charge__provision",
+        "decisions__charge__party__role",
+        "decisions__sentence__sanctions",
+    )
+
+
+def charges_of(case: Case) -> QuerySet[Charge]:
+    """Every charge in the case (for choosing which one a decision settles)."""
+    return Charge.objects.filter(party__case=case).select_related("party__role", "provision", "status")

@@ -24,5 +24,8 @@ urlpatterns = [
     path("<str:case_id>/parties/<int:party_id>/exploitation/", views.exploitation_edit_view, name="exploitation_edit"),
     path("<str:case_id>/parties/<int:party_id>/consent/new/", views.consent_add_view, name="consent_add"),
     path("<str:case_id>/parties/<int:party_id>/charges/new/", views.charge_add_view, name="charge_add"),
+    path("<str:case_id>/proceedings/new/", views.proceeding_add_view, name="proceeding_add"),
+    path("<str:case_id>/proceedings/<int:proceeding_id>/end/", views.proceeding_end_view, name="proceeding_end"),
+    path("<str:case_id>/proceedings/<int:proceeding_id>/decisions/new/", views.decision_add_view, name="decision_add"),
     path("<str:case_id>/parties/<int:party_id>/<slug:category>/new/", views.support_add_view, name="support_add"),
 ]

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,17 +26,20 @@ from vinculo.cases.forms import (
     CaseForm,
     ChargeForm,
     ConsentForm,
+    DecisionForm,
     EventForm,
     ExploitationForm,
     ImportForm,
     LinkForm,
     PartyForm,
+    ProceedingEndForm,
+    ProceedingForm,
     RevealForm,
     SupportForm,
 )
-from vinculo.cases.models import EXPLOITATION_CODE_LISTS, PendingImport, SupportRecord
+from vinculo.cases.models import EXPLOITATION_CODE_LISTS, PendingImport, Proceeding, SupportRecord
 from vinculo.cases.services import case_files as services
-from vinculo.cases.services import charges, events, exploitation, imports, links, parties, support
+from vinculo.cases.services import charges, events, exploitation, imports, links, parties, proceedings, support
 from vinculo.core.errors import DomainError
 from vinculo.web.form_errors import show_error_on_form
 
@@ -92,6 +95,7 @@ def case_detail_view(request: HttpRequest, case_id: str) -> HttpResponse:
         "reveal_form": RevealForm(),
         "events": [] if selectors.sees_victims_only(user) else selectors.events_of(case),
         "route": [] if selectors.sees_victims_only(user) else selectors.route_of(case),
+        "proceedings": [] if selectors.sees_victims_only(user) else selectors.proceedings_of(case),
     }
     return render(request, "cases/case_detail.html", context)
 
@@ -511,3 +515,89 @@ def charge_add_view(request: HttpRequest, case_id: str, party_id: int) -> HttpRe
             return redirect("cases:case_detail", case_id=case.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "cases/charge_form.html", {"case": case, "party": party, "form": form}, status=status)
+
+
+def _proceeding_of(case: Any, proceeding_id: int) -> Proceeding:
+    try:
+        return case.proceedings.get(pk=proceeding_id)
+    except Proceeding.DoesNotExist as missing:
+        raise Http404 from missing
+
+
+@require_permission(Permission.CASE_EDIT)
+def proceeding_add_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    user = signed_in_user(request)
+    case = selectors.case_for_user(user, case_id, need="edit")
+    form = ProceedingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proceedings.open_proceeding(by=user, case=case, **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            show_error_on_form(form, error)
+        else:
+            messages.success(request, _("The proceeding has been recorded."))
+            return redirect("cases:case_detail", case_id=case.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/proceeding_form.html", {"case": case, "form": form}, status=status)
+
+
+@require_permission(Permission.CASE_EDIT)
+@require_POST
+def proceeding_end_view(request: HttpRequest, case_id: str, proceeding_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    case = selectors.case_for_user(user, case_id, need="edit")
+    proceeding = _proceeding_of(case, proceeding_id)
+    form = ProceedingEndForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the date the proceeding ended."))
+        return redirect("cases:case_detail", case_id=case.pk)
+    try:
+        proceedings.close_proceeding(by=user, proceeding=proceeding, ended_on=form.cleaned_data["ended_on"])
+    except ValidationError as error:
+        messages.error(request, " ".join(str(message) for message in error.messages))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("cases:case_detail", case_id=case.pk)
+
+
+@require_permission(Permission.CASE_EDIT)
+def decision_add_view(request: HttpRequest, case_id: str, proceeding_id: int) -> HttpResponse:
+    """Record a court decision on one charge, with its sentence for a conviction (all or nothing)."""
+    user = signed_in_user(request)
+    case = selectors.case_for_user(user, case_id, need="edit")
+    proceeding = _proceeding_of(case, proceeding_id)
+    initial = {"currency": proceedings.CURRENCY_OF_COUNTRY.get(case.office.country, "USD")}
+    form = DecisionForm(request.POST or None, charges=selectors.charges_of(case), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        terms = None
+        if form.has_sentence():
+            terms = proceedings.SentenceTerms(
+                sanctions=list(data["sanctions"]),
+                currency=data["currency"] or "",
+                imprisonment_months=data["imprisonment_months"],
+                suspended=data["suspended"],
+                fine_amount=data["fine_amount"],
+                confiscated_value=data["confiscated_value"],
+                reparation_amount=data["reparation_amount"],
+            )
+        try:
+            proceedings.record_decision(
+                by=user,
+                proceeding=proceeding,
+                charge=data["charge"],
+                decided_on=data["decided_on"],
+                verdict=data["verdict"],
+                acquittal_reason=data["acquittal_reason"],
+                is_final=data["is_final"],
+                notes=data["notes"],
+                sentence=terms,
+            )
+        except (DomainError, ValidationError) as error:
+            show_error_on_form(form, error)
+        else:
+            messages.success(request, _("The decision has been recorded."))
+            return redirect("cases:case_detail", case_id=case.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"case": case, "proceeding": proceeding, "form": form}
+    return render(request, "cases/decision_form.html", context, status=status)
