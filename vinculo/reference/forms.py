@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.reference.models import BorderCrossing, Code, Country
+from vinculo.reference.models import BorderCrossing, Code, Country, LegalProvision
 
 
 class VersionedForm(forms.Form):
@@ -66,32 +67,51 @@ class CrossingFilterForm(forms.Form):
         field.choices = [("", _("All countries")), *((c.iso2, c.name) for c in countries)]
 
 
-class NameChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.name)
-
-
 class LabelChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.label)
 
 
-class LegalProvisionForm(forms.Form):
-    country = NameChoiceField(
-        label=_("Country"), queryset=Country.objects.filter(is_member=True), empty_label=_("Choose…")
+class LegalProvisionForm(VersionedForm):
+    """A provision of the node's own law (the country is the administrator's office's, never chosen)."""
+
+    instrument = forms.CharField(
+        label=_("Law or code"), max_length=200, help_text=_("As the law is usually cited, e.g. Código Penal.")
     )
-    instrument = forms.CharField(label=_("Law or code"), max_length=200)
-    article = forms.CharField(label=_("Article"), max_length=50)
+    article = forms.CharField(label=_("Article"), max_length=50, help_text=_("The number only, e.g. 54 or 202 Ter."))
     title_es = forms.CharField(label=_("Offence in Spanish"), max_length=200)
     title_en = forms.CharField(label=_("Offence in English"), max_length=200)
     iccs_code = forms.RegexField(
         label=_("ICCS code"),
-        regex=r"^\d{4,6}$",
+        regex=LegalProvision.ICCS_PATTERN,
+        max_length=6,
         error_messages={"invalid": _("An ICCS code has 4 to 6 digits.")},
         help_text=_("e.g. 02041 trafficking for sexual exploitation, 08051 smuggling."),
     )
-    crime_family = LabelChoiceField(
-        label=_("Crime"),
-        queryset=Code.objects.filter(code_list__key="crime_family"),
-        empty_label=_("Choose…"),
+    crime_family = LabelChoiceField(label=_("Crime"), queryset=Code.objects.none(), empty_label=_("Choose…"))
+
+    def __init__(self, *args: Any, current: LegalProvision | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Crimes no longer in use are not offered, except the one the provision already has.
+        offered = Q(is_active=True) | Q(pk=current.crime_family_id) if current is not None else Q(is_active=True)
+        families = Code.objects.filter(code_list__key="crime_family").filter(offered).order_by("sort", "code")
+        cast(LabelChoiceField, self.fields["crime_family"]).queryset = families
+        if current is None:
+            del self.fields["version"]
+
+    @staticmethod
+    def initial_for(provision: LegalProvision) -> dict[str, Any]:
+        fields = ("instrument", "article", "title_es", "title_en", "iccs_code", "crime_family", "version")
+        return {field: getattr(provision, field) for field in fields}
+
+
+class ProvisionStateForm(VersionedForm):
+    """The retire and re-activate buttons: only the version the page showed."""
+
+
+class ProvisionFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[("", _("All")), ("active", _("In force")), ("retired", _("Retired"))],
     )

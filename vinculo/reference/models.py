@@ -191,8 +191,13 @@ class LegalProvision(models.Model):
         verbose_name=_("crime"),
         limit_choices_to={"code_list__key": "crime_family"},
     )
-    is_active = models.BooleanField(_("in force"), default=True)
+    is_active = models.BooleanField(
+        _("in force"),
+        default=True,
+        help_text=_("Retired provisions stay on old charges but are not offered for new ones."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering: ClassVar = ["country__iso2", "instrument", "article"]

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from vinculo.reference.models import BorderCrossing, Code, CodeList, Country, LegalProvision, PopulationFigure
+
+if TYPE_CHECKING:
+    from vinculo.accounts.models import User
 
 
 def border_crossings(*, country: str = "", verified: str = "", text: str = "") -> QuerySet[BorderCrossing]:
@@ -63,6 +69,26 @@ def populations() -> QuerySet[PopulationFigure]:
     return PopulationFigure.objects.select_related("country").order_by("country__name_es", "-year")
 
 
-def legal_provisions(*, active_only: bool = False) -> QuerySet[LegalProvision]:
+def legal_provisions(*, active_only: bool = False, status: str = "") -> QuerySet[LegalProvision]:
+    """Provisions of every country on the node, optionally only those in force (``active``) or ``retired``."""
     provisions = LegalProvision.objects.select_related("country", "crime_family")
-    return provisions.filter(is_active=True) if active_only else provisions
+    if active_only or status == "active":
+        return provisions.filter(is_active=True)
+    if status == "retired":
+        return provisions.filter(is_active=False)
+    return provisions
+
+
+def legal_provision_for_admin(user: User, pk: int) -> LegalProvision:
+    """A provision of the administrator's own country; any other is a 404, as if it did not exist."""
+    found = legal_provisions().filter(pk=pk, country__iso2=user.office.country).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def charges_citing(provision: LegalProvision) -> int:
+    """How many charges cite the provision (a count only: administrators see no case content)."""
+    # Looked up by name: charges belong to the case registry, which builds on this module.
+    charge = apps.get_model("cases", "Charge")
+    return charge.objects.filter(provision=provision).count()

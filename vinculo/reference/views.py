@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from vinculo.accounts.decorators import require_permission, signed_in_user
 from vinculo.accounts.roles import Permission
 from vinculo.core.errors import DomainError
+from vinculo.core.versioning import CHANGED_MEANWHILE
 from vinculo.reference import selectors, services
-from vinculo.reference.forms import BorderCrossingForm, CodeForm, CrossingFilterForm, LegalProvisionForm
+from vinculo.reference.forms import (
+    BorderCrossingForm,
+    CodeForm,
+    CrossingFilterForm,
+    LegalProvisionForm,
+    ProvisionFilterForm,
+    ProvisionStateForm,
+)
 from vinculo.web.form_errors import show_error_on_form
 
 
@@ -133,22 +144,96 @@ def code_edit_view(request: HttpRequest, key: str, value: str) -> HttpResponse:
 
 
 @login_required
-def provision_list_view(request: HttpRequest) -> HttpResponse:
+def provision_list_view(request: HttpRequest) -> HttpResponseBase:
+    if request.method == "POST":  # adding to the collection: the same as the "new provision" page
+        return provision_add_view(request)
     user = signed_in_user(request)
-    can_edit = user.has_permission(Permission.NODE_MANAGE)
-    form = LegalProvisionForm(request.POST or None) if can_edit else None
+    filters = ProvisionFilterForm(request.GET or None)
+    status = filters.cleaned_data["status"] if filters.is_valid() else ""
+    context = {
+        "filters": filters,
+        "provisions": selectors.legal_provisions(status=status),
+        "can_edit": user.has_permission(Permission.NODE_MANAGE),
+        "own_country": user.office.country,
+    }
+    return render(request, "reference/provision_list.html", context)
+
+
+@require_permission(Permission.NODE_MANAGE)
+def provision_add_view(request: HttpRequest) -> HttpResponse:
+    form = LegalProvisionForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if form is None:
-            raise PermissionDenied("node.manage")
         status = 400
         if form.is_valid():
+            data = {key: value for key, value in form.cleaned_data.items() if key != "version"}
             try:
-                services.add_legal_provision(by=user, **form.cleaned_data)
+                provision = services.add_legal_provision(by=signed_in_user(request), **data)
             except (DomainError, ValidationError) as error:
                 show_error_on_form(form, error)
             else:
-                messages.success(request, _("The legal provision has been added."))
+                messages.success(
+                    request, _("The legal provision %(provision)s has been added.") % {"provision": provision}
+                )
                 return redirect("reference:provision_list")
-    context = {"provisions": selectors.legal_provisions(), "form": form}
-    return render(request, "reference/provision_list.html", context, status=status)
+    return render(request, "reference/provision_form.html", {"form": form, "provision": None}, status=status)
+
+
+@require_permission(Permission.NODE_MANAGE)
+def provision_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = signed_in_user(request)
+    provision = selectors.legal_provision_for_admin(user, pk)
+    form = LegalProvisionForm(
+        request.POST or None, initial=LegalProvisionForm.initial_for(provision), current=provision
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.update_legal_provision(
+                    by=user,
+                    provision=provision,
+                    instrument=data["instrument"],
+                    article=data["article"],
+                    title_es=data["title_es"],
+                    title_en=data["title_en"],
+                    iccs_code=data["iccs_code"],
+                    crime_family=data["crime_family"],
+                    expected_version=data["version"],
+                )
+            except (DomainError, ValidationError) as error:
+                show_error_on_form(form, error)
+            else:
+                messages.success(request, _("The legal provision has been saved."))
+                return redirect("reference:provision_list")
+    context = {"form": form, "provision": provision, "charge_count": selectors.charges_citing(provision)}
+    return render(request, "reference/provision_form.html", context, status=status)
+
+
+PROVISION_STATE_CHANGES = {
+    "retire": (services.retire_legal_provision, gettext_lazy("The legal provision has been retired.")),
+    "reactivate": (services.reactivate_legal_provision, gettext_lazy("The legal provision is in force again.")),
+}
+
+
+@require_POST
+@require_permission(Permission.NODE_MANAGE)
+def provision_state_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Retire a provision or put it back in force, from the buttons on its page."""
+    user = signed_in_user(request)
+    provision = selectors.legal_provision_for_admin(user, pk)
+    if action not in PROVISION_STATE_CHANGES:
+        raise Http404
+    change, done = PROVISION_STATE_CHANGES[action]
+    form = ProvisionStateForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DomainError(CHANGED_MEANWHILE)
+        change(by=user, provision=provision, expected_version=form.cleaned_data["version"])
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("reference:provision_edit", pk=provision.pk)
+    messages.success(request, str(done))
+    return redirect("reference:provision_list")
