@@ -88,11 +88,16 @@ class LegalProvisionForm(VersionedForm):
         error_messages={"invalid": _("An ICCS code has 4 to 6 digits.")},
         help_text=_("e.g. 02041 trafficking for sexual exploitation, 08051 smuggling."),
     )
-    crime_family = LabelChoiceField(label=_("Crime"), queryset=Code.objects.none(), empty_label=_("Choose…"))
+    crime_family = LabelChoiceField(
+        label=_("Crime family"),
+        queryset=Code.objects.none(),
+        empty_label=_("Choose…"),
+        help_text=_("Trafficking in persons, smuggling of migrants or a related offence; the ICCS code must fit it."),
+    )
 
     def __init__(self, *args: Any, current: LegalProvision | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Crimes no longer in use are not offered, except the one the provision already has.
+        # Crime families no longer in use are not offered, except the one the provision already has.
         offered = Q(is_active=True) | Q(pk=current.crime_family_id) if current is not None else Q(is_active=True)
         families = Code.objects.filter(code_list__key="crime_family").filter(offered).order_by("sort", "code")
         cast(LabelChoiceField, self.fields["crime_family"]).queryset = families

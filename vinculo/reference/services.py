@@ -126,14 +126,14 @@ def update_code(
 
 # --- Legal provisions ------------------------------------------------------------------
 
-PROVISION_EXISTS = _("Article %(article)s of “%(instrument)s” is already in the list (as “%(existing)s”).")
+PROVISION_EXISTS = _("This article of this law is already in the list as “%(existing)s”.")
 NO_COUNTRY = _("This node's office has no country, so it keeps no legal provisions.")
 FOREIGN_PROVISION = _("Each node enters and corrects only its own country's law.")
 REQUIRED = _("This field is required.")
 ICCS_FORMAT = _("An ICCS code has 4 to 6 digits.")
 WRONG_FAMILY_LIST = _("This code does not belong to the right list.")
-FAMILY_NOT_IN_USE = _("This crime is no longer in use; choose another one.")
-ICCS_OF_OTHER_FAMILY = _("ICCS %(code)s is a code of “%(other)s”: choose that crime, or correct the code.")
+FAMILY_NOT_IN_USE = _("This crime family is no longer in use; choose another one.")
+ICCS_OF_OTHER_FAMILY = _("ICCS %(code)s is a code of “%(other)s”: choose that crime family, or correct the code.")
 ICCS_OUTSIDE_FAMILY = _("ICCS codes of “%(crime)s” start with %(prefix)s; %(code)s does not.")
 ICCS_UNKNOWN_SUB_CODE = _("ICCS %(code)s is not a code of “%(crime)s”; its codes are %(known)s.")
 CITATION_FIELDS = ("instrument", "article", "iccs_code", "crime_family")
@@ -196,26 +196,20 @@ def _checked_provision(
         )
         twin = twins.exclude(pk=current.pk).first() if current is not None else twins.first()
         if twin is not None:
-            message = PROVISION_EXISTS % {
-                "article": checked["article"], "instrument": checked["instrument"], "existing": str(twin)
-            }  # fmt: skip
-            errors.setdefault("article", []).append(message)
+            errors.setdefault("article", []).append(PROVISION_EXISTS % {"existing": str(twin)})
     if errors:
         raise ValidationError(errors)
     return checked
 
 
-def _save_provision(provision: LegalProvision, values: dict[str, Any]) -> None:
+def _save_provision(provision: LegalProvision) -> None:
     # Two administrators saving the same article at the same moment both pass the check
     # above; the unique constraint decides, and the loser gets the same clear message.
     try:
         with transaction.atomic():
             provision.save()
     except IntegrityError:
-        message = PROVISION_EXISTS % {
-            "article": values["article"], "instrument": values["instrument"], "existing": str(provision)
-        }  # fmt: skip
-        raise ValidationError({"article": [message]}) from None
+        raise ValidationError({"article": [PROVISION_EXISTS % {"existing": str(provision)}]}) from None
 
 
 @transaction.atomic(durable=True)
@@ -245,7 +239,7 @@ def add_legal_provision(
     )
     provision = LegalProvision(country=country, **values)
     provision.full_clean(validate_constraints=False)
-    _save_provision(provision, values)
+    _save_provision(provision)
     audit.record(
         action="reference.provision_added",
         actor=by,
@@ -297,10 +291,10 @@ def update_legal_provision(
     if citing and set(changed) & set(CITATION_FIELDS):
         raise DomainError(
             ngettext(
-                "A charge already cites this provision, so its law, article, ICCS code and crime can no longer "
-                "change; only the wording of the offence can. Retire it and add a new one instead.",
-                "%(count)d charges already cite this provision, so its law, article, ICCS code and crime can no "
-                "longer change; only the wording of the offence can. Retire it and add a new one instead.",
+                "A charge already cites this provision, so its law, article, ICCS code and crime family can "
+                "no longer change; only the wording of the offence can. Retire it and add a new one instead.",
+                "%(count)d charges already cite this provision, so its law, article, ICCS code and crime family "
+                "can no longer change; only the wording of the offence can. Retire it and add a new one instead.",
                 citing,
             )
             % {"count": citing},
@@ -308,7 +302,7 @@ def update_legal_provision(
         )
     current.version += 1
     current.full_clean(validate_constraints=False)
-    _save_provision(current, values)
+    _save_provision(current)
     data: dict[str, Any] = {"provision": str(current), "iccs": current.iccs_code, "fields": sorted(changed)}
     if str(current) != before:
         data["was"] = before
