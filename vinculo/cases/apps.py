@@ -11,7 +11,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Case registry")
 
     def ready(self) -> None:
-        from vinculo.cases.models import PersonIdentity
+        from vinculo.cases.models import CaseDocument, PersonIdentity
         from vinculo.vault import keys
 
         def context_of(field: str) -> Callable[[Any], str]:
@@ -19,3 +19,18 @@ class CasesConfig(AppConfig):
 
         for field in PersonIdentity.SEALED_FIELDS:
             keys.register(keys.VaultField(model=lambda: PersonIdentity, field=field, context=context_of(field)))
+        keys.register(
+            keys.VaultField(
+                model=lambda: CaseDocument,
+                field="file_name",
+                context=lambda row: CaseDocument.context(row.pk, "file_name"),
+            )
+        )
+        keys.register(
+            keys.VaultField(
+                model=lambda: CaseDocument,
+                field="content",
+                context=lambda row: CaseDocument.context(row.pk, "content"),
+                batch=5,
+            )
+        )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.accounts.models import User
 from vinculo.cases.models import (
     CASE_CODE_LISTS,
+    CaseDocument,
     CaseParty,
     Charge,
     ConsentRecord,
@@ -20,6 +21,7 @@ from vinculo.cases.models import (
     Visibility,
     known_part,
 )
+from vinculo.cases.services.documents import MAX_BYTES as MAX_DOCUMENT_BYTES
 from vinculo.reference.models import BorderCrossing, Code, Country, LegalProvision
 from vinculo.reference.selectors import codes_of
 
@@ -445,3 +447,38 @@ class DecisionForm(forms.Form):
         return bool(data.get("sanctions")) or any(
             data.get(name) not in (None, "", False) for name in self.SENTENCE_FIELDS if name != "currency"
         )
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of document"), choices=[("", _("Choose…")), *CaseDocument.Kind.choices])
+    title = forms.CharField(
+        label=_("Description"),
+        max_length=200,
+        help_text=_("What it is, without names (e.g. “Statement at the shelter”)."),
+    )
+    party = forms.ModelChoiceField(
+        label=_("About"),
+        queryset=CaseParty.objects.none(),
+        required=False,
+        empty_label=_("The case as a whole"),
+        help_text=_("A document about a victim is opened under the same rules as the victim's identity."),
+    )
+    file = forms.FileField(
+        label=_("File"), help_text=_("PDF, JPEG, PNG, Word, Excel, OpenDocument or plain text; 10 MB at most.")
+    )
+
+    def __init__(self, *args: Any, parties: QuerySet[CaseParty], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        party = cast(forms.ModelChoiceField, self.fields["party"])
+        party.queryset = parties
+        party.label_from_instance = lambda obj: f"{obj.role.label} · {str(obj.person_id)[:8]}"  # type: ignore[method-assign]
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_DOCUMENT_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        return upload
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (recorded)"), required=False, max_length=500)

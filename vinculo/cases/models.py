@@ -680,3 +680,66 @@ class Sentence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision_id}: {self.imprisonment_months or 0} months"
+
+
+class CaseDocument(models.Model):
+    """A file kept with a case (a statement, a report, a court decision, a photo …).
+
+    The file's name and content are sealed in the identity vault: a document about a person
+    names them as surely as their identity does. Its SHA-256 (of the original bytes) is kept in
+    clear so that a copy can be checked against it. A withdrawn document keeps its record and
+    loses its content.
+    """
+
+    class Kind(models.TextChoices):
+        COMPLAINT = "complaint", _("Complaint or report")
+        STATEMENT = "statement", _("Statement or interview")
+        POLICE_REPORT = "police_report", _("Police or investigation report")
+        EXPERT_REPORT = "expert_report", _("Expert report")
+        COURT_DOCUMENT = "court_document", _("Court document or decision")
+        PHOTO = "photo", _("Photograph of a person")
+        TRAVEL_DOCUMENT = "travel_document", _("Identity or travel document")
+        OTHER = "other", _("Other")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    party = models.ForeignKey(
+        CaseParty,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("about"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(
+        _("description"), max_length=200, help_text=_("What it is, without names (e.g. “Statement at the shelter”).")
+    )
+    media_type = models.CharField(_("file type"), max_length=100)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    file_name = models.TextField(blank=True)  # vault token
+    content = models.TextField(blank=True)  # vault token of the bytes; empty once withdrawn
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawal_reason = models.CharField(_("reason for withdrawal"), max_length=500, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.kind} {self.pk}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @staticmethod
+    def context(document_id: uuid.UUID | str, field: str) -> str:
+        return f"cases.casedocument:{document_id}:{field}"

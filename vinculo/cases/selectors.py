@@ -22,6 +22,7 @@ from vinculo.cases import palermo
 from vinculo.cases.models import (
     Case,
     CaseAssignment,
+    CaseDocument,
     CaseLink,
     CaseParty,
     Charge,
@@ -243,3 +244,19 @@ def proceedings_of(case: Case) -> QuerySet[Proceeding]:
 def charges_of(case: Case) -> QuerySet[Charge]:
     """Every charge in the case (for choosing which one a decision settles)."""
     return Charge.objects.filter(party__case=case).select_related("party__role", "provision", "status")
+
+
+def documents_of(user: User, case: Case) -> QuerySet[CaseDocument]:
+    """The case's documents (their records, never their sealed content); victim care sees victims' only."""
+    documents = case.documents.defer("content", "file_name").select_related("party__role", "created_by")
+    if sees_victims_only(user):
+        documents = documents.filter(party__role__code__in=CaseParty.VICTIM_ROLES)
+    return documents
+
+
+def document_of(case: Case, document_id: uuid.UUID | str) -> CaseDocument:
+    """One document of the case (with its sealed content), or 404."""
+    try:
+        return case.documents.select_related("party__role", "party__person").get(pk=document_id)
+    except (CaseDocument.DoesNotExist, ValueError) as missing:
+        raise Http404 from missing

@@ -25,6 +25,11 @@ urlpatterns = [
     path("<str:case_id>/parties/<int:party_id>/consent/new/", views.consent_add_view, name="consent_add"),
     path("<str:case_id>/parties/<int:party_id>/charges/new/", views.charge_add_view, name="charge_add"),
     path("<str:case_id>/proceedings/new/", views.proceeding_add_view, name="proceeding_add"),
+    path("<str:case_id>/documents/new/", views.document_add_view, name="document_add"),
+    path("<str:case_id>/documents/<uuid:document_id>/open/", views.document_open_view, name="document_open"),
+    path(
+        "<str:case_id>/documents/<uuid:document_id>/withdraw/", views.document_withdraw_view, name="document_withdraw"
+    ),
     path("<str:case_id>/proceedings/<int:proceeding_id>/end/", views.proceeding_end_view, name="proceeding_end"),
     path("<str:case_id>/proceedings/<int:proceeding_id>/decisions/new/", views.decision_add_view, name="decision_add"),
     path("<str:case_id>/parties/<int:party_id>/<slug:category>/new/", views.support_add_view, name="support_add"),

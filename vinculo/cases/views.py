@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -27,6 +28,7 @@ from vinculo.cases.forms import (
     ChargeForm,
     ConsentForm,
     DecisionForm,
+    DocumentForm,
     EventForm,
     ExploitationForm,
     ImportForm,
@@ -34,12 +36,23 @@ from vinculo.cases.forms import (
     PartyForm,
     ProceedingEndForm,
     ProceedingForm,
+    ReasonForm,
     RevealForm,
     SupportForm,
 )
 from vinculo.cases.models import EXPLOITATION_CODE_LISTS, PendingImport, Proceeding, SupportRecord
 from vinculo.cases.services import case_files as services
-from vinculo.cases.services import charges, events, exploitation, imports, links, parties, proceedings, support
+from vinculo.cases.services import (
+    charges,
+    documents,
+    events,
+    exploitation,
+    imports,
+    links,
+    parties,
+    proceedings,
+    support,
+)
 from vinculo.core.errors import DomainError
 from vinculo.web.form_errors import show_error_on_form
 
@@ -96,6 +109,8 @@ def case_detail_view(request: HttpRequest, case_id: str) -> HttpResponse:
         "events": [] if selectors.sees_victims_only(user) else selectors.events_of(case),
         "route": [] if selectors.sees_victims_only(user) else selectors.route_of(case),
         "proceedings": [] if selectors.sees_victims_only(user) else selectors.proceedings_of(case),
+        "documents": selectors.documents_of(user, case),
+        "may_add_documents": may_support,
     }
     return render(request, "cases/case_detail.html", context)
 
@@ -601,3 +616,70 @@ def decision_add_view(request: HttpRequest, case_id: str, proceeding_id: int) ->
     status = 400 if request.method == "POST" else 200
     context = {"case": case, "proceeding": proceeding, "form": form}
     return render(request, "cases/decision_form.html", context, status=status)
+
+
+@login_required
+def document_add_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    """Add a document to the case; it is sealed in the vault on arrival."""
+    user = _not_found_for_case_staff(request)
+    case = selectors.case_for_user(user, case_id)
+    if not support.can_support(user, case):
+        raise PermissionDenied("case.document")
+    form = DocumentForm(request.POST or None, request.FILES or None, parties=selectors.parties_of(case, user))
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            documents.add_document(
+                by=user,
+                case=case,
+                kind=form.cleaned_data["kind"],
+                title=form.cleaned_data["title"],
+                party=form.cleaned_data["party"],
+                file_name=upload.name or "",
+                data=upload.read(),
+            )
+        except (DomainError, ValidationError) as error:
+            show_error_on_form(form, error)
+        else:
+            messages.success(request, _("The document has been added and sealed."))
+            return redirect("cases:case_detail", case_id=case.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/document_form.html", {"case": case, "form": form}, status=status)
+
+
+@login_required
+@require_POST
+@never_cache
+def document_open_view(request: HttpRequest, case_id: str, document_id: str) -> HttpResponse:
+    """Send a document's content as a download, after the checks (audited)."""
+    user = _not_found_for_case_staff(request)
+    case = selectors.case_for_user(user, case_id)
+    document = selectors.document_of(case, document_id)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    try:
+        opened = documents.open_document(by=user, document=document, reason=form.cleaned_data.get("reason", ""))
+    except DomainError as error:  # refusals (AccessDenied too) are explained on the case page
+        messages.error(request, str(error.message))
+        return redirect("cases:case_detail", case_id=case.pk)
+    response = HttpResponse(opened.content, content_type=opened.media_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=opened.file_name)
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@require_permission(Permission.CASE_EDIT)
+@require_POST
+def document_withdraw_view(request: HttpRequest, case_id: str, document_id: str) -> HttpResponse:
+    user = signed_in_user(request)
+    case = selectors.case_for_user(user, case_id, need="edit")
+    document = selectors.document_of(case, document_id)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    try:
+        documents.withdraw_document(by=user, document=document, reason=form.cleaned_data.get("reason", ""))
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The document has been withdrawn; its content is erased."))
+    return redirect("cases:case_detail", case_id=case.pk)

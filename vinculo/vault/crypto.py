@@ -111,9 +111,14 @@ def with_index_key(keyring: Keyring) -> Keyring:
 
 def seal(plaintext: str, *, keyring: Keyring, context: str) -> str:
     """Encrypt ``plaintext`` for the place named by ``context`` (e.g. ``cases.identity:12:given_names``)."""
+    return seal_bytes(plaintext.encode("utf-8"), keyring=keyring, context=context)
+
+
+def seal_bytes(data: bytes, *, keyring: Keyring, context: str) -> str:
+    """Encrypt raw bytes (a document, a photo) into a token like ``seal``'s."""
     key = keyring.current
     nonce = os.urandom(12)
-    sealed = AESGCM(key.secret).encrypt(nonce, plaintext.encode("utf-8"), context.encode("utf-8"))
+    sealed = AESGCM(key.secret).encrypt(nonce, data, context.encode("utf-8"))
     body = base64.urlsafe_b64encode(nonce + sealed).decode("ascii").rstrip("=")
     return f"{PREFIX}.{key.key_id}.{body}"
 
@@ -127,6 +132,11 @@ def key_id_of(token: str) -> str:
 
 def unseal(token: str, *, keyring: Keyring, context: str) -> str:
     """Decrypt a token sealed for ``context`` with any key of the keyring."""
+    return unseal_bytes(token, keyring=keyring, context=context).decode("utf-8")
+
+
+def unseal_bytes(token: str, *, keyring: Keyring, context: str) -> bytes:
+    """Decrypt a token to its raw bytes (see ``seal_bytes``)."""
     key = keyring.get(key_id_of(token))
     body = token.split(".")[2]
     try:
@@ -136,17 +146,19 @@ def unseal(token: str, *, keyring: Keyring, context: str) -> str:
     if len(raw) < 12 + 16:
         raise VaultError("the token is too short")
     try:
-        plaintext = AESGCM(key.secret).decrypt(raw[:12], raw[12:], context.encode("utf-8"))
+        return AESGCM(key.secret).decrypt(raw[:12], raw[12:], context.encode("utf-8"))
     except InvalidTag as error:
         raise VaultError("the token was altered, or belongs to another field or record") from error
-    return plaintext.decode("utf-8")
 
 
 def reseal(token: str, *, keyring: Keyring, context: str) -> str:
-    """The same value sealed with the current key (used by key rotation); unchanged if already current."""
+    """The same value sealed with the current key (used by key rotation); unchanged if already current.
+
+    Works on text and raw bytes alike: the bytes are carried over without decoding.
+    """
     if key_id_of(token) == keyring.current.key_id:
         return token
-    return seal(unseal(token, keyring=keyring, context=context), keyring=keyring, context=context)
+    return seal_bytes(unseal_bytes(token, keyring=keyring, context=context), keyring=keyring, context=context)
 
 
 def write_keyring(path: Path, keyring: Keyring) -> None:

@@ -61,6 +61,8 @@ class VaultField:
     model: Callable[[], Any]
     field: str
     context: Callable[[Any], str]
+    # Rows re-sealed per transaction by a rotation; small for large values (documents).
+    batch: int = 500
 
 
 # Modules holding identity data register their fields here (see vinculo.cases when persons arrive).

@@ -130,9 +130,12 @@ def _place_in_team(user: User, case: Case) -> str | None:
     return assignment.role if assignment else None
 
 
-@transaction.atomic(durable=True)
-def reveal_identity(*, by: User, party: CaseParty, reason: str = "") -> Identity:
-    """Decrypt a party's identity for ``by``, after the checks; always audited."""
+def check_may_reveal(by: User, party: CaseParty, reason: str = "") -> str:
+    """Raise unless ``by`` may see who ``party`` is (their identity, photos, documents about them).
+
+    The case team only; a victim needs the reveal permission and a stated reason, and a child
+    victim's identity is for the lead prosecutor and the team's victim care. Returns the reason.
+    """
     place = _place_in_team(by, party.case)
     if place is None or not (by.has_permission(Permission.CASE_VIEW) or by.has_permission(Permission.VICTIM_SUPPORT)):
         raise AccessDenied(NOT_ON_TEAM)
@@ -144,6 +147,13 @@ def reveal_identity(*, by: User, party: CaseParty, reason: str = "") -> Identity
             raise DomainError(REASON_NEEDED, code="reason_needed")
         if party.is_child and place not in (TeamRole.LEAD, TeamRole.VICTIM_CARE):
             raise AccessDenied(CHILD_RESTRICTED)
+    return reason
+
+
+@transaction.atomic(durable=True)
+def reveal_identity(*, by: User, party: CaseParty, reason: str = "") -> Identity:
+    """Decrypt a party's identity for ``by``, after the checks; always audited."""
+    reason = check_may_reveal(by, party, reason)
     sealed = PersonIdentity.objects.get(person_id=party.person_id)
     keyring = keys.current_keyring()
     values = {}

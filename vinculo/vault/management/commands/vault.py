@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from vinculo.audit import services as audit
@@ -25,8 +26,10 @@ def _tokens_by_key() -> Counter[str]:
     counts: Counter[str] = Counter()
     for vault_field in keys.VAULT_FIELDS:
         model = vault_field.model()
-        for token in model.objects.exclude(**{vault_field.field: ""}).values_list(vault_field.field, flat=True):
-            counts[crypto.key_id_of(token)] += 1
+        # Only the token's head names its key: read that much, not whole documents.
+        heads = model.objects.exclude(**{vault_field.field: ""}).annotate(head=Substr(vault_field.field, 1, 64))
+        for head in heads.values_list("head", flat=True):
+            counts[crypto.key_id_of(head)] += 1
     return counts
 
 
@@ -71,9 +74,10 @@ class Command(BaseCommand):
             model = vault_field.model()
             pending = model.objects.exclude(**{vault_field.field: ""}).values_list("pk", flat=True)
             ids = list(pending)
-            for start in range(0, len(ids), BATCH):
+            batch = min(BATCH, vault_field.batch)
+            for start in range(0, len(ids), batch):
                 with transaction.atomic():
-                    for row in model.objects.select_for_update().filter(pk__in=ids[start : start + BATCH]):
+                    for row in model.objects.select_for_update().filter(pk__in=ids[start : start + batch]):
                         token = getattr(row, vault_field.field)
                         fresh = crypto.reseal(token, keyring=new, context=vault_field.context(row))
                         if fresh != token:
