@@ -59,3 +59,85 @@ class CodeOut(Schema):
     definition_en: str
     mappings: dict[str, str]
     is_active: bool
+
+
+class PersonOut(Schema):
+    """The pseudonymous record of a person: no names, documents or contacts (those stay in the vault)."""
+
+    id: uuid.UUID
+    sex: str = Field(description="Code of the sex list")
+    birth_year: int | None = Field(description="Year of birth only; the exact date is part of the sealed identity")
+    citizenships: list[str] = Field(description="ISO 3166 alpha-2 codes")
+
+
+class PartyOut(Schema):
+    """A person's role in a case. The identity is never listed: reveal it (audited) when you need it."""
+
+    id: int
+    case: uuid.UUID
+    person: PersonOut
+    role: str = Field(description="Code of the party_role list")
+    identification_status: str | None = Field(description="Code of the identification_status list")
+    age_at_identification: int | None
+    is_victim: bool
+    is_child: bool = Field(description="Under 18 when identified (or, age unknown, by year of birth): stricter rules")
+    created_at: datetime.datetime
+
+
+class IdentityIn(Schema):
+    """Who the person is; sealed in the identity vault as soon as it arrives, never stored in clear."""
+
+    given_names: str = Field("", max_length=200)
+    first_surname: str = Field("", max_length=200)
+    second_surname: str = Field("", max_length=200)
+    birth_date: datetime.date | None = Field(
+        None, description="Exact date of birth (the analytic record keeps the year)"
+    )
+    document_numbers: str = Field("", max_length=500, description="Type and number, e.g. DUI 01234567-8")
+    phones: str = Field("", max_length=300)
+    address: str = Field("", max_length=500)
+
+
+class PartyIn(Schema):
+    role: str = Field(description="Code of the party_role list")
+    sex: str = Field(description="Code of the sex list (NK when not known)")
+    age_at_identification: int | None = Field(None, ge=0, le=120)
+    birth_year: int | None = Field(None, ge=1900, description="When the exact date of birth is not known")
+    identification_status: str | None = Field(None, description="Code of the identification_status list")
+    citizenships: list[str] = Field([], description="ISO 3166 alpha-2 codes")
+    identity: IdentityIn | None = None
+
+
+class RevealIn(Schema):
+    reason: str = Field(
+        "", max_length=500, description="Why you need the identity; required (10+ characters) for a victim; audited"
+    )
+
+
+class IdentityOut(Schema):
+    """A revealed identity: shown once, never cached; the reveal is in the audit trail."""
+
+    party: int
+    person: uuid.UUID
+    given_names: str
+    first_surname: str
+    second_surname: str
+    birth_date: str = Field(description="ISO date, or empty when not known")
+    document_numbers: str
+    phones: str
+    address: str
+
+
+class AppearanceOut(Schema):
+    """One case, among those the caller may see, in which the person appears."""
+
+    party: int
+    case: uuid.UUID
+    national_number: str
+    role: str = Field(description="Code of the party_role list")
+    identification_status: str | None
+    age_at_identification: int | None
+
+
+class PersonCasesOut(PersonOut):
+    appearances: list[AppearanceOut]
