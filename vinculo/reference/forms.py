@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any, cast
 
 from django import forms
@@ -120,3 +122,59 @@ class ProvisionFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), ("active", _("In force")), ("retired", _("Retired"))],
     )
+
+
+PROVISION_COLUMNS = ("instrument", "article", "title_es", "title_en", "iccs_code", "crime_family")
+PROVISION_FILE_MAX_BYTES = 1024 * 1024
+PROVISION_FILE_MAX_ROWS = 2000
+
+
+class ProvisionImportForm(forms.Form):
+    """A CSV file of provisions: one header line with the column names, one provision per line."""
+
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("UTF-8 text, separated by commas or semicolons, at most 1 MB and 2000 provisions."),
+    )
+    check_only = forms.BooleanField(
+        label=_("Only check the file, store nothing"),
+        required=False,
+        initial=True,
+    )
+
+    def clean_file(self) -> list[tuple[int, dict[str, str]]]:
+        """The provisions of the file, each with its line number; a file that cannot be read is refused whole."""
+        upload = self.cleaned_data["file"]
+        if upload.size > PROVISION_FILE_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 1 MB."))
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The file is not UTF-8 text; save it again as “CSV UTF-8”.")) from None
+        if "\x00" in text:
+            raise forms.ValidationError(_("The file is not a CSV text file."))
+        first_line = text.split("\n", 1)[0]
+        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+        try:
+            lines = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        except csv.Error:
+            raise forms.ValidationError(_("The file cannot be read as CSV.")) from None
+        if not lines:
+            raise forms.ValidationError(_("The file is empty."))
+        header = [name.strip().lower() for name in lines[0]]
+        missing = [name for name in PROVISION_COLUMNS if name not in header]
+        if missing:
+            raise forms.ValidationError(
+                _("The first line must name the columns; missing: %(columns)s.") % {"columns": ", ".join(missing)}
+            )
+        rows = [
+            (number, {name: (cells[header.index(name)] if header.index(name) < len(cells) else "")
+                      for name in PROVISION_COLUMNS})
+            for number, cells in enumerate(lines[1:], start=2)
+            if any(cell.strip() for cell in cells)
+        ]  # fmt: skip
+        if not rows:
+            raise forms.ValidationError(_("The file has no provision under its first line."))
+        if len(rows) > PROVISION_FILE_MAX_ROWS:
+            raise forms.ValidationError(_("The file has more than 2000 provisions; split it."))
+        return rows

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -177,9 +179,9 @@ def _checked_provision(
     checked: dict[str, Any] = {key: _tidy(v) if isinstance(v, str) else v for key, v in values.items()}
     checked["article"] = ARTICLE_PREFIX.sub("", checked["article"])
     errors: dict[str, list[Any]] = {}
-    for field in ("instrument", "article", "title_es", "title_en", "iccs_code"):
-        if not checked[field]:
-            errors.setdefault(field, []).append(REQUIRED)
+    for name in ("instrument", "article", "title_es", "title_en", "iccs_code"):
+        if not checked[name]:
+            errors.setdefault(name, []).append(REQUIRED)
     family: Code = checked["crime_family"]
     code = checked["iccs_code"]
     if family.code_list.key != "crime_family":
@@ -342,3 +344,78 @@ def reactivate_legal_provision(*, by: User, provision: LegalProvision, expected_
             data={"provision": str(current), "iccs": current.iccs_code},
         )
     return current
+
+
+@dataclass
+class ProvisionImport:
+    """What an import did (or, when checking, would do): the provisions added, or why nothing was."""
+
+    check_only: bool
+    added: list[str] = dataclasses.field(default_factory=list)
+    problems: list[tuple[int, str]] = dataclasses.field(default_factory=list)  # (line of the file, what is wrong)
+
+
+PROVISION_FIELD_LABELS = {
+    "instrument": _("Law or code"),
+    "article": _("Article"),
+    "title_es": _("Offence in Spanish"),
+    "title_en": _("Offence in English"),
+    "iccs_code": _("ICCS code"),
+    "crime_family": _("Crime family"),
+}
+UNKNOWN_FAMILY = _("“%(value)s” is not a crime family; use TIP, SOM or RELATED (or their names).")
+
+
+class _CheckOnly(Exception):
+    pass
+
+
+def _family_lookup() -> dict[str, Code]:
+    families: dict[str, Code] = {}
+    for family in selectors.codes_of("crime_family"):
+        for text in (family.code, family.label_es, family.label_en):
+            families[_tidy(text).casefold()] = family
+    return families
+
+
+def import_legal_provisions(*, by: User, rows: list[tuple[int, dict[str, str]]], check_only: bool) -> ProvisionImport:
+    """Add the provisions of a file: all of them or, at the first problem in any line, none.
+
+    Each line is checked exactly as the form checks one provision, including against the lines
+    above it, so a check finds every problem the import would meet.
+    """
+    _check_admin(by)
+    country = _own_country(by)
+    report = ProvisionImport(check_only=check_only)
+    families = _family_lookup()
+    try:
+        with transaction.atomic(durable=True):
+            for line, row in rows:
+                family = families.get(_tidy(row["crime_family"]).casefold())
+                if family is None:
+                    report.problems.append((line, str(UNKNOWN_FAMILY % {"value": row["crime_family"]})))
+                    continue
+                try:
+                    values = _checked_provision(country=country, values={**row, "crime_family": family})
+                    provision = LegalProvision(country=country, **values)
+                    provision.full_clean(validate_constraints=False)
+                    _save_provision(provision)
+                except ValidationError as error:
+                    for name, messages in error.message_dict.items():
+                        label = PROVISION_FIELD_LABELS.get(name, name)
+                        report.problems.extend((line, f"{label}: {message}") for message in messages)
+                    continue
+                report.added.append(str(provision))
+                audit.record(
+                    action="reference.provision_added",
+                    actor=by,
+                    target=provision,
+                    data={"country": country.iso2, "provision": str(provision), "iccs": provision.iccs_code,
+                          "source": "file"},
+                )  # fmt: skip
+            if report.problems or check_only:
+                raise _CheckOnly
+    except _CheckOnly:
+        if report.problems:
+            report.added = []
+    return report

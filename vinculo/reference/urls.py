@@ -10,6 +10,7 @@ urlpatterns = [
     path("crossings/<str:code>/", views.crossing_edit_view, name="crossing_edit"),
     path("provisions/", views.provision_list_view, name="provision_list"),
     path("provisions/new/", views.provision_add_view, name="provision_add"),
+    path("provisions/import/", views.provision_import_view, name="provision_import"),
     path("provisions/<int:pk>/", views.provision_edit_view, name="provision_edit"),
     path("provisions/<int:pk>/<slug:action>/", views.provision_state_view, name="provision_state"),
     path("codes/<slug:key>/", views.code_list_view, name="code_list"),

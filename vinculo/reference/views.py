@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from vinculo.accounts.decorators import require_permission, signed_in_user
@@ -18,11 +18,13 @@ from vinculo.core.errors import DomainError
 from vinculo.core.versioning import CHANGED_MEANWHILE
 from vinculo.reference import selectors, services
 from vinculo.reference.forms import (
+    PROVISION_COLUMNS,
     BorderCrossingForm,
     CodeForm,
     CrossingFilterForm,
     LegalProvisionForm,
     ProvisionFilterForm,
+    ProvisionImportForm,
     ProvisionStateForm,
 )
 from vinculo.web.form_errors import show_error_on_form
@@ -152,6 +154,7 @@ def provision_list_view(request: HttpRequest) -> HttpResponseBase:
     status = filters.cleaned_data["status"] if filters.is_valid() else ""
     context = {
         "filters": filters,
+        "status": status,
         "provisions": selectors.legal_provisions(status=status),
         "can_edit": user.has_permission(Permission.NODE_MANAGE),
         "own_country": user.office.country,
@@ -210,6 +213,40 @@ def provision_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("reference:provision_list")
     context = {"form": form, "provision": provision, "charge_count": selectors.charges_citing(provision)}
     return render(request, "reference/provision_form.html", context, status=status)
+
+
+@require_permission(Permission.NODE_MANAGE)
+def provision_import_view(request: HttpRequest) -> HttpResponse:
+    """Add many provisions from a CSV file: checked first, then all or nothing."""
+    form = ProvisionImportForm(request.POST or None, request.FILES or None)
+    report = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                report = services.import_legal_provisions(
+                    by=signed_in_user(request),
+                    rows=form.cleaned_data["file"],
+                    check_only=form.cleaned_data["check_only"],
+                )
+            except DomainError as error:
+                form.add_error(None, str(error.message))
+            else:
+                if not report.problems and not report.check_only:
+                    messages.success(
+                        request,
+                        ngettext(
+                            "%(count)d legal provision has been added.",
+                            "%(count)d legal provisions have been added.",
+                            len(report.added),
+                        )
+                        % {"count": len(report.added)},
+                    )
+                    return redirect("reference:provision_list")
+                status = 400 if report.problems else 200
+    context = {"form": form, "report": report, "columns": PROVISION_COLUMNS}
+    return render(request, "reference/provision_import.html", context, status=status)
 
 
 PROVISION_STATE_CHANGES = {
