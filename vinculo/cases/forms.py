@@ -482,3 +482,8 @@ class DocumentForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason (recorded)"), required=False, max_length=500)
+
+
+class ExportPersonsForm(forms.Form):
+    reason = forms.CharField(label=_("Why you need the identities (recorded)"), min_length=10, max_length=500)
+    lang = forms.ChoiceField(label=_("Headers"), choices=[("es", "Español"), ("en", "English")], required=False)

@@ -179,10 +179,23 @@ class Person(models.Model):
     citizenships = models.ManyToManyField(
         "reference.Country", related_name="+", blank=True, verbose_name=_("citizenships")
     )
+    reference = models.CharField(
+        _("reference in the national system"),
+        max_length=64,
+        blank=True,
+        help_text=_("The person's number in the office's own case system, if it has one (used by imports)."),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["office", "reference"],
+                condition=~models.Q(reference=""),
+                name="one_person_per_national_reference",
+            ),
+        ]
         verbose_name = _("person")
         verbose_name_plural = _("persons")
 

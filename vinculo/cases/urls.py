@@ -12,6 +12,7 @@ urlpatterns = [
     path("import/<uuid:pending_id>/confirm/", views.import_confirm_view, name="import_confirm"),
     path("export.csv", views.export_view, {"file_format": "csv"}, name="export_csv"),
     path("export.xlsx", views.export_view, {"file_format": "xlsx"}, name="export_xlsx"),
+    path("export-persons.csv", views.export_persons_view, name="export_persons"),
     path("<str:case_id>/", views.case_detail_view, name="case_detail"),
     path("<str:case_id>/edit/", views.case_edit_view, name="case_edit"),
     path("<str:case_id>/team/", views.team_add_view, name="team_add"),

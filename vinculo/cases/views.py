@@ -31,6 +31,7 @@ from vinculo.cases.forms import (
     DocumentForm,
     EventForm,
     ExploitationForm,
+    ExportPersonsForm,
     ImportForm,
     LinkForm,
     PartyForm,
@@ -405,33 +406,75 @@ def import_confirm_view(request: HttpRequest, pending_id: str) -> HttpResponse:
         return render(request, "cases/import.html", {"form": ImportForm(), "report": report}, status=409)
     messages.success(
         request,
-        _("Import finished: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
-        % {"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
+        _(
+            "Import finished: %(created)d created, %(updated)d updated, %(unchanged)d unchanged; "
+            "persons: %(persons_created)d new, %(persons_updated)d updated."
+        )
+        % {
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "persons_created": report.persons_created,
+            "persons_updated": report.persons_updated,
+        },
     )
     return redirect("cases:case_list")
 
 
 @login_required
 def export_view(request: HttpRequest, file_format: str) -> HttpResponse:
-    """The cases one may see, in the import template (Spanish or English headers); audited."""
+    """The cases one may see, in the import template (Spanish or English headers); audited.
+
+    The workbook also holds the persons sheet, pseudonymous (identities are exported only
+    from the persons export, with a reason).
+    """
     user = _not_found_for_case_staff(request)
     language = "en" if request.GET.get("lang") == "en" else "es"
     cases = selectors.cases_visible_to(user).order_by("national_number")
     rows = imports.export_rows(cases)
     parties.record_export(by=user, file_format=file_format, count=len(rows))
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    name = f"vinculo-{user.office.code}-cases-{stamp}.{file_format}"
     response: HttpResponse
     if file_format == "xlsx":
+        persons = imports.export_person_rows(by=user, cases=cases)
+        imports.record_person_export(by=user, file_format=file_format, export=persons, reason=None)
         response = HttpResponse(
-            tabular.write_xlsx(rows, language=language),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            tabular.write_xlsx(rows, language=language, persons=persons.rows), content_type=XLSX_TYPE
         )
     else:
         response = HttpResponse(
             "".join(tabular.write_csv(rows, language=language)), content_type="text/csv; charset=utf-8"
         )
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(user, "cases", file_format)}"'
+    return response
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _export_name(user: User, what: str, file_format: str) -> str:
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    return f"vinculo-{user.office.code}-{what}-{stamp}.{file_format}"
+
+
+@login_required
+@never_cache
+def export_persons_view(request: HttpRequest) -> HttpResponse:
+    """Persons of the cases one may see, as CSV. GET: pseudonymous. POST with a reason: with the
+    identities one may reveal (each checked like a reveal on the case page); audited either way."""
+    user = _not_found_for_case_staff(request)
+    form = ExportPersonsForm(request.POST or request.GET or None)
+    if request.method == "POST" and not form.is_valid():
+        messages.error(request, _("Say why you need the identities (at least 10 characters); it is recorded."))
+        return redirect("cases:import")
+    language = "en" if (form.data.get("lang") == "en") else "es"
+    reason = form.cleaned_data["reason"] if request.method == "POST" else None
+    cases = selectors.cases_visible_to(user).order_by("national_number")
+    persons = imports.export_person_rows(by=user, cases=cases, reveal_reason=reason)
+    imports.record_person_export(by=user, file_format="csv", export=persons, reason=reason)
+    body = "".join(tabular.write_csv(persons.rows, language=language, template=tabular.PERSONS))
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(user, "persons", "csv")}"'
+    response["Cache-Control"] = "no-store, private"
     return response
 
 

@@ -16,6 +16,7 @@ CHARGEABLE_ROLES = frozenset({"SUSPECT", "DEFENDANT", "COOPERATING_DEFENDANT", "
 NOT_ALLOWED = _("You may not change this case.")
 NOT_CHARGEABLE = _("Only suspects and defendants are charged.")
 FOREIGN_LAW = _("Charges cite the law of the office's own country.")
+RETIRED = _("This legal provision has been retired; charges cite provisions in force.")
 ALREADY_CHARGED = _("This person is already charged under that provision.")
 WRONG_LIST = _("This code does not belong to the right list.")
 
@@ -26,8 +27,10 @@ def add_charge(*, by: User, party: CaseParty, provision: LegalProvision, partici
         raise AccessDenied(NOT_ALLOWED)
     if party.role.code not in CHARGEABLE_ROLES:
         raise DomainError(NOT_CHARGEABLE)
-    if provision.country.iso2 != party.case.office.country or not provision.is_active:
+    if provision.country.iso2 != party.case.office.country:
         raise DomainError(FOREIGN_LAW)
+    if not provision.is_active:
+        raise DomainError(RETIRED)
     if participation.code_list.key != "offence_participation" or status.code_list.key != "charge_status":
         raise DomainError(WRONG_LIST)
     if Charge.objects.filter(party=party, provision=provision).exists():

@@ -9,6 +9,7 @@ professional.
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
@@ -64,6 +65,53 @@ def _check_code(code: Code | None, list_key: str) -> None:
         raise DomainError(WRONG_LIST)
 
 
+def checked_birth_year(identity: Identity, birth_year: int | None) -> int | None:
+    """The year of birth to keep in clear: the exact date's year when the date is given (and valid)."""
+    if not identity.birth_date:
+        return birth_year
+    try:
+        born = datetime.date.fromisoformat(identity.birth_date)
+    except ValueError:
+        raise DomainError(BAD_BIRTH_DATE, code="bad_birth_date") from None
+    if born > timezone.localdate():
+        raise DomainError(BAD_BIRTH_DATE, code="bad_birth_date")
+    return born.year
+
+
+def store_identity(person: Person, identity: Identity) -> None:
+    """Seal ``identity`` into the vault for ``person`` (replacing any earlier one) and refresh its search index."""
+    keyring = keys.current_keyring()
+    sealed = {
+        field: crypto.seal(value, keyring=keyring, context=PersonIdentity.context(person.pk, field)) if value else ""
+        for field, value in asdict(identity).items()
+    }
+    PersonIdentity.objects.update_or_create(person=person, defaults=sealed)
+    IdentityIndexEntry.objects.filter(person=person).delete()
+    entries = blind.index_entries(
+        keyring.index_key,
+        names=(identity.given_names, identity.first_surname, identity.second_surname),
+        documents=identity.document_numbers,
+        phones=identity.phones,
+    )
+    IdentityIndexEntry.objects.bulk_create(
+        IdentityIndexEntry(person=person, kind=kind, digest=value) for kind, value in sorted(entries)
+    )
+
+
+def unseal_identity(person_id: uuid.UUID | str) -> Identity:
+    """The identity in clear, for code that has already decided the reader may see it."""
+    sealed = PersonIdentity.objects.filter(person_id=person_id).first()
+    if sealed is None:
+        return Identity()
+    keyring = keys.current_keyring()
+    values = {}
+    for field in PersonIdentity.SEALED_FIELDS:
+        token = getattr(sealed, field)
+        context = PersonIdentity.context(person_id, field)
+        values[field] = crypto.unseal(token, keyring=keyring, context=context) if token else ""
+    return Identity(**values)
+
+
 @transaction.atomic(durable=True)
 def add_party(
     *,
@@ -83,33 +131,12 @@ def add_party(
     _check_code(role, "party_role")
     _check_code(sex, "sex")
     _check_code(identification_status, "identification_status")
-    if identity.birth_date:
-        try:
-            born = datetime.date.fromisoformat(identity.birth_date)
-        except ValueError:
-            raise DomainError(BAD_BIRTH_DATE) from None
-        if born > timezone.localdate():
-            raise DomainError(BAD_BIRTH_DATE)
-        birth_year = born.year
+    birth_year = checked_birth_year(identity, birth_year)
     person = Person(office_id=case.office_id, sex=sex, birth_year=birth_year, created_by=by)
     person.full_clean()
     person.save()
     person.citizenships.set(list(citizenships))
-    keyring = keys.current_keyring()
-    sealed = {
-        field: crypto.seal(value, keyring=keyring, context=PersonIdentity.context(person.pk, field)) if value else ""
-        for field, value in asdict(identity).items()
-    }
-    PersonIdentity.objects.create(person=person, **sealed)
-    entries = blind.index_entries(
-        keyring.index_key,
-        names=(identity.given_names, identity.first_surname, identity.second_surname),
-        documents=identity.document_numbers,
-        phones=identity.phones,
-    )
-    IdentityIndexEntry.objects.bulk_create(
-        IdentityIndexEntry(person=person, kind=kind, digest=value) for kind, value in sorted(entries)
-    )
+    store_identity(person, identity)
     party = CaseParty(
         case=case,
         person=person,
@@ -154,20 +181,14 @@ def check_may_reveal(by: User, party: CaseParty, reason: str = "") -> str:
 def reveal_identity(*, by: User, party: CaseParty, reason: str = "") -> Identity:
     """Decrypt a party's identity for ``by``, after the checks; always audited."""
     reason = check_may_reveal(by, party, reason)
-    sealed = PersonIdentity.objects.get(person_id=party.person_id)
-    keyring = keys.current_keyring()
-    values = {}
-    for field in PersonIdentity.SEALED_FIELDS:
-        token = getattr(sealed, field)
-        context = PersonIdentity.context(party.person_id, field)
-        values[field] = crypto.unseal(token, keyring=keyring, context=context) if token else ""
+    identity = unseal_identity(party.person_id)
     audit.record(
         action="identity.revealed",
         actor=by,
         target=party.case,
         data={"party": party.pk, "role": party.role.code, "child": party.is_child, "reason": reason[:500]},
     )
-    return Identity(**values)
+    return identity
 
 
 @transaction.atomic(durable=True)

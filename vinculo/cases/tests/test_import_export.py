@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from vinculo.accounts.models import User
 from vinculo.audit.models import AuditEntry
@@ -80,12 +81,14 @@ def test_every_problem_is_reported_by_row_and_column(prosecutor: User) -> None:
     ],
 )
 def test_unusable_files_get_a_clear_reason(prosecutor: User, data: bytes, name: str, message: str) -> None:
-    with pytest.raises(tabular.FileProblem, match=message):
+    with translation.override("en"), pytest.raises(tabular.FileProblem, match=message):
         imports.run_import(by=prosecutor, data=data, file_name=name, dry_run=True)
 
 
 def test_a_huge_file_is_refused_before_reading(prosecutor: User) -> None:
-    with pytest.raises(tabular.FileProblem, match="larger than 20 MB"):
+    with translation.override("en"), pytest.raises(tabular.FileProblem, match="larger than 20 MB"):
+        tabular.read_csv(b"x" * (tabular.MAX_BYTES + 1))
+    with pytest.raises(tabular.FileProblem, match="pesa más de 20 MB"):  # in the importer's language
         tabular.read_csv(b"x" * (tabular.MAX_BYTES + 1))
 
 
@@ -157,3 +160,6 @@ def test_the_published_template_matches_the_code() -> None:
     block = re.search(r"<!-- columns:start -->\n(.*?)<!-- columns:end -->", document, re.S)
     assert block is not None
     assert block.group(1).strip() == tabular.template_markdown().strip()
+    persons = re.search(r"<!-- person-columns:start -->\n(.*?)<!-- person-columns:end -->", document, re.S)
+    assert persons is not None
+    assert persons.group(1).strip() == tabular.template_markdown(tabular.PERSONS).strip()

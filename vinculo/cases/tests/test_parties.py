@@ -416,7 +416,9 @@ def test_consent_decisions_are_recorded_and_the_latest_is_in_force(
     assert AuditEntry.objects.filter(action="case.consent_recorded").count() == 2
 
 
-def test_charges_cite_the_offices_own_law(client, case_with_victims, prosecutor: User, node_admin: User) -> None:
+def test_charges_cite_the_offices_own_law(
+    client, case_with_victims, prosecutor: User, node_admin: User, foreign_admin: User
+) -> None:
     from django.urls import reverse
 
     from vinculo.cases.services import charges
@@ -441,7 +443,7 @@ def test_charges_cite_the_offices_own_law(client, case_with_victims, prosecutor:
     )  # fmt: skip
     assert bad.status_code == 400
     foreign = reference_services.add_legal_provision(
-        by=node_admin, country=Country.objects.get(iso2="GT"), instrument="Código Penal", article="202 Ter",
+        by=foreign_admin, instrument="Código Penal", article="202 Ter",
         title_es="Trata de personas", title_en="Trafficking in persons", iccs_code="02041",
         crime_family=code("crime_family", "TIP"),
     )  # fmt: skip
