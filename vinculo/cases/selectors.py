@@ -18,7 +18,7 @@ from django.http import Http404
 
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
-from vinculo.cases import palermo
+from vinculo.cases import palermo, route_diagram
 from vinculo.cases.models import (
     Case,
     CaseAssignment,
@@ -188,6 +188,36 @@ def route_of(case: Case) -> list[Country]:
         if event.country is not None and (not route or route[-1].pk != event.country.pk):
             route.append(event.country)
     return route
+
+
+def route_for_diagram(case: Case) -> route_diagram.Route:
+    """The case's events as plain data for the route diagram, with country names in the active language."""
+    events = events_of(case).prefetch_related("border_crossing__countries")
+    names = {country.iso2: country.name for country in Country.objects.filter(iso2__in=route_diagram.POSITIONS)}
+    return route_diagram.Route(events=tuple(_route_event(event) for event in events), country_names=names)
+
+
+def _route_event(event: Event) -> route_diagram.RouteEvent:
+    crossing = event.border_crossing
+    return route_diagram.RouteEvent(
+        type_code=event.event_type.code,
+        type_label=event.event_type.label,
+        country=event.country.iso2 if event.country else "",
+        country_name=event.country.name if event.country else "",
+        place=event.place,
+        crossing=None
+        if crossing is None
+        else route_diagram.Crossing(
+            code=crossing.code,
+            name=crossing.name,
+            latitude=None if crossing.latitude is None else float(crossing.latitude),
+            longitude=None if crossing.longitude is None else float(crossing.longitude),
+            coordinates_verified=crossing.coordinates_verified,
+            countries=tuple(sorted(country.iso2 for country in crossing.countries.all())),
+        ),
+        occurred_on=event.occurred_on,
+        precision=event.occurred_on_precision,
+    )
 
 
 def people_search(user: User, query: str) -> QuerySet[CaseParty]:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from vinculo.accounts.decorators import require_permission, signed_in_user
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
-from vinculo.cases import selectors, tabular
+from vinculo.cases import route_diagram, selectors, tabular
 from vinculo.cases.forms import (
     AssignForm,
     CaseFilterForm,
@@ -109,6 +109,11 @@ def case_detail_view(request: HttpRequest, case_id: str) -> HttpResponse:
         "reveal_form": RevealForm(),
         "events": [] if selectors.sees_victims_only(user) else selectors.events_of(case),
         "route": [] if selectors.sees_victims_only(user) else selectors.route_of(case),
+        "route_diagram": (
+            None
+            if selectors.sees_victims_only(user)
+            else route_diagram.draw(selectors.route_for_diagram(case), translate=_)
+        ),
         "proceedings": [] if selectors.sees_victims_only(user) else selectors.proceedings_of(case),
         "documents": selectors.documents_of(user, case),
         "may_add_documents": may_support,
