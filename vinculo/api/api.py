@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as SchemaError
 from ninja.security import django_auth
 
 import vinculo
@@ -18,7 +19,8 @@ api = NinjaAPI(
     title="Vínculo node API",
     version="1",
     description="JSON API of a Vínculo node. Session authentication (with CSRF) for the web interface; "
-    "token authentication for national systems arrives with the case registry.",
+    "bearer tokens (`vinculo api_token`) for national case-management systems. Every error is "
+    '`{"code", "message"}` with the message in the account\'s language.',
     urls_namespace="api",
 )
 
@@ -41,6 +43,19 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     messages = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     text = "; ".join(f"{field}: {' '.join(str(m) for m in msgs)}" for field, msgs in messages.items())
     return api.create_response(request, {"code": "invalid", "message": text}, status=400)
+
+
+@api.exception_handler(SchemaError)
+def schema_error(request: HttpRequest, exc: SchemaError) -> HttpResponse:
+    """A body or query that does not fit the schema (a wrong type, a value out of range)."""
+    from django.utils.translation import gettext as _
+
+    parts = []
+    for error in exc.errors:
+        where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
+        parts.append(f"{where}: {error.get('msg', '')}" if where else str(error.get("msg", "")))
+    message = _("The request does not fit the schema: %(details)s") % {"details": "; ".join(parts)}
+    return api.create_response(request, {"code": "schema", "message": message}, status=422)
 
 
 @api.exception_handler(Http404)
