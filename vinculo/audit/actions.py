@@ -66,6 +66,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "case.document_opened": _("Document opened"),
     "case.document_withdrawn": _("Document withdrawn and erased"),
     "identity.revealed": _("Protected identity revealed"),
+    "identity.corrected": _("Protected identity corrected"),
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),
     "vault.rotated": _("Identity vault key rotated"),

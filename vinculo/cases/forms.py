@@ -487,3 +487,45 @@ class ReasonForm(forms.Form):
 class ExportPersonsForm(forms.Form):
     reason = forms.CharField(label=_("Why you need the identities (recorded)"), min_length=10, max_length=500)
     lang = forms.ChoiceField(label=_("Headers"), choices=[("es", "Español"), ("en", "English")], required=False)
+
+
+class PartyEditForm(forms.Form):
+    """A person's role in the case and their analytic record; the identity is corrected apart."""
+
+    role = CodeChoiceField("party_role", label=_("Role in the case"))
+    sex = CodeChoiceField("sex", label=_("Sex"))
+    age_at_identification = forms.IntegerField(
+        label=_("Age when identified"), required=False, min_value=0, max_value=120
+    )
+    birth_year = forms.IntegerField(label=_("Year of birth"), required=False, min_value=1900)
+    identification_status = CodeChoiceField("identification_status", label=_("Victim identification"), required=False)
+    citizenships = CountriesChoiceField(
+        label=_("Citizenship"),
+        required=False,
+        queryset=Country.objects.order_by("-is_member", "name_es"),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class IdentityForm(forms.Form):
+    """Correcting a revealed identity; the reason given at the reveal travels with it."""
+
+    given_names = forms.CharField(label=_("Given names"), required=False, max_length=200)
+    first_surname = forms.CharField(label=_("First surname"), required=False, max_length=200)
+    second_surname = forms.CharField(label=_("Second surname"), required=False, max_length=200)
+    birth_date = forms.DateField(
+        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    document_numbers = forms.CharField(label=_("Identity documents"), required=False, max_length=500)
+    phones = forms.CharField(label=_("Phones"), required=False, max_length=300)
+    address = forms.CharField(
+        label=_("Address"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    reason = forms.CharField(widget=forms.HiddenInput, required=False, max_length=500)
+
+    def clean_birth_date(self) -> Any:
+        born = self.cleaned_data.get("birth_date")
+        if born and born > timezone.localdate():
+            raise forms.ValidationError(_("This date is in the future."))
+        return born

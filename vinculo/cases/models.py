@@ -253,6 +253,7 @@ class CaseParty(models.Model):
     role = _code_field(_("role in the case"), "party_role")
     identification_status = _code_field(_("victim identification"), "identification_status", null=True)
     age_at_identification = models.PositiveSmallIntegerField(_("age when identified"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 

@@ -22,6 +22,10 @@ urlpatterns = [
     path("<str:case_id>/links/", views.link_add_view, name="link_add"),
     path("<str:case_id>/events/<int:event_id>/remove/", views.event_remove_view, name="event_remove"),
     path("<str:case_id>/parties/<int:party_id>/identity/", views.identity_reveal_view, name="identity_reveal"),
+    path(
+        "<str:case_id>/parties/<int:party_id>/identity/correct/", views.identity_correct_view, name="identity_correct"
+    ),
+    path("<str:case_id>/parties/<int:party_id>/edit/", views.party_edit_view, name="party_edit"),
     path("<str:case_id>/parties/<int:party_id>/exploitation/", views.exploitation_edit_view, name="exploitation_edit"),
     path("<str:case_id>/parties/<int:party_id>/consent/new/", views.consent_add_view, name="consent_add"),
     path("<str:case_id>/parties/<int:party_id>/charges/new/", views.charge_add_view, name="charge_add"),

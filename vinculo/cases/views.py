@@ -32,8 +32,10 @@ from vinculo.cases.forms import (
     EventForm,
     ExploitationForm,
     ExportPersonsForm,
+    IdentityForm,
     ImportForm,
     LinkForm,
+    PartyEditForm,
     PartyForm,
     ProceedingEndForm,
     ProceedingForm,
@@ -270,7 +272,12 @@ def identity_reveal_view(request: HttpRequest, case_id: str, party_id: int) -> H
     except DomainError as error:
         messages.error(request, str(error.message))
         return redirect("cases:case_detail", case_id=case.pk)
-    return render(request, "cases/identity.html", {"case": case, "party": party, "identity": identity})
+    correct_form = None
+    if selectors.can_edit(user, case):
+        values = {name: getattr(identity, name) for name in PartyForm.IDENTITY_FIELDS}
+        correct_form = IdentityForm(initial={**values, "birth_date": identity.birth_date, "reason": reason})
+    context = {"case": case, "party": party, "identity": identity, "correct_form": correct_form}
+    return render(request, "cases/identity.html", context)
 
 
 @require_permission(Permission.CASE_EDIT)
@@ -731,3 +738,69 @@ def document_withdraw_view(request: HttpRequest, case_id: str, document_id: str)
     else:
         messages.success(request, _("The document has been withdrawn; its content is erased."))
     return redirect("cases:case_detail", case_id=case.pk)
+
+
+@require_permission(Permission.CASE_EDIT)
+def party_edit_view(request: HttpRequest, case_id: str, party_id: int) -> HttpResponse:
+    """Correct a person's role and analytic record (two people editing: the second save is refused)."""
+    user = signed_in_user(request)
+    case = selectors.case_for_user(user, case_id, need="edit")
+    party = selectors.party_of(case, party_id)
+    person = party.person
+    initial = {
+        "role": party.role.code,
+        "sex": person.sex.code,
+        "age_at_identification": party.age_at_identification,
+        "birth_year": person.birth_year,
+        "identification_status": party.identification_status.code if party.identification_status else None,
+        "citizenships": list(person.citizenships.all()),
+        "version": party.version,
+    }
+    form = PartyEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            parties.update_party(
+                by=user,
+                party=party,
+                expected_version=data["version"],
+                role=data["role"],
+                sex=data["sex"],
+                birth_year=data["birth_year"],
+                citizenships=data["citizenships"] or [],
+                age_at_identification=data["age_at_identification"],
+                identification_status=data["identification_status"],
+            )
+        except (DomainError, ValidationError) as error:
+            show_error_on_form(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("cases:case_detail", case_id=case.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/party_edit.html", {"case": case, "party": party, "form": form}, status=status)
+
+
+@never_cache
+@require_POST
+@require_permission(Permission.CASE_EDIT)
+def identity_correct_view(request: HttpRequest, case_id: str, party_id: int) -> HttpResponse:
+    """Save a corrected identity (from the page that revealed it); audited with the reveal's reason."""
+    user = signed_in_user(request)
+    case = selectors.case_for_user(user, case_id, need="edit")
+    party = selectors.party_of(case, party_id)
+    form = IdentityForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        identity = parties.Identity(
+            birth_date=data["birth_date"].isoformat() if data["birth_date"] else "",
+            **{name: data[name].strip() for name in PartyForm.IDENTITY_FIELDS},
+        )
+        try:
+            parties.correct_identity(by=user, party=party, identity=identity, reason=data["reason"])
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("The identity has been corrected."))
+            return redirect("cases:case_detail", case_id=case.pk)
+    context = {"case": case, "party": party, "identity": None, "correct_form": form}
+    return render(request, "cases/identity.html", context, status=400)

@@ -31,6 +31,7 @@ from vinculo.cases.models import (
 )
 from vinculo.cases.selectors import can_edit
 from vinculo.core.errors import AccessDenied, DomainError
+from vinculo.core.versioning import lock_at_version
 from vinculo.reference.models import Code, Country
 from vinculo.vault import blind, crypto, keys
 
@@ -227,3 +228,104 @@ def rebuild_identity_index() -> int:
         count += 1
     audit.record(action="vault.reindexed", actor=None, data={"persons": count})
     return count
+
+
+@transaction.atomic(durable=True)
+def update_party(
+    *,
+    by: User,
+    party: CaseParty,
+    expected_version: int | None,
+    role: Code,
+    sex: Code,
+    birth_year: int | None,
+    citizenships: Iterable[Country],
+    age_at_identification: int | None,
+    identification_status: Code | None,
+) -> CaseParty:
+    """Correct a person's role in the case and their analytic record (never their identity here)."""
+    if not can_edit(by, party.case):
+        raise AccessDenied(NOT_ALLOWED)
+    _check_code(role, "party_role")
+    _check_code(sex, "sex")
+    _check_code(identification_status, "identification_status")
+    current = lock_at_version(CaseParty, party.pk, expected_version)
+    if role.pk != current.role_id:
+        _check_role_change(current, role)
+    changed = [
+        name
+        for name, value in (
+            ("role", role.pk),
+            ("identification_status", identification_status.pk if identification_status else None),
+            ("age_at_identification", age_at_identification),
+        )
+        if getattr(current, f"{name}_id" if name != "age_at_identification" else name) != value
+    ]
+    current.role = role
+    current.identification_status = identification_status
+    current.age_at_identification = age_at_identification
+    current.version += 1
+    current.full_clean()
+    current.save()
+    person = Person.objects.select_for_update().get(pk=current.person_id)
+    if person.sex_id != sex.pk:
+        changed.append("sex")
+    if person.birth_year != birth_year:
+        changed.append("birth_year")
+    person.sex = sex
+    person.birth_year = birth_year
+    person.full_clean()
+    person.save(update_fields=["sex", "birth_year"])
+    chosen = sorted(country.pk for country in citizenships)
+    if sorted(person.citizenships.values_list("pk", flat=True)) != chosen:
+        person.citizenships.set(chosen)
+        changed.append("citizenships")
+    # What changed, never the values (a role or age can point at a person).
+    audit.record(
+        action="case.party_updated", actor=by, target=current.case, data={"party": current.pk, "fields": changed}
+    )
+    return current
+
+
+ROLE_CLASH = _("This person already has that role in the case.")
+STILL_A_VICTIM = _(
+    "Exploitation, protection, services or consent are recorded for this victim; a non-victim role cannot keep them."
+)
+STILL_CHARGED = _("This person is charged; only a suspect or defendant role can keep the charges.")
+
+
+def _check_role_change(party: CaseParty, role: Code) -> None:
+    from vinculo.cases.services.charges import CHARGEABLE_ROLES
+
+    if CaseParty.objects.filter(case_id=party.case_id, person_id=party.person_id, role=role).exists():
+        raise DomainError(ROLE_CLASH)
+    if role.code not in CaseParty.VICTIM_ROLES and (
+        hasattr(party, "exploitation") or party.support.exists() or party.consents.exists()
+    ):
+        raise DomainError(STILL_A_VICTIM)
+    if role.code not in CHARGEABLE_ROLES and party.charges.exists():
+        raise DomainError(STILL_CHARGED)
+
+
+@transaction.atomic(durable=True)
+def correct_identity(*, by: User, party: CaseParty, identity: Identity, reason: str = "") -> None:
+    """Correct who a person is (a misspelt name, a new phone): for case editors who may reveal it; audited."""
+    if not can_edit(by, party.case):
+        raise AccessDenied(NOT_ALLOWED)
+    reason = check_may_reveal(by, party, reason)
+    before = unseal_identity(party.person_id)
+    changed = [field for field in PersonIdentity.SEALED_FIELDS if getattr(before, field) != getattr(identity, field)]
+    if not changed:
+        return
+    person = Person.objects.select_for_update().get(pk=party.person_id)
+    birth_year = checked_birth_year(identity, person.birth_year)
+    if birth_year != person.birth_year:
+        person.birth_year = birth_year
+        person.save(update_fields=["birth_year"])
+    store_identity(person, identity)
+    audit.record(
+        action="identity.corrected",
+        actor=by,
+        target=party.case,
+        data={"party": party.pk, "fields": changed, "reason": reason[:500]},
+    )

@@ -484,3 +484,79 @@ def test_the_search_index_can_be_rebuilt(case_with_victims, prosecutor: User) ->
     assert "rebuilt for 3 people" in out.getvalue()
     assert set(IdentityIndexEntry.objects.values_list("person_id", "kind", "digest")) == before
     assert selectors.people_search(prosecutor, "María López").exists()
+
+
+def test_a_party_is_edited_once_and_a_stale_save_is_refused(client, case_with_victims, prosecutor: User) -> None:
+    from django.urls import reverse
+
+    from vinculo.cases.models import CaseParty
+
+    case, _child, _adult, suspect = case_with_victims
+    client.force_login(prosecutor)
+    url = reverse("cases:party_edit", args=[case.pk, suspect.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    sv = Country.objects.get(iso2="SV").pk
+    form = {"role": "DEFENDANT", "sex": "M", "birth_year": "1981", "citizenships": [sv], "version": "1"}
+    assert client.post(url, form).status_code == 302
+    suspect.refresh_from_db()
+    assert suspect.role.code == "DEFENDANT"
+    assert suspect.version == 2
+    assert suspect.person.birth_year == 1981
+    stale = client.post(url, {**form, "birth_year": "1982"})  # a second editor still on version 1
+    assert stale.status_code == 400
+    assert "Otra persona cambió este registro" in stale.content.decode()
+    assert CaseParty.objects.get(pk=suspect.pk).person.birth_year == 1981
+    entry = AuditEntry.objects.filter(action="case.party_updated").get()
+    assert sorted(entry.data["fields"]) == ["birth_year", "citizenships", "role"]
+
+
+def test_a_victim_with_support_cannot_become_a_witness(case_with_victims, prosecutor: User) -> None:
+    import datetime
+
+    from vinculo.cases.services import support
+
+    _case, child, _adult, _suspect = case_with_victims
+    support.record_consent(
+        by=prosecutor, party=child, purpose="contact", decision="given", decided_on=datetime.date(2025, 1, 2),
+        given_by_guardian=True,
+    )  # fmt: skip
+    with pytest.raises(DomainError) as refused:
+        parties.update_party(
+            by=prosecutor, party=child, expected_version=1, role=code("party_role", "WITNESS"), sex=code("sex", "F"),
+            birth_year=None, citizenships=[], age_at_identification=16, identification_status=None,
+        )  # fmt: skip
+    assert refused.value.message == parties.STILL_A_VICTIM
+
+
+def test_correcting_an_identity_needs_the_reveal_rules_and_keeps_search_current(
+    client, case_with_victims, prosecutor: User, colleague: User
+) -> None:
+    from django.urls import reverse
+
+    from vinculo.cases import selectors
+
+    case, child, adult, _suspect = case_with_victims
+    fixed = parties.Identity(given_names="José Antonio", first_surname="Pérez", phones="+503 7111 2222")
+    with pytest.raises(DomainError):  # a victim's identity: a reason is needed
+        parties.correct_identity(by=prosecutor, party=adult, identity=fixed)
+    with pytest.raises(AccessDenied):  # a child's: the lead only
+        parties.correct_identity(by=colleague, party=child, identity=IDENTITY, reason="Corrección de acta")
+    parties.correct_identity(by=prosecutor, party=adult, identity=fixed, reason="Error de digitación en el acta")
+    assert parties.unseal_identity(adult.person_id).given_names == "José Antonio"
+    assert [p.pk for p in selectors.people_search(prosecutor, "jose antonio perez")] == [adult.pk]
+    assert [p.pk for p in selectors.people_search(prosecutor, "71112222")] == [adult.pk]
+    entry = AuditEntry.objects.get(action="identity.corrected")
+    assert entry.data["fields"] == ["given_names", "phones"]
+    assert entry.data["reason"] == "Error de digitación en el acta"
+    client.force_login(prosecutor)
+    revealed = client.post(
+        reverse("cases:identity_reveal", args=[case.pk, adult.pk]), {"reason": "Preparar la audiencia"}
+    )
+    assert 'name="given_names"' in revealed.content.decode()
+    future = client.post(
+        reverse("cases:identity_correct", args=[case.pk, adult.pk]),
+        {"given_names": "José", "birth_date": "2999-01-01", "reason": "Preparar la audiencia"},
+    )
+    assert future.status_code == 400
+    assert parties.unseal_identity(adult.person_id).given_names == "José Antonio"
