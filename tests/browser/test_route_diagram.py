@@ -60,3 +60,9 @@ def test_the_case_page_draws_the_route_across_countries(session: BrowserSession,
     diagram.screenshot(path=str(screenshot_dir(session.request.config) / "route-diagram.png"))
     page.emulate_media(media="print")
     session.screenshot("print")
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 360, "height": 740})
+    figure = page.locator("figure.route-diagram")
+    assert figure.evaluate("f => f.scrollWidth > f.clientWidth"), "on a phone the diagram scrolls sideways"
+    assert figure.bounding_box()["width"] <= 360, "within the screen"
+    session.screenshot("phone")

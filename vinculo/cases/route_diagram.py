@@ -67,11 +67,17 @@ LABEL_SIDE: dict[str, Side] = {"GT": "n", "SV": "s", "HN": "n", "NI": "e", "CR":
 # The frame: equirectangular, with a scale that changes from band to band of longitude and of
 # latitude, so that every point keeps its place west to east and north to south. The northern
 # triangle (Guatemala, El Salvador, Honduras), where routes bend and cross most, is drawn larger;
-# the sea between Panama and Hispaniola and the edges toward Mexico and the United States smaller.
+# the sea between Panama and Hispaniola, and the edges toward Mexico and the United States, smaller.
 # Each band: (from, to, scale), west to east and north to south.
-LONGITUDE_BANDS = ((-96.5, -92.75, 0.7), (-92.75, -85.75, 1.9), (-85.75, -80.5, 0.9), (-80.5, -68.0, 0.22))
-LATITUDE_BANDS = ((20.75, 17.75, 0.7), (17.75, 12.5, 1.7), (12.5, 7.75, 0.8))
-UNIT = 36.0  # pixels per degree of latitude at scale 1
+LONGITUDE_BANDS = (
+    (-96.5, -92.75, 0.6),
+    (-92.75, -85.75, 1.75),
+    (-85.75, -76.5, 0.95),
+    (-76.5, -74.5, 0.1),
+    (-74.5, -68.0, 0.55),
+)
+LATITUDE_BANDS = ((20.75, 17.75, 0.7), (17.75, 12.5, 1.7), (12.5, 7.0, 1.0))
+UNIT = 34.0  # pixels per degree of latitude at scale 1
 LONGITUDE_FACTOR = math.cos(math.radians(15))  # a degree of longitude at 15° N, in degrees of latitude
 
 
@@ -93,6 +99,7 @@ LINE_HEIGHT = 14.0
 INK, INK_SOFT, LINE, PAPER = "#1b2631", "#4a5663", "#8795a1", "#ffffff"
 BLUE, SKY_WASH, VERMILLION = "#0072b2", "#d6ebf7", "#d55e00"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"
+ITALIC: dict[str, object] = {"font_style": "italic"}
 HALO = {"stroke": PAPER, "stroke_width": "3", "paint_order": "stroke"}  # keeps text readable over lines
 
 
@@ -319,39 +326,44 @@ class _Drawing:
         x: float,
         y: float,
         radius: float,
-        lines: Sequence[Line],
+        variants: Sequence[Sequence[Line]],
         sides: Sequence[Side],
         *,
         right: float,
         css_class: str,
     ) -> None:
-        """Puts the lines beside a mark on the first side where they hide the least (and stay in the frame)."""
-        below = LINE_HEIGHT * (len(lines) - 1)
-        places = {
-            "s": (x, y + radius + 14, "middle"),
-            "n": (x, y - radius - 7 - below, "middle"),
-            "e": (x + radius + 6, y + 4, "start"),
-            "w": (x - radius - 6, y + 4, "end"),
-        }
+        """Puts a label beside a mark where it hides the least and stays in the frame.
 
-        def boxes(place: tuple[float, float, str]) -> list[Box]:
-            return [
-                _text_box(place[0], place[1] + LINE_HEIGHT * i, w, size, place[2])
-                for i, (w, size, _) in enumerate(lines)
-            ]
+        Sides are tried in the order given, for each way of setting the label (``variants``, in order
+        of preference); the first place with nothing in the way wins, else the one hiding the least.
+        """
 
-        def clash(side: Side) -> float:
-            found = boxes(places[side])
+        def placed(lines: Sequence[Line], side: Side) -> tuple[float, float, str]:
+            return {
+                "s": (x, y + radius + 14, "middle"),
+                "n": (x, y - radius - 7 - LINE_HEIGHT * (len(lines) - 1), "middle"),
+                "e": (x + radius + 6, y + 4, "start"),
+                "w": (x - radius - 6, y + 4, "end"),
+            }[side]
+
+        def boxes(lines: Sequence[Line], side: Side) -> list[Box]:
+            lx, ly, anchor = placed(lines, side)
+            return [_text_box(lx, ly + LINE_HEIGHT * i, w, size, anchor) for i, (w, size, _) in enumerate(lines)]
+
+        def clash(lines: Sequence[Line], side: Side) -> float:
+            found = boxes(lines, side)
             outside = sum(1e6 for b in found if b[0] < 2 or b[2] > right or b[1] < TOP - 12 or b[3] > HEIGHT - 26)
             return outside + sum(_overlap(b, t) for b in found for t in self.taken)
 
+        choices = [(lines, side) for lines in variants for side in sides]
         costs: list[tuple[float, int]] = []
-        for index, side in enumerate(sides):
-            costs.append((clash(side) + 40 * index, index))  # a little preference for the sides named first
-            if costs[-1][0] == 40 * index:
+        for index, (lines, side) in enumerate(choices):
+            costs.append((clash(lines, side) + 12 * index, index))  # a little preference for the first choices
+            if costs[-1][0] == 12 * index:
                 break  # nothing in the way
-        lx, ly, anchor = places[sides[min(costs)[1]]]
-        self.taken.extend(boxes((lx, ly, anchor)))
+        lines, side = choices[min(costs)[1]]
+        self.taken.extend(boxes(lines, side))
+        lx, ly, anchor = placed(lines, side)
         texts = [
             _text(lx, ly + LINE_HEIGHT * i, words, size=size, anchor=anchor, **{**HALO, **values})
             for i, (words, size, values) in enumerate(lines)
@@ -386,11 +398,11 @@ class _Drawing:
     ) -> None:
         lines: list[Line] = [(name, 13.0, {"font_weight": "700"} if on_route else {"fill": INK_SOFT})]
         if places:
-            lines.append((_short(", ".join(places), 34), 11.0, {"font_style": "italic"}))
+            lines.append((_short(", ".join(places), 34), 11.0, ITALIC))
         first = LABEL_SIDE.get(iso2, "s")
         sides: list[Side] = ["e"] if in_box else list(dict.fromkeys([first, "s", "n", "e", "w"]))
         right = WIDTH - 4 if in_box else SIDE_X - 8
-        self.label(*point, COUNTRY_RADIUS, lines, sides, right=right, css_class="route-country-label")
+        self.label(*point, COUNTRY_RADIUS, [lines], sides, right=right, css_class="route-country-label")
 
     def crossing(self, stop: Stop) -> None:
         crossing = stop.events[0].crossing
@@ -404,18 +416,15 @@ class _Drawing:
         crossing = stop.events[0].crossing
         if crossing is None:
             return
-        lines: list[Line] = [(_short(crossing.name, 36), 11.0, {})]
-        if not crossing.coordinates_verified:
-            lines.append((self.translate(NOT_VERIFIED), 10.5, {"font_style": "italic"}))
-        self.label(
-            stop.x,
-            stop.y,
-            CROSSING_SIZE,
-            lines,
-            ["e", "w", "s", "n"],
-            right=SIDE_X - 8,
-            css_class="route-crossing-label",
-        )
+        name = _short(crossing.name, 40)
+        note: list[Line] = [] if crossing.coordinates_verified else [(self.translate(NOT_VERIFIED), 10.5, ITALIC)]
+        # Names of crossings often join two towns ("A / B"): on two lines they fit in more places.
+        first, slash, second = name.partition(" / ")
+        variants = [[(name, 11.0, {}), *note]]
+        if slash:
+            variants.append([(f"{first} /", 11.0, {}), (second, 11.0, {}), *note])
+        sides: list[Side] = ["e", "w", "s", "n"]
+        self.label(stop.x, stop.y, CROSSING_SIZE, variants, sides, right=SIDE_X - 8, css_class="route-crossing-label")
 
     def legs(self, legs: Sequence[Leg]) -> None:
         seen: dict[tuple[str, str], int] = {}
@@ -479,7 +488,7 @@ def _curve(leg: Leg, repeat: int) -> tuple[str, list[tuple[float, float]], tuple
     length = math.hypot(dx, dy)
     if length < 1:
         return "", [], (x0, y0 - COUNTRY_RADIUS - BADGE_RADIUS - 2)
-    bend = min(0.14 * length, 36.0) + 22 * repeat
+    bend = max(24.0, min(0.14 * length, 36.0)) + 26 * repeat
     nx, ny = -dy / length, dx / length  # the normal to the right of the direction
     cx, cy = (x0 + x2) / 2 + nx * bend, (y0 + y2) / 2 + ny * bend
 
@@ -497,7 +506,8 @@ def _curve(leg: Leg, repeat: int) -> tuple[str, list[tuple[float, float]], tuple
     path = f"M{_number(sx)} {_number(sy)} Q{_number(cx)} {_number(cy)} {_number(ex)} {_number(ey)}"
     # On a short leg the number would hide the arrow: it moves out to the side the arrow bends to.
     aside = 14.0 if length < 90 else 0.0
-    mx, my = along(0.5)
+    # Numbers of legs repeated between the same places are staggered along their arrows.
+    mx, my = along((0.5, 0.33, 0.67, 0.42, 0.58)[repeat % 5])
     samples = [along(step / 10) for step in range(1, 10)]
     return path, samples, (mx + nx * aside, my + ny * aside)
 

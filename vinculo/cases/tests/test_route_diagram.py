@@ -105,11 +105,12 @@ def test_crossings_are_marked_and_unverified_coordinates_are_said() -> None:
     assert unverified.get("stroke-dasharray"), "an unverified crossing is dashed"
     assert verified is not None
     assert verified.get("fill") == route_diagram.VERMILLION
-    labels = {texts(g)[0]: texts(g)[1:] for g in groups(root, "route-crossing-label")}
-    assert labels == {
-        "Pedro de Alvarado / La Hachadura": ["coordinates not verified"],
-        "Tecún Umán / Ciudad Hidalgo": [],
+    # A name may be set on two lines where that fits better ("A /" then "B").
+    labels = {
+        " ".join(line for line in texts(g) if line != NOT_VERIFIED): NOT_VERIFIED in texts(g)
+        for g in groups(root, "route-crossing-label")
     }
+    assert labels == {"Pedro de Alvarado / La Hachadura": True, "Tecún Umán / Ciudad Hidalgo": False}
 
 
 def test_a_crossing_is_drawn_at_its_coordinates_or_else_between_its_countries() -> None:
