@@ -43,14 +43,19 @@ def sees_office_cases(user: User) -> bool:
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
-    """Every case this person may open."""
+    """Every case this person may open, each once.
+
+    The person's assignments are a subquery, not a join: a join repeats a case per matching
+    row and needs a DISTINCT over every column, which with 100,000 cases in a node made each
+    list page, and its count, take seconds.
+    """
     if not (user.has_permission(Permission.CASE_VIEW) or user.has_permission(Permission.VICTIM_SUPPORT)):
         return Case.objects.none()
     own_office = Case.objects.filter(office_id=user.office_id)
-    assigned = Q(assignments__user=user)
+    assigned = Q(pk__in=CaseAssignment.objects.filter(user=user).values("case_id"))
     if sees_office_cases(user):
-        return own_office.filter(assigned | Q(visibility=Visibility.OFFICE)).distinct()
-    return own_office.filter(assigned).distinct()
+        return own_office.filter(assigned | Q(visibility=Visibility.OFFICE))
+    return own_office.filter(assigned)
 
 
 def case_list(
@@ -64,7 +69,11 @@ def case_list(
     exploitation_form: str = "",
     border_crossing: str = "",
 ) -> QuerySet[Case]:
-    """The filtered case list, newest first, with what the table shows loaded in advance."""
+    """The filtered case list, newest first, with what the table shows loaded in advance.
+
+    Filters on the people and events of a case are subqueries too, so a case with two matching
+    victims is listed once without a DISTINCT.
+    """
     cases = cases_visible_to(user).select_related("crime_family", "stage", "closure_type", "origin")
     if text:
         cases = cases.filter(Q(national_number__icontains=text) | Q(summary__icontains=text))
@@ -75,14 +84,16 @@ def case_list(
     if year:
         cases = cases.filter(reported_on__year=year)
     if exploitation_form:
-        cases = cases.filter(parties__exploitation__purposes__code=exploitation_form)
+        victims = CaseParty.objects.filter(exploitation__purposes__code=exploitation_form)
+        cases = cases.filter(pk__in=victims.values("case_id"))
     if border_crossing:
-        cases = cases.filter(events__border_crossing__code=border_crossing)
+        crossed = Event.objects.filter(border_crossing__code=border_crossing)
+        cases = cases.filter(pk__in=crossed.values("case_id"))
     if status == "open":
         cases = cases.filter(closed_on__isnull=True)
     elif status == "closed":
         cases = cases.filter(closed_on__isnull=False)
-    return cases.distinct().order_by("-created_at")
+    return cases.order_by("-created_at")
 
 
 def case_for_user(user: User, case_id: uuid.UUID | str, *, need: Literal["view", "edit", "team"] = "view") -> Case:
