@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,11 +89,24 @@ def _case_staff(request: HttpRequest):  # type: ignore[no-untyped-def]
     return user
 
 
+class _Rows:
+    """The cases as API rows, made for the page asked for only: the paginator slices, then takes the length."""
+
+    def __init__(self, cases: QuerySet[Case]) -> None:
+        self.cases = cases
+
+    def __len__(self) -> int:
+        return self.cases.count()
+
+    def __getitem__(self, page: slice) -> list[dict[str, Any]]:
+        return [_out(case) for case in self.cases[page]]
+
+
 @router.get("/cases", response=list[CaseOut], summary="Cases the caller may see, newest first")
 @paginate(PageNumberPagination, page_size=50)
 def list_cases(request: HttpRequest, stage: str = "", crime_family: str = "", status: str = "") -> Any:
     cases = selectors.case_list(_case_staff(request), stage=stage, crime_family=crime_family, status=status)
-    return [_out(case) for case in cases.select_related("office", "organized_crime", "trafficker_organization")]
+    return _Rows(cases.select_related("office", "organized_crime", "trafficker_organization"))
 
 
 @router.get("/cases/{case_id}", response={200: CaseOut, 404: ErrorOut}, summary="One case (reading it is audited)")

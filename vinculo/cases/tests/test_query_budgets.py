@@ -98,12 +98,15 @@ def test_the_case_list_keeps_its_budget_with_every_filter(client: Client, prosec
         assert after == before, f"a query per case shown with {filters}"
 
 
-def test_a_later_page_of_the_list_keeps_the_budget(client: Client, prosecutor: User) -> None:
+def test_a_later_page_of_the_list_and_the_api_keeps_the_budget(client: Client, prosecutor: User) -> None:
     for _ in range(52):
         open_case(prosecutor, visibility="office")
     client.force_login(prosecutor)
     _queries(client, reverse("cases:case_list"), {})
     assert _queries(client, reverse("cases:case_list"), {"page": 2}) <= LIST_BUDGET
+    assert _queries(client, "/api/v1/cases", {"page": 2}) <= API_BUDGET
+    body = client.get("/api/v1/cases", {"page": 2}).json()
+    assert (body["count"], len(body["items"])) == (52, 2)
 
 
 def test_a_case_is_listed_once_however_many_of_its_victims_match(client: Client, prosecutor: User) -> None:
