@@ -44,11 +44,16 @@ def free_base_port() -> int:
     pytest.fail(f"No four consecutive free ports between {start} and {start + 100}.")
 
 
+# A few synthetic cases per office keep these tests quick (the caseload itself is tested in
+# vinculo/demo/tests): two before the servers start, two more in the background.
+FEW_CASES = ("--cases", "4", "--first-cases", "2")
+
+
 def command(*args: str) -> list[str]:
     launcher = Path(sys.executable).parent / "vinculo"
     if launcher.exists():
-        return [str(launcher), "demo_network", *args]
-    return [sys.executable, "-m", "django", "demo_network", *args]
+        return [str(launcher), "demo_network", *FEW_CASES, *args]
+    return [sys.executable, "-m", "django", "demo_network", *FEW_CASES, *args]
 
 
 def environment() -> dict[str, str]:
@@ -100,6 +105,8 @@ def test_check_starts_four_nodes_and_stops_them(var_dir: Path, base_port: int) -
     assert "second factor is waived" in result.stdout
     for node_id in NODE_IDS:
         assert f"{node_id}: sign-in page" in result.stderr
+        # --check waits for the cases added in the background before it checks.
+        assert (f"{node_id}: all synthetic cases are in place." in result.stderr) == (node_id != "CCCMP-HUB")
         directory = var_dir / node_id
         assert (directory / "vinculo.sqlite3").is_file()
         assert (directory / "server.log").read_text(encoding="utf-8").count("GET /api/v1/node") >= 1

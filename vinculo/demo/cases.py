@@ -1,139 +1,243 @@
-"""Synthetic case files for demo nodes: deterministic, plausible mixes, no personal data.
+"""Synthetic case files for demo nodes, written through the registry's services.
 
-Only case-level facts for now (crime, origin, stage, dates, closure, team); the parties,
-exploitation and routes of each case come with the rest of the registry.
+``vinculo.demo.planner`` decides what the caseload holds; this module writes each planned
+case with the same services the pages and the API use, so every write is validated and
+audited exactly as a person's would be: the case and its team, the people (identities
+sealed in the vault), each victim's exploitation, the route's events, protection, services
+and consent, charges, and links.
+
+Seeding is idempotent per case: a case whose slot (the sequence number ending its national
+number) the office already has is left alone, so running the seed again adds nothing, and a
+larger count adds only the missing cases.
 """
 
 from __future__ import annotations
 
 import datetime
-import random
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable
 
 from django.utils import timezone
 
 from vinculo.accounts.models import User
-from vinculo.cases.models import Case, TeamRole, known_part
-from vinculo.cases.services import case_files as services
-from vinculo.demo.persons import add_people
-from vinculo.reference.models import Code
+from vinculo.cases.models import Case, CaseParty, TeamRole
+from vinculo.cases.services import case_files, charges, events, exploitation, links, parties, support
+from vinculo.demo.legal import enter_provisions
+from vinculo.demo.planner import plan_office
+from vinculo.demo.plans import CasePlan, PartyPlan
+from vinculo.demo.routes import Crossing, Geography
+from vinculo.reference.models import BorderCrossing, Code, Country, LegalProvision
 
-# (code, weight): roughly the shape of a prosecutor's office TIP/SOM caseload.
-CRIME_FAMILY = [("TIP", 60), ("SOM", 30), ("TIP_AND_SOM", 5), ("RELATED", 5)]
-ORIGIN = [
-    ("COMPLAINT_VICTIM", 18),
-    ("COMPLAINT_THIRD_PARTY", 14),
-    ("POLICE_OPERATION", 20),
-    ("MIGRATION_CONTROL", 14),
-    ("HOTLINE", 6),
-    ("NGO_REFERRAL", 8),
-    ("CHILD_PROTECTION_REFERRAL", 5),
-    ("LABOUR_INSPECTION", 3),
-    ("REFERRAL_OTHER_COUNTRY", 5),
-    ("EX_OFFICIO_PROSECUTOR", 5),
-    ("NK", 2),
-]
-STAGE = [
-    ("REPORTED", 10),
-    ("PRELIMINARY_INVESTIGATION", 35),
-    ("FORMAL_CHARGING", 15),
-    ("INDICTMENT", 10),
-    ("INTERMEDIATE_HEARING", 5),
-    ("TRIAL", 6),
-    ("FIRST_INSTANCE_JUDGMENT", 7),
-    ("APPEAL", 4),
-    ("FINAL", 8),
-]
-EARLY_CLOSURES = [
-    ("ARCHIVED_NO_EVIDENCE", 5),
-    ("DISMISSED", 3),
-    ("OPPORTUNITY_CRITERION", 1),
-    ("TRANSFERRED_JURISDICTION", 1),
-]
-ORGANIZATION = [
-    ("INDIVIDUAL", 25),
-    ("OPPORTUNISTIC_ASSOCIATION", 20),
-    ("FAMILY_BASED", 10),
-    ("BUSINESS_TYPE_OCG", 15),
-    ("GOVERNANCE_TYPE_OCG", 8),
-    ("NK", 22),
-]
-SUMMARIES = {
-    "TIP": [
-        "Oferta de empleo falsa difundida por redes sociales; la víctima fue trasladada a otro país "
-        "y obligada a trabajar en un bar.",
-        "Niña reclutada en su comunidad con promesa de estudios; explotación sexual en un centro "
-        "nocturno cercano a la frontera.",
-        "Grupo de trabajadores agrícolas retenidos con deudas impagables y sin documentos de identidad.",
-        "Adolescente utilizado por una estructura criminal para el transporte de drogas bajo amenazas a su familia.",
-        "Trabajo doméstico sin salario y con encierro en una vivienda particular.",
-    ],
-    "SOM": [
-        "Grupo de migrantes interceptado en un camión de carga tras cruzar un punto ciego de la frontera.",
-        "Red que cobraba por guiar a familias por rutas irregulares hacia el norte.",
-        "Embarcación con migrantes detenida en el golfo; se investiga a los organizadores del viaje.",
-        "Documentos de viaje falsificados vendidos a personas migrantes en una terminal de buses.",
-    ],
-}
-SUMMARIES["TIP_AND_SOM"] = SUMMARIES["TIP"][:2] + SUMMARIES["SOM"][:2]
-SUMMARIES["RELATED"] = [
-    "Delito conexo investigado junto con un caso de trata: lavado de dinero de las ganancias de la red."
-]
+TEAM_ROLES = {"investigator": TeamRole.MEMBER, "victim_care": TeamRole.VICTIM_CARE, "judge": TeamRole.JUDGE}
 
 
-def _pick(rng: random.Random, weighted: Sequence[tuple[str, int]]) -> str:
-    codes, weights = zip(*weighted, strict=True)
-    return rng.choices(codes, weights=weights)[0]
+def load_geography() -> tuple[Geography, dict[str, BorderCrossing]]:
+    """The crossings in use, as the planner's plain records and as rows (their countries prefetched)."""
+    rows = {c.code: c for c in BorderCrossing.objects.filter(is_active=True).prefetch_related("countries")}
+    plain = [Crossing(code, frozenset(c.iso2 for c in row.countries.all()), row.kind) for code, row in rows.items()]
+    return Geography(plain), rows
 
 
-def _code(codes: dict[tuple[str, str], Code], list_key: str, value: str) -> Code:
-    return codes[(list_key, value)]
+def slot_of(national_number: str) -> int | None:
+    """The slot of a demo case number (``FGR-TIP-2025-00042`` → 42); None for other numbers."""
+    tail = national_number.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else None
 
 
-def seed_cases(*, lead: User, team: dict[str, User], count: int, prefix: str, rng: random.Random) -> int:
-    """Open ``count`` synthetic cases with ``lead`` as lead prosecutor; returns how many were made."""
-    if Case.objects.filter(office_id=lead.office_id).exists():
-        return 0
-    codes = {(c.code_list.key, c.code): c for c in Code.objects.select_related("code_list")}
-    today = timezone.localdate()
+def seed_cases(
+    *,
+    lead: User,
+    team: dict[str, User],
+    count: int,
+    node_id: str | None = None,
+    admin: User | None = None,
+    today: datetime.date | None = None,
+    stop: Callable[[], bool] = lambda: False,
+) -> int:
+    """Write the office's first ``count`` planned cases that it does not have yet; returns how many were made.
+
+    ``team`` holds the colleagues put on cases (``investigator``, ``victim_care``, ``judge``);
+    ``admin``, when given, enters the demo legal provisions that charges cite; ``stop`` is asked
+    between cases whether to end early (a case is always written whole).
+    """
+    office = lead.office
+    country = Country.objects.get(iso2=office.country)
+    if admin is not None:
+        enter_provisions(admin=admin, country=country)
+    geography, crossings = load_geography()
+    plans = plan_office(
+        node_id=node_id or office.code,
+        country=office.country,
+        count=count,
+        today=today or timezone.localdate(),
+        geography=geography,
+    )
+    numbers = {
+        slot_of(number): number
+        for number in Case.objects.filter(office=office).values_list("national_number", flat=True)
+    }
+    writer = Writer(lead=lead, team=team, crossings=crossings, numbers=numbers)
     made = 0
-    opened: list[Case] = []
-    for number in range(1, count + 1):
-        family = _pick(rng, CRIME_FAMILY)
-        stage = _pick(rng, STAGE)
-        reported = today - datetime.timedelta(days=rng.randint(20, 4 * 365))
-        precision = rng.choices(["day", "month", "year"], weights=[85, 10, 5])[0]
-        reported = known_part(reported, precision)
-        closure, closed_on = None, None
-        if stage == "FINAL":
-            closure = "JUDGMENT_FINAL"
-        elif stage in ("REPORTED", "PRELIMINARY_INVESTIGATION") and rng.random() < 0.25:
-            closure = _pick(rng, EARLY_CLOSURES)
-        if closure:
-            closed_on = min(today, reported + datetime.timedelta(days=rng.randint(60, 900)))
-        case = services.open_case(
-            by=lead,
-            national_number=f"{prefix}-{family.split('_')[0]}-{reported.year}-{number:05d}",
-            crime_family=_code(codes, "crime_family", family),
-            origin=_code(codes, "case_origin", _pick(rng, ORIGIN)),
-            stage=_code(codes, "stage", stage),
-            closure_type=_code(codes, "closure_type", closure) if closure else None,
-            closed_on=closed_on,
-            reported_on=reported,
-            reported_on_precision=precision,
-            organized_crime=_code(codes, "yes_no", rng.choice(["YES", "NO", "NK"])),
-            trafficker_organization=_code(codes, "trafficker_organization", _pick(rng, ORGANIZATION)),
-            summary=rng.choice(SUMMARIES[family]),
-            summary_language="es",
-            visibility=rng.choice(["office", "office", "team"]),
-        )
-        if "investigator" in team and rng.random() < 0.7:
-            services.assign(by=lead, case=case, person=team["investigator"], role=TeamRole.MEMBER)
-        if "victim_care" in team and family in ("TIP", "TIP_AND_SOM"):
-            services.assign(by=lead, case=case, person=team["victim_care"], role=TeamRole.VICTIM_CARE)
-        if "judge" in team and stage in ("TRIAL", "FIRST_INSTANCE_JUDGMENT", "APPEAL", "FINAL"):
-            services.assign(by=lead, case=case, person=team["judge"], role=TeamRole.JUDGE)
-        opened.append(case)
+    for plan in plans:
+        if plan.slot in numbers:
+            continue
+        if stop():
+            break
+        writer.write(plan)
+        numbers[plan.slot] = plan.number
         made += 1
-    add_people(lead=lead, cases=opened, country=lead.office.country, rng=rng)
     return made
+
+
+class Writer:
+    """Writes case plans through the services, with the reference rows looked up once."""
+
+    def __init__(
+        self, *, lead: User, team: dict[str, User], crossings: dict[str, BorderCrossing], numbers: dict[int | None, str]
+    ) -> None:
+        self.lead, self.team, self.crossings, self.numbers = lead, team, crossings, numbers
+        self.codes = {(c.code_list.key, c.code): c for c in Code.objects.select_related("code_list")}
+        self.countries = {c.iso2: c for c in Country.objects.all()}
+        self.provisions: dict[str, list[LegalProvision]] = {}
+        for provision in (
+            LegalProvision.objects.filter(country__iso2=lead.office.country, is_active=True)
+            .select_related("country", "crime_family")
+            .order_by("instrument", "article")
+        ):
+            self.provisions.setdefault(provision.crime_family.code, []).append(provision)
+
+    def code(self, list_key: str, value: str) -> Code:
+        return self.codes[(list_key, value)]
+
+    def many(self, list_key: str, values: Iterable[str]) -> list[Code]:
+        return [self.code(list_key, value) for value in values]
+
+    def write(self, plan: CasePlan) -> Case:
+        lead = self.lead
+        case = case_files.open_case(
+            by=lead,
+            national_number=plan.number,
+            crime_family=self.code("crime_family", plan.crime_family),
+            origin=self.code("case_origin", plan.origin),
+            stage=self.code("stage", plan.stage),
+            closure_type=self.code("closure_type", plan.closure_type) if plan.closure_type else None,
+            closed_on=plan.closed_on,
+            reported_on=plan.reported_on,
+            reported_on_precision=plan.reported_on_precision,
+            organized_crime=self.code("yes_no", plan.organized_crime),
+            trafficker_organization=self.code("trafficker_organization", plan.trafficker_organization),
+            summary=plan.summary,
+            summary_language="es",
+            visibility=plan.visibility,
+        )
+        carer = lead
+        for place in plan.team:
+            if place in self.team:
+                case_files.assign(by=lead, case=case, person=self.team[place], role=TEAM_ROLES[place])
+                if place == "victim_care":
+                    carer = self.team[place]
+        written = [self.write_party(case, party) for party in plan.parties]
+        for party_plan, party in zip(plan.parties, written, strict=True):
+            self.write_victim_facts(party_plan, party, carer)
+        for event in plan.events:
+            crossing = self.crossings.get(event.crossing) if event.crossing else None
+            events.add_event(
+                by=lead,
+                case=case,
+                event_type=self.code("event_type", event.event_type),
+                occurred_on=event.occurred_on,
+                occurred_on_precision=event.precision,
+                country=self.countries.get(event.country),
+                place=event.place,
+                border_crossing=crossing,
+                transport=self.many("transport_means", event.transport),
+                parties=[written[position] for position in event.parties],
+                notes=event.notes,
+            )
+        for party_plan, party in zip(plan.parties, written, strict=True):
+            for charge in party_plan.charges:
+                provisions = self.provisions.get(charge.crime_family)
+                if not provisions:
+                    continue
+                charges.add_charge(
+                    by=lead,
+                    party=party,
+                    provision=provisions[0],
+                    participation=self.code("offence_participation", charge.participation),
+                    status=self.code("charge_status", charge.status),
+                )
+        for link in plan.links:
+            other = self.numbers.get(link.other_slot) if link.other_slot else ""
+            if link.other_slot and not other:
+                continue
+            links.link_cases(
+                by=lead,
+                case=case,
+                link_type=self.code("case_link_type", link.link_type),
+                other_number=other or "",
+                foreign_reference=link.foreign_reference,
+            )
+        return case
+
+    def write_party(self, case: Case, plan: PartyPlan) -> CaseParty:
+        person = plan.person
+        nationality = self.countries.get(person.nationality)
+        return parties.add_party(
+            by=self.lead,
+            case=case,
+            role=self.code("party_role", plan.role),
+            sex=self.code("sex", person.sex),
+            identity=parties.Identity(
+                given_names=person.given_names,
+                first_surname=person.first_surname,
+                second_surname=person.second_surname,
+                birth_date=person.birth_date,
+                document_numbers=person.document_numbers,
+                phones=person.phones,
+            ),
+            birth_year=person.birth_year,
+            citizenships=[nationality] if nationality else [],
+            age_at_identification=plan.age,
+            identification_status=(
+                self.code("identification_status", plan.identification_status) if plan.identification_status else None
+            ),
+        )
+
+    def write_victim_facts(self, plan: PartyPlan, party: CaseParty, carer: User) -> None:
+        facts = plan.exploitation
+        if facts is not None:
+            exploitation.record_exploitation(
+                by=self.lead,
+                party=party,
+                codes={
+                    "purposes": self.many("exploitation_form", facts.purposes),
+                    "acts": self.many("act", facts.acts),
+                    "means": self.many("means", facts.means),
+                    "control_methods": self.many("control_method", facts.control_methods),
+                    "recruitment_methods": self.many("recruitment_method", facts.recruitment_methods),
+                },
+                started_on=facts.started_on,
+                started_on_precision=facts.started_on_precision,
+                ended_on=facts.ended_on,
+                ended_on_precision=facts.ended_on_precision,
+                expected_version=None,
+            )
+        lists = {"protection": "protection_measure", "service": "victim_service"}
+        for record in plan.support:
+            support.add_support(
+                by=carer,
+                party=party,
+                category=record.category,
+                kind=self.code(lists[record.category], record.kind),
+                provider=record.provider,
+                started_on=record.started_on,
+                ended_on=record.ended_on,
+            )
+        for consent in plan.consents:
+            support.record_consent(
+                by=carer,
+                party=party,
+                purpose=consent.purpose,
+                decision=consent.decision,
+                decided_on=consent.decided_on,
+                given_by_guardian=consent.given_by_guardian,
+            )

@@ -1,9 +1,13 @@
 """Start a demo network on this machine: the hub and three office nodes, each its own process.
 
 Every node gets its own port, SQLite database and secret key under ``var/demo/<node>/``, is
-migrated and seeded with one synthetic account per role (``seed_demo``), then served by
-gunicorn. The command stays in the foreground until Ctrl-C (or SIGTERM) and stops every
-node on the way out; ``--check`` starts the network, checks it answers, and stops it again.
+migrated and seeded with one synthetic account per role and, on an office node, a synthetic
+caseload (``seed_demo``), then served by gunicorn. The first cases of each office are seeded
+before the servers start; the rest follow in the background while the network runs (a new
+network takes a few minutes to fill in; later starts find everything in place). The command
+stays in the foreground until Ctrl-C (or SIGTERM) and stops every node on the way out;
+``--check`` starts the network, waits for the seeding, checks every node answers, and stops
+it again.
 
 Standard output carries one ``<NODE_ID> <URL>`` line per running node and the table of
 demo logins; progress and errors go to standard error.
@@ -38,12 +42,17 @@ from django.urls import reverse
 from django.utils import translation
 
 from vinculo.accounts.roles import Role, roles_for_node
-from vinculo.demo.management.commands.seed_demo import DEMO_PASSWORD, demo_username
+from vinculo.demo.management.commands.seed_demo import DEMO_CASES_PER_OFFICE, DEMO_PASSWORD, demo_username
 
 HOST = "127.0.0.1"
 DEFAULT_BASE_PORT = 8100
 STOP_GRACE_SECONDS = 10.0
 POLL_SECONDS = 0.25
+# How long the set-up may take beyond --timeout for each synthetic case to seed (a generous
+# bound: a case costs about 0.1-0.2 s of one core, and the three offices share the machine).
+SETUP_SECONDS_PER_CASE = 1.0
+# Cases per office seeded before the servers start; the rest are added in the background.
+FIRST_CASES = 100
 # The environment of every node is set here in full; the operator's own settings for a
 # node (a production DATABASE_URL, a secret key) must not leak into the demo.
 STRIPPED_PREFIXES = ("VINCULO_", "DATABASE_", "DJANGO_", "GUNICORN_")
@@ -286,14 +295,30 @@ class Command(BaseCommand):
             "--timeout",
             type=float,
             default=60.0,
-            help="Seconds to wait for the set-up (migrations, demo accounts), and again for the servers (default 60).",
+            help=(
+                "Seconds to wait for the set-up (migrations, demo accounts; plus a second per synthetic case), "
+                "and again for the servers (default 60)."
+            ),
+        )
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=DEMO_CASES_PER_OFFICE,
+            help=f"Synthetic cases per office node (default {DEMO_CASES_PER_OFFICE}); seeded once, kept across runs.",
+        )
+        parser.add_argument(
+            "--first-cases",
+            type=int,
+            default=FIRST_CASES,
+            help=f"How many of them are seeded before the servers start (default {FIRST_CASES}); the rest follow "
+            "in the background.",
         )
         parser.add_argument(
             "--check",
             "--exit-after-start",
             action="store_true",
             dest="check",
-            help="Start the network, check every node's sign-in page answers, stop it again and exit.",
+            help="Start the network, let the seeding finish, check every sign-in page answers, stop it and exit.",
         )
 
     def progress(self, message: str) -> None:
@@ -301,10 +326,20 @@ class Command(BaseCommand):
         self.stderr.flush()
 
     def handle(
-        self, *args: Any, base_port: int, var_dir: Path | None, timeout: float, check: bool, **options: Any
+        self,
+        *args: Any,
+        base_port: int,
+        var_dir: Path | None,
+        timeout: float,
+        check: bool,
+        cases: int,
+        first_cases: int,
+        **options: Any,
     ) -> None:
         if not 1024 <= base_port <= 65535 - len(NODES) + 1:
             raise CommandError(f"--base-port must be between 1024 and {65535 - len(NODES) + 1}, not {base_port}.")
+        if cases < 0 or first_cases < 0:
+            raise CommandError("--cases and --first-cases cannot be negative.")
         root = (var_dir or Path(settings.VAR_DIR) / "demo").expanduser().resolve()
         nodes = [Node(spec, base_port + spec.port_offset, root / spec.node_id) for spec in NODES]
         busy = [node for node in nodes if port_in_use(node.port)]
@@ -318,14 +353,17 @@ class Command(BaseCommand):
         supervisor = Supervisor()
         with handle_signals(supervisor):
             try:
-                self.prepare(nodes, supervisor, timeout=timeout)
+                first = min(cases, first_cases)
+                self.prepare(nodes, supervisor, timeout=timeout + SETUP_SECONDS_PER_CASE * first, cases=first)
                 self.start_servers(nodes, supervisor, timeout=timeout)
                 self.announce(nodes, check=check)
+                seeders = self.seed_the_rest(nodes, supervisor, first=first, cases=cases) if cases > first else {}
                 if check:
+                    self.wait_for_seeders(seeders, supervisor, timeout=timeout + SETUP_SECONDS_PER_CASE * cases)
                     self.check_login_pages(nodes)
                     self.progress("Check passed; stopping the demo network.")
                 else:
-                    self.watch(nodes, supervisor)
+                    self.watch(nodes, supervisor, seeders)
             except Stopped:
                 self.progress(f"{supervisor.signal_name or 'Stop'} received; stopping the demo network.")
             finally:
@@ -334,16 +372,17 @@ class Command(BaseCommand):
 
     # --- Set-up: directories, keys, migrations and demo accounts, the four nodes in parallel ---
 
-    def prepare(self, nodes: list[Node], supervisor: Supervisor, *, timeout: float) -> None:
+    def prepare(self, nodes: list[Node], supervisor: Supervisor, *, timeout: float, cases: int) -> None:
         for node in nodes:
             node.directory.mkdir(parents=True, exist_ok=True)
             node.directory.chmod(0o700)
             ensure_secret_key(node.secret_key_file)
             node.env = node_environment(node, dict(os.environ))
         self.progress(
-            f"Preparing {len(nodes)} nodes in {display_path(nodes[0].directory.parent)} (migrate, seed_demo)..."
+            f"Preparing {len(nodes)} nodes in {display_path(nodes[0].directory.parent)} (migrate, seed_demo "
+            f"with {cases} synthetic cases per office; the first time takes a while)..."
         )
-        steps = [["migrate", "--no-input"], ["seed_demo"]]
+        steps = [["migrate", "--no-input"], ["seed_demo", "--cases", str(cases)]]
         logs = {node.node_id: node.setup_log.open("wb") for node in nodes}
         try:
             remaining = {node.node_id: list(steps) for node in nodes}
@@ -377,6 +416,51 @@ class Command(BaseCommand):
         finally:
             for log in logs.values():
                 log.close()
+
+    def seed_the_rest(
+        self, nodes: list[Node], supervisor: Supervisor, *, first: int, cases: int
+    ) -> dict[str, subprocess.Popen[bytes]]:
+        """Start adding the remaining synthetic cases of each office in the background (idempotent per case)."""
+        seeders = {}
+        for node in nodes:
+            if node.spec.role != "office":
+                continue
+            with node.setup_log.open("ab") as log:  # the child keeps its own copy of the descriptor
+                seeders[node.node_id] = supervisor.spawn(
+                    f"{node.node_id} seed_demo",
+                    [sys.executable, "-m", "django", "seed_demo", "--cases", str(cases)],
+                    env=node.env,
+                    log=log,
+                )
+        self.progress(
+            f"Each office has its first {first} synthetic cases; the rest, up to {cases}, are being added in the "
+            "background (progress in each node's setup.log)."
+        )
+        return seeders
+
+    def finished_seeders(self, nodes_seeding: dict[str, subprocess.Popen[bytes]]) -> dict[str, int]:
+        """The background seeders that have ended since the last look, with their exit codes (forgotten after)."""
+        ended = {node_id: code for node_id, process in nodes_seeding.items() if (code := process.poll()) is not None}
+        for node_id, code in ended.items():
+            del nodes_seeding[node_id]
+            if code == 0:
+                self.progress(f"{node_id}: all synthetic cases are in place.")
+            else:
+                self.progress(f"{node_id}: adding synthetic cases stopped ({describe_exit(code)}); see its setup.log.")
+        return ended
+
+    def wait_for_seeders(
+        self, seeders: dict[str, subprocess.Popen[bytes]], supervisor: Supervisor, *, timeout: float
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        failed = []
+        while seeders:
+            failed += [node_id for node_id, code in self.finished_seeders(seeders).items() if code != 0]
+            if seeders and time.monotonic() > deadline:
+                raise CommandError(f"Seeding {', '.join(sorted(seeders))} took longer than {timeout:.0f} s.")
+            supervisor.sleep(POLL_SECONDS)
+        if failed:
+            raise CommandError(f"Seeding the synthetic cases of {', '.join(sorted(failed))} failed; see setup.log.")
 
     @staticmethod
     def tail(path: Path, lines: int = 15) -> str:
@@ -512,9 +596,10 @@ class Command(BaseCommand):
         if failures:
             raise CommandError("Check failed:\n  " + "\n  ".join(failures))
 
-    def watch(self, nodes: list[Node], supervisor: Supervisor) -> None:
+    def watch(self, nodes: list[Node], supervisor: Supervisor, seeders: dict[str, subprocess.Popen[bytes]]) -> None:
         """Wait for Ctrl-C or SIGTERM; a server that dies on its own stops the whole network."""
         while True:
+            self.finished_seeders(seeders)
             for node in nodes:
                 code = self.servers[node.node_id].poll()
                 if code is not None:

@@ -1,12 +1,15 @@
-"""Seed a demo node with one synthetic account per role (idempotent), through the services."""
+"""Seed a demo node with one synthetic account per role and a synthetic caseload (idempotent), through the services."""
 
 from __future__ import annotations
 
 import random
+import signal
+import time
+from types import FrameType
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vinculo.accounts.models import Office, User
 from vinculo.accounts.roles import Role, roles_for_node
@@ -14,7 +17,7 @@ from vinculo.accounts.services import users
 from vinculo.demo.cases import seed_cases
 from vinculo.demo.people import synthetic_name
 
-DEMO_CASES_PER_OFFICE = 60
+DEMO_CASES_PER_OFFICE = 500
 DEMO_PASSWORD = "vinculo-demo"  # noqa: S105 - published demo credential, accepted only with VINCULO_DEMO=true
 
 USERNAME_SUFFIX = {
@@ -37,9 +40,17 @@ def demo_username(role: Role) -> str:
 
 
 class Command(BaseCommand):
-    help = "Create the demo accounts of this node (one per role). Only with VINCULO_DEMO=true."
+    help = "Create the demo accounts of this node (one per role) and its synthetic cases. Only with VINCULO_DEMO=true."
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=DEMO_CASES_PER_OFFICE,
+            help=f"How many synthetic cases an office node holds (default {DEMO_CASES_PER_OFFICE}).",
+        )
+
+    def handle(self, *args: Any, cases: int, **options: Any) -> None:
         if not settings.DEMO_MODE:
             raise CommandError("seed_demo only runs on a demo node (VINCULO_DEMO=true).")
         office = Office.objects.get(code=settings.NODE_ID)
@@ -62,16 +73,38 @@ class Command(BaseCommand):
             )
             created += 1
         self.stdout.write(f"{settings.NODE_ID}: {created} demo accounts created.")
+        if cases < 0:
+            raise CommandError("--cases cannot be negative.")
         if settings.NODE_ROLE == "office":
             team = {
                 role.value: User.objects.get(username=demo_username(role))
                 for role in (Role.INVESTIGATOR, Role.VICTIM_CARE, Role.JUDGE)
             }
+            started = time.monotonic()
+            stop = self.stop_between_cases()
             made = seed_cases(
                 lead=User.objects.get(username=demo_username(Role.PROSECUTOR)),
                 team=team,
-                count=DEMO_CASES_PER_OFFICE,
-                prefix=settings.NODE_ID.split("-")[1],
-                rng=random.Random(f"vinculo-demo-cases-{settings.NODE_ID}"),  # noqa: S311 - synthetic data
+                count=cases,
+                node_id=settings.NODE_ID,
+                admin=User.objects.get(username=demo_username(Role.NODE_ADMIN)),
+                stop=lambda: bool(stop),
             )
-            self.stdout.write(f"{settings.NODE_ID}: {made} synthetic cases registered.")
+            elapsed = time.monotonic() - started
+            ending = " (stopped on request; run again to add the rest)" if stop else ""
+            self.stdout.write(f"{settings.NODE_ID}: {made} synthetic cases registered in {elapsed:.1f} s{ending}.")
+
+    @staticmethod
+    def stop_between_cases() -> list[str]:
+        """SIGTERM or Ctrl-C ends the seeding after the case being written, never halfway through one.
+
+        The returned list gets the signal's name when one arrives.
+        """
+        received: list[str] = []
+
+        def note(signum: int, frame: FrameType | None) -> None:
+            received.append(signal.Signals(signum).name)
+
+        signal.signal(signal.SIGTERM, note)
+        signal.signal(signal.SIGINT, note)
+        return received
