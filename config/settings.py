@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "vinculo.web",
     "vinculo.api",
     "vinculo.demo",
+    "vinculo.federation",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

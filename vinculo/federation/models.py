@@ -1,0 +1,1 @@
+"""The federation's tables (none yet: the envelope core in ``envelope.py`` is pure)."""
