@@ -250,7 +250,7 @@ def sha256_of(data: bytes) -> str:
 
 def _message_digest(inner: Mapping[str, Any]) -> str:
     stable = {name: value for name, value in inner.items() if name not in {"iat", "skid", "rkid"}}
-    return hashlib.sha256(canonical_json(stable)).hexdigest()
+    return hashlib.sha256(canonical_json(stable, checked=True)).hexdigest()
 
 
 # --- sealing ---------------------------------------------------------------------------------
@@ -279,7 +279,7 @@ def seal(
     inner = {"v": PROTOCOL_VERSION, **header.to_wire(), "body": b64encode(payload)}
     signed = jws_sign(
         {"alg": SIGNATURE_ALG, "kid": header.sender_key, "typ": MESSAGE_TYP},
-        canonical_json(inner),
+        canonical_json(inner, checked=True),  # Header checked every value
         signing_key.key,
     )
     outer = {

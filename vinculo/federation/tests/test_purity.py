@@ -14,7 +14,18 @@ from vinculo.federation.envelope import MEMBER_ID
 PACKAGE = Path(__file__).resolve().parents[1]
 ROOT = PACKAGE.parents[1]
 CORE = ("jose.py", "jwk.py", "envelope.py")
-ALLOWED_ROOTS = {"__future__", "base64", "collections", "dataclasses", "hashlib", "json", "os", "re", "struct"}
+ALLOWED_ROOTS = {
+    "__future__",
+    "base64",
+    "binascii",
+    "collections",
+    "dataclasses",
+    "hashlib",
+    "json",
+    "os",
+    "re",
+    "struct",
+}
 ALLOWED_ROOTS |= {"typing", "cryptography", "vinculo"}
 
 
