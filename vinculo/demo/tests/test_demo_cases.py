@@ -24,7 +24,7 @@ from vinculo.demo.planner import plan_office
 from vinculo.reference.models import LegalProvision
 
 TODAY = datetime.date(2026, 11, 28)
-COUNT = 24  # holds three shared stories (slots 3, 10 and 17)
+COUNT = 24  # holds the first shared stories (slots 3, 10, 17 and 24)
 
 
 @pytest.fixture

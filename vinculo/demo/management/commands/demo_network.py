@@ -433,8 +433,8 @@ class Command(BaseCommand):
                     log=log,
                 )
         self.progress(
-            f"Each office has its first {first} synthetic cases; the rest, up to {cases}, are being added in the "
-            "background (progress in each node's setup.log)."
+            f"The offices open with their first {first} synthetic cases; seeding up to {cases} each goes on in the "
+            "background (see each node's setup.log)."
         )
         return seeders
 
