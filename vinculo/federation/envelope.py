@@ -41,6 +41,7 @@ from vinculo.federation.jose import (
     jws_parse,
     jws_sign,
     jws_verify,
+    parse_header,
     parse_json,
 )
 from vinculo.federation.jwk import EncryptionKey, InvalidKey, RecipientKey, SigningKey, VerifyKey, thumbprint
@@ -331,11 +332,13 @@ def _parse_outer(data: bytes, max_bytes: int) -> tuple[Routing, CompactJwe, X255
     if len(data) > max_bytes:
         raise EnvelopeRefused("too_large", f"{len(data)} bytes; the limit is {max_bytes}")
     try:
-        jwe = jwe_parse(data.decode("ascii"))
+        text = data.decode("ascii")
+        # The version first, from the first part alone: a later version may change the rest.
+        _check_version(parse_header(text.split(".", 1)[0]), "envelope header")
+        jwe = jwe_parse(text)
     except (UnicodeDecodeError, JoseFormatError) as error:
         raise EnvelopeRefused("malformed", f"not a compact JWE: {error}") from None
     outer = jwe.header
-    _check_version(outer, "envelope header")
     _check_members(outer, OUTER_MEMBERS, "envelope header")
     fixed = (("alg", KEY_AGREEMENT_ALG), ("enc", CONTENT_ENC), ("typ", ENVELOPE_TYP), ("cty", MESSAGE_TYP))
     for name, expected in fixed:

@@ -540,3 +540,9 @@ def test_every_other_last_character_of_every_part_is_refused() -> None:
             assert refusal(lambda altered=altered: _open_vector(".".join(altered).encode("ascii")))
             tried += 1
     assert tried == 4 * 63
+
+
+def test_a_later_version_is_named_even_when_the_rest_has_another_shape(gt: Node) -> None:
+    later = jose.b64encode(jose.canonical_json({"v": 2, "whatever": "comes next"})) + ".only-two-parts"
+
+    assert refusal(lambda: open_at(gt, later.encode("ascii"))) == "unsupported_version"

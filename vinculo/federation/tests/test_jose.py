@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 
 import pytest
 from hypothesis import given
@@ -47,3 +48,13 @@ def test_canonical_json_sorts_members_and_keeps_utf8() -> None:
 def test_a_protected_header_is_bounded_before_it_is_parsed() -> None:
     with pytest.raises(jose.JoseFormatError, match="too long"):
         jose.parse_header(jose.b64encode(b'{"a":"' + b"x" * 3000 + b'"}'))
+
+
+def test_the_content_key_is_one_sha256_as_the_protocol_document_says(vectors: dict[str, object]) -> None:
+    intermediate = vectors["envelope"]["intermediate"]  # type: ignore[index]
+    shared = bytes.fromhex(intermediate["shared_secret_hex"])
+    other_info = (7).to_bytes(4, "big") + b"A256GCM" + bytes(8) + (256).to_bytes(4, "big")
+
+    expected = hashlib.sha256((1).to_bytes(4, "big") + shared + other_info).hexdigest()
+
+    assert jose.derive_cek(shared).hex() == expected == intermediate["cek_hex"]
