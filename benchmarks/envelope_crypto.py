@@ -2,10 +2,11 @@
 
     .venv/bin/python benchmarks/envelope_crypto.py [--seconds 3] [--sizes 1024,65536]
 
-For each payload size: envelopes sealed per second, opened per second, and a full seal + open
-round per second of CPU time on one core (the process is pinned to one CPU where the system
-allows it, and other processes' work does not count). Also the envelope's size on the wire.
-Absolute numbers depend on the machine; compare runs on one machine.
+For each payload size: envelopes sealed per second, opened per second, a full seal + open round,
+and a whole exchange (seal, open, sign and verify the receipt), per second of CPU time on one
+core (the process is pinned to one CPU where the system allows it, and other processes' work does
+not count). Also the envelope's size on the wire. Absolute numbers depend on the machine; compare
+runs on one machine.
 """
 
 from __future__ import annotations
@@ -21,7 +22,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vinculo.federation.envelope import EncryptionKey, Header, SigningKey, open_envelope, seal  # noqa: E402
+from vinculo.federation.envelope import (  # noqa: E402
+    EncryptionKey,
+    Header,
+    Opened,
+    Receipt,
+    SigningKey,
+    open_envelope,
+    seal,
+    sign_receipt,
+    verify_receipt,
+)
 
 
 def rate(action: Callable[[], object], seconds: float) -> float:
@@ -51,14 +62,15 @@ def main() -> None:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
     print(f"python {sys.version.split()[0]}, one core, rates per CPU second, {args.seconds:g} CPU s per measurement")
-    print(f"{'payload':>9} {'envelope':>9} {'seal/s':>8} {'open/s':>8} {'seal+open/s':>12} {'MB/s (seal+open)':>17}")
+    print(f"{'payload':>9} {'envelope':>9} {'seal/s':>8} {'open/s':>8} {'seal+open/s':>12} {'exchange/s':>11}")
     for size in (int(part) for part in args.sizes.split(",")):
-        envelope_bytes, sealed, opened, both = measure(size, args.seconds)
-        print(f"{size:>9} {envelope_bytes:>9} {sealed:>8.0f} {opened:>8.0f} {both:>12.0f} {both * size / 1e6:>17.1f}")
+        envelope_bytes, sealed, opened, both, exchange = measure(size, args.seconds)
+        print(f"{size:>9} {envelope_bytes:>9} {sealed:>8.0f} {opened:>8.0f} {both:>12.0f} {exchange:>11.0f}")
+    print("exchange = seal, open, sign the receipt, verify the receipt: all the cryptography of one delivery")
 
 
-def measure(size: int, seconds: float) -> tuple[int, float, float, float]:
-    """Envelope size, seals/s, opens/s and seal+open rounds/s for a random payload of ``size`` bytes."""
+def measure(size: int, seconds: float) -> tuple[int, float, float, float, float]:
+    """Envelope size, then per CPU second: seals, opens, seal+open rounds, whole exchanges (with the receipt)."""
     sender, receiver = SigningKey.generate(), EncryptionKey.generate()
     now = int(time.time())
     header = Header(
@@ -77,8 +89,8 @@ def measure(size: int, seconds: float) -> tuple[int, float, float, float]:
     def seal_() -> bytes:
         return seal(header, payload, signing_key=sender, recipient_key=receiver.recipient_key)
 
-    def open_(data: bytes) -> bytes:
-        opened = open_envelope(
+    def open_(data: bytes) -> Opened:
+        return open_envelope(
             data,
             recipient_id="GT-MP",
             recipient_key=receiver,
@@ -86,16 +98,29 @@ def measure(size: int, seconds: float) -> tuple[int, float, float, float]:
             now=now,
             max_bytes=8 << 20,
         )
-        return opened.payload
 
+    def exchange() -> Receipt:
+        opened = open_(seal_())
+        receipt = sign_receipt(
+            message_id=opened.header.id,
+            envelope_sha256=opened.sha256,
+            received_at=now,
+            receiver="GT-MP",
+            sender="SV-FGR",
+            signing_key=receiver_signing,
+        )
+        return verify_receipt(receipt, verify_key=receiver_signing.verify_key)
+
+    receiver_signing = SigningKey.generate()
     envelope = seal_()
-    if open_(envelope) != payload:
+    if open_(envelope).payload != payload:
         raise SystemExit("the envelope did not open to its payload")
     return (
         len(envelope),
         rate(seal_, seconds),
         rate(lambda: open_(envelope), seconds),
         rate(lambda: open_(seal_()), seconds),
+        rate(exchange, seconds),
     )
 
 
