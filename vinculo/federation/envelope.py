@@ -598,10 +598,9 @@ def _receipt_problem(claims: Mapping[str, Any]) -> str:
 
 
 def verify_receipt(token: bytes | str, *, verify_key: VerifyKey) -> Receipt:
-    """The receipt, if ``verify_key`` signed it; else ``EnvelopeRefused`` (malformed, bad_signature, ...).
+    """The receipt, if ``verify_key`` signed it; else ``EnvelopeRefused``.
 
     Codes: malformed, unsupported_version (a receipt of another protocol version), bad_signature.
-
     The caller still compares it with what it sent: message id, SHA-256, receiver.
     """
     jws = _parse_jws(token, RECEIPT_TYP, "receipt")
