@@ -27,10 +27,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from vinculo.federation.jose import (
     CONTENT_ENC,
     KEY_AGREEMENT_ALG,
-    MAX_SAFE_INTEGER,
     SIGNATURE_ALG,
     CompactJwe,
-    CompactJws,
     JoseFormatError,
     b64decode,
     b64encode,
@@ -38,14 +36,35 @@ from vinculo.federation.jose import (
     jwe_decrypt,
     jwe_encrypt,
     jwe_parse,
-    jws_parse,
     jws_sign,
-    jws_verify,
     parse_header,
-    parse_json,
 )
 from vinculo.federation.jwk import EncryptionKey, InvalidKey, RecipientKey, SigningKey, VerifyKey, thumbprint
+from vinculo.federation.signed import (
+    Receipt,
+    peek_key_id,
+    sign_document,
+    sign_receipt,
+    verify_document,
+    verify_receipt,
+)
+from vinculo.federation.wire import (
+    KEY_ID,
+    MEMBER_ID,
+    MESSAGE_ID,
+    PROTOCOL_VERSION,
+    REFUSAL_CODES,
+    EnvelopeRefused,
+    check_members,
+    check_signature,
+    check_version,
+    is_safe_int,
+    matches,
+    parse_object,
+    parse_signed,
+)
 
+# The whole federation core answers from here: keys, envelopes, receipts, signed documents.
 __all__ = [
     "PROTOCOL_VERSION",
     "REFUSAL_CODES",
@@ -72,64 +91,20 @@ __all__ = [
     "verify_signed_message",
 ]
 
-PROTOCOL_VERSION = 1
 DEFAULT_WINDOW = 600
 
 ENVELOPE_TYP = "vinculo-envelope+jwe"
 MESSAGE_TYP = "vinculo-envelope+jws"
-RECEIPT_TYP = "vinculo-receipt+jws"
 
-# In the order open_envelope checks them (docs/protocol.md, "Opening an envelope").
-REFUSAL_CODES = (
-    "too_large",
-    "malformed",
-    "unsupported_version",
-    "wrong_recipient",
-    "stale",
-    "unknown_sender",
-    "undecryptable",
-    "header_mismatch",
-    "bad_signature",
-)
-
-# Same shape as config.env.NODE_ID_PATTERN (a test keeps them equal): SV-FGR, CCCMP-HUB.
-MEMBER_ID = re.compile(r"[A-Z]{2}-[A-Z0-9]{2,10}|[A-Z0-9]{2,8}-HUB")
-MESSAGE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 MESSAGE_TYPE = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
 CONVERSATION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 HANDLING_CODE = re.compile(r"[A-Z][A-Z0-9]{0,7}")
 MAX_HANDLING_CODES = 16
-KEY_ID = re.compile(r"[A-Za-z0-9_-]{43}")
-SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-DOCUMENT_KIND = re.compile(r"[a-z][a-z0-9-]{0,31}")
-RESERVED_KINDS = frozenset({"envelope", "receipt"})
 
 INNER_MEMBERS = frozenset({"v", "id", "type", "from", "to", "iat", "cnv", "irt", "hdl", "skid", "rkid", "body"})
 OUTER_MEMBERS = frozenset({"alg", "enc", "epk", "typ", "cty", "v", "id", "from", "to", "iat", "kid", "skid"})
-JWS_MEMBERS = frozenset({"alg", "kid", "typ"})
-RECEIPT_MEMBERS = frozenset({"v", "message_id", "envelope_sha256", "received_at", "receiver", "sender"})
 # The routing fields the JWE protected header repeats in clear, by their name there and inside.
 ROUTING_FIELDS = (("v", "v"), ("id", "id"), ("from", "from"), ("to", "to"), ("iat", "iat"), ("skid", "skid"))
-
-
-class EnvelopeRefused(Exception):
-    """An envelope, receipt or signed document is not accepted; ``code`` is one of REFUSAL_CODES.
-
-    ``detail`` says why in English, for logs and the sender's diagnosis; it never holds payload.
-    """
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SAFE_INTEGER
-
-
-def _matches(pattern: re.Pattern[str], value: Any) -> bool:
-    return isinstance(value, str) and pattern.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)
@@ -160,18 +135,18 @@ class Header:
     def problem(self) -> str:
         """What is wrong with this header, or "" (the wire format's rules, docs/protocol.md)."""
         checks = (
-            (_matches(MESSAGE_ID, self.id), "id must be a UUID in lower-case canonical form"),
-            (_matches(MESSAGE_TYPE, self.type), "type must be lower-case letters, digits, '_', '.', '-'"),
-            (_matches(MEMBER_ID, self.sender), "sender must be a member id like SV-FGR"),
-            (_matches(MEMBER_ID, self.recipient), "recipient must be a member id like SV-FGR"),
-            (_is_int(self.created_at), "created_at must be a non-negative integer (Unix seconds)"),
-            (_matches(KEY_ID, self.sender_key), "sender_key must be a key thumbprint"),
-            (_matches(KEY_ID, self.recipient_key), "recipient_key must be a key thumbprint"),
-            (self.conversation is None or _matches(CONVERSATION, self.conversation), "conversation is not valid"),
-            (self.in_reply_to is None or _matches(MESSAGE_ID, self.in_reply_to), "in_reply_to must be a message id"),
+            (matches(MESSAGE_ID, self.id), "id must be a UUID in lower-case canonical form"),
+            (matches(MESSAGE_TYPE, self.type), "type must be lower-case letters, digits, '_', '.', '-'"),
+            (matches(MEMBER_ID, self.sender), "sender must be a member id like SV-FGR"),
+            (matches(MEMBER_ID, self.recipient), "recipient must be a member id like SV-FGR"),
+            (is_safe_int(self.created_at), "created_at must be a non-negative integer (Unix seconds)"),
+            (matches(KEY_ID, self.sender_key), "sender_key must be a key thumbprint"),
+            (matches(KEY_ID, self.recipient_key), "recipient_key must be a key thumbprint"),
+            (self.conversation is None or matches(CONVERSATION, self.conversation), "conversation is not valid"),
+            (self.in_reply_to is None or matches(MESSAGE_ID, self.in_reply_to), "in_reply_to must be a message id"),
             (
                 len(self.handling) <= MAX_HANDLING_CODES
-                and all(_matches(HANDLING_CODE, code) for code in self.handling)
+                and all(matches(HANDLING_CODE, code) for code in self.handling)
                 and len(set(self.handling)) == len(self.handling),
                 "handling must be distinct codes like H2",
             ),
@@ -309,23 +284,6 @@ def seal(
 # --- opening ---------------------------------------------------------------------------------
 
 
-def _check_version(obj: Mapping[str, Any], where: str) -> None:
-    version = obj.get("v")
-    if not _is_int(version):
-        raise EnvelopeRefused("malformed", f"{where}: v must be an integer")
-    if version != PROTOCOL_VERSION:
-        raise EnvelopeRefused(
-            "unsupported_version", f"{where}: protocol version {version}; this node speaks {PROTOCOL_VERSION}"
-        )
-
-
-def _check_members(obj: Mapping[str, Any], expected: frozenset[str], where: str) -> None:
-    if set(obj) != expected:
-        missing = ", ".join(sorted(expected - set(obj))) or "none"
-        unexpected = ", ".join(sorted(set(obj) - expected)) or "none"
-        raise EnvelopeRefused("malformed", f"{where}: members missing: {missing}; unexpected: {unexpected}")
-
-
 def _parse_outer(data: bytes, max_bytes: int) -> tuple[Routing, CompactJwe, X25519PublicKey]:
     if not isinstance(data, bytes):
         raise TypeError("an envelope is bytes")
@@ -334,23 +292,23 @@ def _parse_outer(data: bytes, max_bytes: int) -> tuple[Routing, CompactJwe, X255
     try:
         text = data.decode("ascii")
         # The version first, from the first part alone: a later version may change the rest.
-        _check_version(parse_header(text.split(".", 1)[0]), "envelope header")
+        check_version(parse_header(text.split(".", 1)[0]), "envelope header")
         jwe = jwe_parse(text)
     except (UnicodeDecodeError, JoseFormatError) as error:
         raise EnvelopeRefused("malformed", f"not a compact JWE: {error}") from None
     outer = jwe.header
-    _check_members(outer, OUTER_MEMBERS, "envelope header")
+    check_members(outer, OUTER_MEMBERS, "envelope header")
     fixed = (("alg", KEY_AGREEMENT_ALG), ("enc", CONTENT_ENC), ("typ", ENVELOPE_TYP), ("cty", MESSAGE_TYP))
     for name, expected in fixed:
         if outer[name] != expected:
             raise EnvelopeRefused("malformed", f"envelope header: {name} must be {expected!r}")
     checks = (
-        (_matches(MESSAGE_ID, outer["id"]), "id"),
-        (_matches(MEMBER_ID, outer["from"]), "from"),
-        (_matches(MEMBER_ID, outer["to"]), "to"),
-        (_is_int(outer["iat"]), "iat"),
-        (_matches(KEY_ID, outer["kid"]), "kid"),
-        (_matches(KEY_ID, outer["skid"]), "skid"),
+        (matches(MESSAGE_ID, outer["id"]), "id"),
+        (matches(MEMBER_ID, outer["from"]), "from"),
+        (matches(MEMBER_ID, outer["to"]), "to"),
+        (is_safe_int(outer["iat"]), "iat"),
+        (matches(KEY_ID, outer["kid"]), "kid"),
+        (matches(KEY_ID, outer["skid"]), "skid"),
     )
     for ok, name in checks:
         if not ok:
@@ -464,13 +422,13 @@ def _decrypt(jwe: CompactJwe, epk: X25519PublicKey, key: EncryptionKey) -> bytes
 def _verify_message(
     signed: bytes, verify_key: VerifyKey, *, expected_key_id: str | None
 ) -> tuple[Header, bytes, dict[str, Any]]:
-    jws = _parse_jws(signed, MESSAGE_TYP, "signed message")
+    jws = parse_signed(signed, MESSAGE_TYP, "signed message")
     if expected_key_id is not None and jws.header["kid"] != expected_key_id:
         raise EnvelopeRefused("header_mismatch", "the signature's kid differs from skid in clear")
-    _check_signature(jws, verify_key)
-    inner = _parse_object(jws.payload, "signed message")
-    _check_version(inner, "signed message")
-    _check_members(inner, INNER_MEMBERS, "signed message")
+    check_signature(jws, verify_key)
+    inner = parse_object(jws.payload, "signed message")
+    check_version(inner, "signed message")
+    check_members(inner, INNER_MEMBERS, "signed message")
     try:
         header = Header.from_wire(inner)
         body = b64decode(inner["body"]) if isinstance(inner["body"], str) else None
@@ -491,159 +449,3 @@ def verify_signed_message(signed: bytes, *, verify_key: VerifyKey) -> tuple[Head
     """
     header, payload, _ = _verify_message(signed, verify_key, expected_key_id=None)
     return header, payload
-
-
-# --- compact JWS shared by messages, receipts and documents -----------------------------------
-
-
-def _parse_jws(token: bytes | str, typ: str, where: str) -> CompactJws:
-    try:
-        text = token.decode("ascii") if isinstance(token, bytes) else token
-        jws = jws_parse(text)
-    except (UnicodeDecodeError, JoseFormatError) as error:
-        raise EnvelopeRefused("malformed", f"{where}: not a compact JWS: {error}") from None
-    _check_members(jws.header, JWS_MEMBERS, f"{where} signature header")
-    if jws.header["alg"] != SIGNATURE_ALG:
-        raise EnvelopeRefused("malformed", f"{where}: alg must be {SIGNATURE_ALG!r}")
-    if jws.header["typ"] != typ:
-        raise EnvelopeRefused("malformed", f"{where}: typ is {jws.header['typ']!r}, expected {typ!r}")
-    if not _matches(KEY_ID, jws.header["kid"]):
-        raise EnvelopeRefused("malformed", f"{where}: kid is not a key thumbprint")
-    return jws
-
-
-def _check_signature(jws: CompactJws, verify_key: VerifyKey) -> None:
-    if jws.header["kid"] != verify_key.thumbprint():
-        raise EnvelopeRefused(
-            "bad_signature", f"signed with key {jws.header['kid']}, expected {verify_key.thumbprint()}"
-        )
-    if not jws_verify(jws, verify_key.key):
-        raise EnvelopeRefused("bad_signature", "the signature does not verify")
-
-
-def _parse_object(payload: bytes, where: str) -> dict[str, Any]:
-    try:
-        obj = parse_json(payload)
-    except JoseFormatError as error:
-        raise EnvelopeRefused("malformed", f"{where}: {error}") from None
-    if not isinstance(obj, dict):
-        raise EnvelopeRefused("malformed", f"{where}: not a JSON object")
-    return obj
-
-
-def peek_key_id(token: bytes | str) -> str:
-    """The ``kid`` a receipt or signed document names, unverified: to pick the key during a rotation."""
-    try:
-        text = token.decode("ascii") if isinstance(token, bytes) else token
-        kid = jws_parse(text).header.get("kid")
-    except (UnicodeDecodeError, JoseFormatError) as error:
-        raise EnvelopeRefused("malformed", f"not a compact JWS: {error}") from None
-    if not _matches(KEY_ID, kid):
-        raise EnvelopeRefused("malformed", "kid is not a key thumbprint")
-    return str(kid)
-
-
-# --- receipts --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """The receiver's signed statement that it accepted an envelope."""
-
-    message_id: str
-    envelope_sha256: str
-    received_at: int
-    receiver: str
-    sender: str
-    key_id: str
-
-
-def sign_receipt(
-    *,
-    message_id: str,
-    envelope_sha256: str,
-    received_at: int,
-    receiver: str,
-    sender: str,
-    signing_key: SigningKey,
-) -> str:
-    """A compact JWS by the receiver: this envelope (by id and SHA-256) was accepted at ``received_at``.
-
-    Ed25519 signatures are deterministic, so the same fields give the same receipt.
-    """
-    claims = {
-        "v": PROTOCOL_VERSION,
-        "message_id": message_id,
-        "envelope_sha256": envelope_sha256,
-        "received_at": received_at,
-        "receiver": receiver,
-        "sender": sender,
-    }
-    problem = _receipt_problem(claims)
-    if problem:
-        raise ValueError(f"invalid receipt: {problem}")
-    header = {"alg": SIGNATURE_ALG, "kid": signing_key.thumbprint(), "typ": RECEIPT_TYP}
-    return jws_sign(header, canonical_json(claims), signing_key.key)
-
-
-def _receipt_problem(claims: Mapping[str, Any]) -> str:
-    checks = (
-        (_matches(MESSAGE_ID, claims["message_id"]), "message_id must be a message id"),
-        (_matches(SHA256_HEX, claims["envelope_sha256"]), "envelope_sha256 must be 64 lower-case hex digits"),
-        (_is_int(claims["received_at"]), "received_at must be a non-negative integer"),
-        (_matches(MEMBER_ID, claims["receiver"]), "receiver must be a member id"),
-        (_matches(MEMBER_ID, claims["sender"]), "sender must be a member id"),
-    )
-    return next((message for ok, message in checks if not ok), "")
-
-
-def verify_receipt(token: bytes | str, *, verify_key: VerifyKey) -> Receipt:
-    """The receipt, if ``verify_key`` signed it; else ``EnvelopeRefused``.
-
-    Codes: malformed, unsupported_version (a receipt of another protocol version), bad_signature.
-    The caller still compares it with what it sent: message id, SHA-256, receiver.
-    """
-    jws = _parse_jws(token, RECEIPT_TYP, "receipt")
-    _check_signature(jws, verify_key)
-    claims = _parse_object(jws.payload, "receipt")
-    _check_version(claims, "receipt")
-    _check_members(claims, RECEIPT_MEMBERS, "receipt")
-    problem = _receipt_problem(claims)
-    if problem:
-        raise EnvelopeRefused("malformed", f"receipt: {problem}")
-    return Receipt(
-        message_id=claims["message_id"],
-        envelope_sha256=claims["envelope_sha256"],
-        received_at=claims["received_at"],
-        receiver=claims["receiver"],
-        sender=claims["sender"],
-        key_id=jws.header["kid"],
-    )
-
-
-# --- signed documents (the network directory, key announcements) ------------------------------
-
-
-def _document_typ(kind: str) -> str:
-    if not _matches(DOCUMENT_KIND, kind) or kind in RESERVED_KINDS:
-        raise ValueError(f"invalid document kind {kind!r}")
-    return f"vinculo-{kind}+jws"
-
-
-def sign_document(obj: dict[str, Any], signing_key: SigningKey, *, kind: str = "document") -> str:
-    """A compact JWS over the canonical JSON of ``obj``, typed by ``kind`` (e.g. "directory").
-
-    The kind is signed (``typ`` "vinculo-<kind>+jws"), so a document of one kind is never accepted
-    as another. Values: strings, integers, booleans, null, arrays, objects (no floats).
-    """
-    if not isinstance(obj, dict):
-        raise TypeError("a signed document is a JSON object")
-    header = {"alg": SIGNATURE_ALG, "kid": signing_key.thumbprint(), "typ": _document_typ(kind)}
-    return jws_sign(header, canonical_json(obj), signing_key.key)
-
-
-def verify_document(token: bytes | str, verify_key: VerifyKey, *, kind: str = "document") -> dict[str, Any]:
-    """The document, if ``verify_key`` signed it as ``kind``; else ``EnvelopeRefused`` (malformed, bad_signature)."""
-    jws = _parse_jws(token, _document_typ(kind), kind)
-    _check_signature(jws, verify_key)
-    return _parse_object(jws.payload, kind)

@@ -13,7 +13,7 @@ from vinculo.federation.envelope import MEMBER_ID
 
 PACKAGE = Path(__file__).resolve().parents[1]
 ROOT = PACKAGE.parents[1]
-CORE = ("jose.py", "jwk.py", "envelope.py")
+CORE = ("jose.py", "jwk.py", "wire.py", "signed.py", "envelope.py")
 ALLOWED_ROOTS = {
     "__future__",
     "base64",
