@@ -99,14 +99,15 @@ class _Rows:
         return self.cases.count()
 
     def __getitem__(self, page: slice) -> list[dict[str, Any]]:
-        return [_out(case) for case in self.cases[page]]
+        cases = selectors.cases_of_page(self.cases, page)
+        return [_out(case) for case in cases.select_related("office", "organized_crime", "trafficker_organization")]
 
 
 @router.get("/cases", response=list[CaseOut], summary="Cases the caller may see, newest first")
 @paginate(PageNumberPagination, page_size=50)
 def list_cases(request: HttpRequest, stage: str = "", crime_family: str = "", status: str = "") -> Any:
     cases = selectors.case_list(_case_staff(request), stage=stage, crime_family=crime_family, status=status)
-    return _Rows(cases.select_related("office", "organized_crime", "trafficker_organization"))
+    return _Rows(cases)
 
 
 @router.get("/cases/{case_id}", response={200: CaseOut, 404: ErrorOut}, summary="One case (reading it is audited)")

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -82,7 +81,7 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
         exploitation_form=criteria["exploitation_form"].code if criteria.get("exploitation_form") else "",
         border_crossing=criteria["border_crossing"].code if criteria.get("border_crossing") else "",
     )
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    page = selectors.page_of_cases(cases, request.GET.get("page"))
     context = {"filters": filters, "page": page, "can_open": user.has_permission(Permission.CASE_EDIT)}
     template = "cases/case_list.html#case-rows" if request.htmx else "cases/case_list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
