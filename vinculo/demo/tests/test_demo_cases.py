@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import os
+import signal
 from collections import Counter
 from io import StringIO
 from typing import Any
@@ -20,6 +22,7 @@ from vinculo.cases.models import Case, CaseLink, CaseParty, Charge, ConsentRecor
 from vinculo.cases.services.parties import unseal_identity
 from vinculo.demo import stories
 from vinculo.demo.cases import load_geography, seed_cases
+from vinculo.demo.management.commands.seed_demo import stop_between_cases
 from vinculo.demo.planner import plan_office
 from vinculo.reference.models import LegalProvision
 
@@ -159,3 +162,11 @@ def test_seed_demo_refuses_outside_a_demo_node(settings: Any, db: None) -> None:
     with pytest.raises(CommandError):
         call_command("seed_demo", cases=2)
     assert not Case.objects.exists()
+
+
+def test_a_stop_signal_while_seeding_is_noted_and_the_usual_handling_comes_back() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    with stop_between_cases() as stop:
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert stop == ["SIGTERM"]
+    assert signal.getsignal(signal.SIGTERM) == before

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import signal
 import time
+from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
@@ -53,6 +55,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, cases: int, **options: Any) -> None:
         if not settings.DEMO_MODE:
             raise CommandError("seed_demo only runs on a demo node (VINCULO_DEMO=true).")
+        if cases < 0:
+            raise CommandError("--cases cannot be negative.")
         office = Office.objects.get(code=settings.NODE_ID)
         rng = random.Random(f"vinculo-demo-{settings.NODE_ID}")  # noqa: S311 - reproducible demo names, not secrets
         created = 0
@@ -73,38 +77,40 @@ class Command(BaseCommand):
             )
             created += 1
         self.stdout.write(f"{settings.NODE_ID}: {created} demo accounts created.")
-        if cases < 0:
-            raise CommandError("--cases cannot be negative.")
         if settings.NODE_ROLE == "office":
             team = {
                 role.value: User.objects.get(username=demo_username(role))
                 for role in (Role.INVESTIGATOR, Role.VICTIM_CARE, Role.JUDGE)
             }
             started = time.monotonic()
-            stop = self.stop_between_cases()
-            made = seed_cases(
-                lead=User.objects.get(username=demo_username(Role.PROSECUTOR)),
-                team=team,
-                count=cases,
-                node_id=settings.NODE_ID,
-                admin=User.objects.get(username=demo_username(Role.NODE_ADMIN)),
-                stop=lambda: bool(stop),
-            )
+            with stop_between_cases() as stop:
+                made = seed_cases(
+                    lead=User.objects.get(username=demo_username(Role.PROSECUTOR)),
+                    team=team,
+                    count=cases,
+                    node_id=settings.NODE_ID,
+                    admin=User.objects.get(username=demo_username(Role.NODE_ADMIN)),
+                    stop=lambda: bool(stop),
+                )
             elapsed = time.monotonic() - started
             ending = " (stopped on request; run again to add the rest)" if stop else ""
             self.stdout.write(f"{settings.NODE_ID}: {made} synthetic cases registered in {elapsed:.1f} s{ending}.")
 
-    @staticmethod
-    def stop_between_cases() -> list[str]:
-        """SIGTERM or Ctrl-C ends the seeding after the case being written, never halfway through one.
 
-        The returned list gets the signal's name when one arrives.
-        """
-        received: list[str] = []
+@contextlib.contextmanager
+def stop_between_cases() -> Iterator[list[str]]:
+    """While seeding, SIGTERM or Ctrl-C end it after the case being written, never halfway through one.
 
-        def note(signum: int, frame: FrameType | None) -> None:
-            received.append(signal.Signals(signum).name)
+    The list yielded gets the signal's name when one arrives; the previous handlers come back after.
+    """
+    received: list[str] = []
 
-        signal.signal(signal.SIGTERM, note)
-        signal.signal(signal.SIGINT, note)
-        return received
+    def note(signum: int, frame: FrameType | None) -> None:
+        received.append(signal.Signals(signum).name)
+
+    previous = {signum: signal.signal(signum, note) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
