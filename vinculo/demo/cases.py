@@ -4,7 +4,8 @@
 case with the same services the pages and the API use, so every write is validated and
 audited exactly as a person's would be: the case and its team, the people (identities
 sealed in the vault), each victim's exploitation, the route's events, protection, services
-and consent, charges, and links.
+and consent, charges, links, and the court side (proceedings, decisions, sentences) with a
+few documents.
 
 Seeding is idempotent per case: a case whose slot (the sequence number ending its national
 number) the office already has is left alone, so running the seed again adds nothing, and a
@@ -21,6 +22,7 @@ from django.utils import timezone
 from vinculo.accounts.models import User
 from vinculo.cases.models import Case, CaseParty, TeamRole
 from vinculo.cases.services import case_files, charges, events, exploitation, links, parties, support
+from vinculo.demo import courts
 from vinculo.demo.legal import enter_provisions
 from vinculo.demo.planner import plan_office
 from vinculo.demo.plans import CasePlan, PartyPlan
@@ -176,6 +178,8 @@ class Writer:
                 other_number=other or "",
                 foreign_reference=link.foreign_reference,
             )
+        courts.write_court_history(lead=lead, case=case, codes=self.codes)
+        courts.write_documents(lead=lead, case=case)
         return case
 
     def write_party(self, case: Case, plan: PartyPlan) -> CaseParty:

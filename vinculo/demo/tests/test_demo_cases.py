@@ -45,6 +45,29 @@ def test_seeded_cases_are_written_through_the_services(
     check_stored_routes_cross_where_the_crossing_joins_the_countries()
     check_shared_travellers_are_stored_as_this_office_wrote_them()
     check_most_stored_trafficking_victims_show_every_palermo_element()
+    check_the_court_side_fits_each_case_stage()
+
+
+def check_the_court_side_fits_each_case_stage() -> None:
+    from vinculo.cases.models import CaseDocument, Decision, Proceeding, Sentence
+    from vinculo.demo.courts import at_least
+
+    for case in Case.objects.select_related("stage"):
+        stage = case.stage.code
+        held = Proceeding.objects.filter(case=case).count()
+        assert (held > 0) == at_least(stage, "INTERMEDIATE_HEARING"), case.national_number
+        decided = Decision.objects.filter(proceeding__case=case)
+        if not at_least(stage, "FIRST_INSTANCE_JUDGMENT"):
+            assert not decided.exists(), case.national_number
+        for decision in decided.select_related("verdict", "proceeding"):
+            assert decision.decided_on >= decision.proceeding.started_on
+            assert hasattr(decision, "sentence") == decision.is_conviction
+    actions = Counter(AuditEntry.objects.values_list("action", flat=True))
+    assert actions["case.proceeding_opened"] == Proceeding.objects.count() > 0
+    assert actions["case.decision_recorded"] == Decision.objects.count() > 0
+    assert actions["case.sentence_recorded"] == Sentence.objects.count() > 0
+    assert actions["case.document_added"] == CaseDocument.objects.count() > 0
+    assert not CaseDocument.objects.exclude(content__startswith="vault1.").exists()
 
 
 def check_everything_planned_is_stored_and_audited() -> None:
