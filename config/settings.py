@@ -7,6 +7,7 @@ that has no safe default must be given, or start-up stops with a message naming 
 
 from __future__ import annotations
 
+import re
 import secrets
 import zoneinfo
 from pathlib import Path
@@ -173,6 +174,31 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 VAULT_KEYRING_FILE = env.required_str(
     "VINCULO_VAULT_KEYRING_FILE", str(VAR_DIR / "vault-keyring.json"), required=IS_PRODUCTION
 )
+
+# --- Federation --------------------------------------------------------------------
+# The node's signing and encryption keys (files, mode 0600; never in the database).
+FEDERATION_KEY_DIR = Path(env.required_str("VINCULO_FEDERATION_KEY_DIR", str(VAR_DIR / "keys"), required=IS_PRODUCTION))
+# How long a node's old keys stay valid after `vinculo keys rotate` (peers catch up meanwhile).
+KEY_OVERLAP_DAYS = env.int("VINCULO_KEY_OVERLAP_DAYS", 7, minimum=1, maximum=90)
+# An office node fetches the signed network directory from the hub and checks it against the
+# hub's signing-key thumbprint, pinned at install (docs/adr/0015-network-directory-and-key-pinning.md).
+_needs_hub = IS_PRODUCTION and NODE_ROLE == "office"
+HUB_URL = env.str("VINCULO_HUB_URL") or ""
+HUB_KEY = env.str("VINCULO_HUB_KEY") or ""
+if _needs_hub and not HUB_URL:
+    raise ImproperlyConfigured("VINCULO_HUB_URL must be set (the hub's address, https://...).")
+if _needs_hub and not HUB_KEY:
+    raise ImproperlyConfigured("VINCULO_HUB_KEY must be set (the hub's signing-key thumbprint, given at install).")
+if HUB_URL and not re.fullmatch((r"https" if IS_PRODUCTION else r"https?") + r"://[^\s/?#]+(/[^\s?#]*)?", HUB_URL):
+    raise ImproperlyConfigured(
+        f"VINCULO_HUB_URL must be the hub's address (https://host[:port]/[path], no query); got {HUB_URL!r}."
+    )
+if HUB_KEY and not re.fullmatch(r"[A-Za-z0-9_-]{43}", HUB_KEY):
+    raise ImproperlyConfigured(
+        f"VINCULO_HUB_KEY must be a key thumbprint (43 base64url characters, from `vinculo keys show` on the hub); "
+        f"got {HUB_KEY!r}."
+    )
+DIRECTORY_REFRESH_MINUTES = env.int("VINCULO_DIRECTORY_REFRESH_MINUTES", 5, minimum=1, maximum=24 * 60)
 
 # --- Accounts and sessions ---------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
