@@ -34,12 +34,12 @@ KEY_MEMBERS = frozenset({"jwk", "not_after"})
 POLICY_MEMBERS = frozenset(
     {
         "message_types",
-        "deadlines",
+        "deadline_seconds",
         "handling_codes",
         "max_envelope_bytes",
-        "replay_window",
-        "max_delivery_age",
-        "directory_validity",
+        "replay_window_seconds",
+        "max_delivery_age_seconds",
+        "directory_validity_seconds",
     }
 )
 
@@ -130,20 +130,20 @@ class Policy:
     """The network policy: what may be sent, how fast it must be answered, the protocol's limits (seconds)."""
 
     message_types: tuple[str, ...]
-    deadlines: Mapping[str, int]
+    deadline_seconds: Mapping[str, int]
     handling_codes: tuple[str, ...] = ("H0", "H1", "H2", "H3")
     max_envelope_bytes: int = 1024 * 1024
-    replay_window: int = 600
-    max_delivery_age: int = 7 * DAY
-    directory_validity: int = 7 * DAY
+    replay_window_seconds: int = 600
+    max_delivery_age_seconds: int = 7 * DAY
+    directory_validity_seconds: int = 7 * DAY
 
     @classmethod
     def default(cls) -> Policy:
-        return cls(message_types=DEFAULT_MESSAGE_TYPES, deadlines=dict(DEFAULT_DEADLINES))
+        return cls(message_types=DEFAULT_MESSAGE_TYPES, deadline_seconds=dict(DEFAULT_DEADLINE_SECONDS))
 
     def deadline(self, urgency: str) -> int:
         """Seconds allowed to answer a request of this urgency."""
-        return self.deadlines[urgency]
+        return self.deadline_seconds[urgency]
 
     def allows(self, message_type: str) -> bool:
         return message_type in self.message_types
@@ -151,12 +151,12 @@ class Policy:
     def to_json(self) -> dict[str, Any]:
         return {
             "message_types": list(self.message_types),
-            "deadlines": {urgency: self.deadlines[urgency] for urgency in URGENCIES},
+            "deadline_seconds": {urgency: self.deadline_seconds[urgency] for urgency in URGENCIES},
             "handling_codes": list(self.handling_codes),
             "max_envelope_bytes": self.max_envelope_bytes,
-            "replay_window": self.replay_window,
-            "max_delivery_age": self.max_delivery_age,
-            "directory_validity": self.directory_validity,
+            "replay_window_seconds": self.replay_window_seconds,
+            "max_delivery_age_seconds": self.max_delivery_age_seconds,
+            "directory_validity_seconds": self.directory_validity_seconds,
         }
 
 
@@ -179,7 +179,7 @@ DEFAULT_MESSAGE_TYPES: tuple[str, ...] = (
     "match.answer",
     "evidence.head",
 )
-DEFAULT_DEADLINES: Mapping[str, int] = {"urgent": 8 * HOUR, "priority": 3 * DAY, "normal": 7 * DAY}
+DEFAULT_DEADLINE_SECONDS: Mapping[str, int] = {"urgent": 8 * HOUR, "priority": 3 * DAY, "normal": 7 * DAY}
 
 
 @dataclass(frozen=True)
@@ -316,15 +316,17 @@ def parse_member(value: Any, where: str = "member") -> Member:
 
 def parse_policy(value: Any) -> Policy:
     obj = _object(value, POLICY_MEMBERS, "policy")
-    deadlines = _object(obj["deadlines"], frozenset(URGENCIES), "policy.deadlines")
+    deadline_seconds = _object(obj["deadline_seconds"], frozenset(URGENCIES), "policy.deadline_seconds")
     return Policy(
         message_types=_strings(obj["message_types"], MESSAGE_TYPE, "policy.message_types"),
-        deadlines={urgency: _positive(deadlines[urgency], f"policy.deadlines.{urgency}") for urgency in URGENCIES},
+        deadline_seconds={
+            urgency: _positive(deadline_seconds[urgency], f"policy.deadline_seconds.{urgency}") for urgency in URGENCIES
+        },
         handling_codes=_strings(obj["handling_codes"], HANDLING_CODE, "policy.handling_codes"),
         max_envelope_bytes=_positive(obj["max_envelope_bytes"], "policy.max_envelope_bytes"),
-        replay_window=_positive(obj["replay_window"], "policy.replay_window"),
-        max_delivery_age=_positive(obj["max_delivery_age"], "policy.max_delivery_age"),
-        directory_validity=_positive(obj["directory_validity"], "policy.directory_validity"),
+        replay_window_seconds=_positive(obj["replay_window_seconds"], "policy.replay_window_seconds"),
+        max_delivery_age_seconds=_positive(obj["max_delivery_age_seconds"], "policy.max_delivery_age_seconds"),
+        directory_validity_seconds=_positive(obj["directory_validity_seconds"], "policy.directory_validity_seconds"),
     )
 
 
