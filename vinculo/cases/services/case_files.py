@@ -14,6 +14,7 @@ from vinculo.audit import services as audit
 from vinculo.cases.models import Case, CaseAssignment, TeamRole
 from vinculo.cases.selectors import can_edit, can_manage_team
 from vinculo.core.errors import AccessDenied, DomainError
+from vinculo.core.validation import validate
 from vinculo.core.versioning import lock_at_version
 from vinculo.reference.models import Code
 
@@ -78,7 +79,7 @@ def create_case_in_transaction(*, by: User, national_number: str, facts: dict[st
     if Case.objects.filter(office_id=by.office_id, national_number=number).exists():
         raise DomainError(NUMBER_TAKEN, code="number_taken")
     case = Case(office_id=by.office_id, national_number=number, created_by=by, updated_by=by, **_fields(**facts))
-    case.full_clean()
+    validate(case)
     case.save()
     CaseAssignment.objects.create(case=case, user=by, role=TeamRole.LEAD, assigned_by=by)
     audit.record(
@@ -109,7 +110,7 @@ def apply_case_facts(*, by: User, case: Case, facts: dict[str, Any]) -> Case:
     if changed:
         case.updated_by = by
         case.version += 1
-        case.full_clean()
+        validate(case)
         case.save()
         audit.record(action="case.updated", actor=by, target=case, data={"fields": sorted(changed)})
     return case

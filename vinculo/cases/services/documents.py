@@ -24,6 +24,7 @@ from vinculo.cases.selectors import can_edit, sees_victims_only
 from vinculo.cases.services.parties import NOT_ON_TEAM, check_may_reveal
 from vinculo.cases.services.support import can_support
 from vinculo.core.errors import AccessDenied, DomainError
+from vinculo.core.validation import validate
 from vinculo.vault import crypto, keys
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -141,7 +142,7 @@ def add_document(
     name = (file_name or "").replace("/", "_").replace("\\", "_").strip()[:255] or "document"
     document.file_name = crypto.seal(name, keyring=keyring, context=CaseDocument.context(document.pk, "file_name"))
     document.content = crypto.seal_bytes(data, keyring=keyring, context=CaseDocument.context(document.pk, "content"))
-    document.full_clean()
+    validate(document)
     document.save(force_insert=True)
     audit.record(
         action="case.document_added",

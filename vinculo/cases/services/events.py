@@ -13,6 +13,7 @@ from vinculo.audit import services as audit
 from vinculo.cases.models import Case, CaseParty, Event
 from vinculo.cases.selectors import can_edit
 from vinculo.core.errors import AccessDenied, DomainError
+from vinculo.core.validation import validate
 from vinculo.reference.models import BorderCrossing, Code, Country
 
 NOT_ALLOWED = _("You may not change this case.")
@@ -61,7 +62,7 @@ def add_event(
         notes=notes.strip(),
         created_by=by,
     )
-    event.full_clean()
+    validate(event)
     event.save()
     event.transport.set(transport)
     event.parties.set(parties)

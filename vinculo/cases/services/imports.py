@@ -32,6 +32,7 @@ from vinculo.cases.selectors import can_edit
 from vinculo.cases.services import parties
 from vinculo.cases.services.case_files import apply_case_facts, create_case_in_transaction
 from vinculo.core.errors import AccessDenied, DomainError
+from vinculo.core.validation import validate
 from vinculo.reference.models import Code, Country
 
 NOT_ON_TEAM = gettext_lazy("you are not on the team of this case")
@@ -234,7 +235,7 @@ def _import_person_row(
                 person = Person(
                     office_id=by.office_id, sex=sex, birth_year=birth_year, reference=row["reference"], created_by=by
                 )
-                person.full_clean()
+                validate(person)
                 person.save()
                 person.citizenships.set([countries[iso2] for iso2 in citizenships])
                 parties.store_identity(person, given)
@@ -253,7 +254,7 @@ def _import_person_row(
                     age_at_identification=row["age_at_identification"],
                     created_by=by,
                 )
-                party.full_clean()
+                validate(party)
                 party.save()
                 audit.record(
                     action="case.party_added", actor=by, target=case, data={"party": party.pk, "role": role.code}
@@ -265,7 +266,7 @@ def _import_person_row(
             ):
                 party.identification_status = status
                 party.age_at_identification = row["age_at_identification"]
-                party.full_clean()
+                validate(party)
                 party.save(update_fields=["identification_status", "age_at_identification"])
                 audit.record(action="case.party_updated", actor=by, target=case, data={"party": party.pk})
                 changed = True
@@ -317,7 +318,7 @@ def _update_person(
         person.birth_year = birth_year
         fields.append("birth_year")
     if fields:
-        person.full_clean()
+        validate(person)
         person.save(update_fields=fields)
     if citizenships and sorted(person.citizenships.values_list("iso2", flat=True)) != citizenships:
         person.citizenships.set([countries[iso2] for iso2 in citizenships])

@@ -31,6 +31,7 @@ from vinculo.cases.models import (
 )
 from vinculo.cases.selectors import can_edit
 from vinculo.core.errors import AccessDenied, DomainError
+from vinculo.core.validation import validate
 from vinculo.core.versioning import lock_at_version
 from vinculo.reference.models import Code, Country
 from vinculo.vault import blind, crypto, keys
@@ -134,7 +135,7 @@ def add_party(
     _check_code(identification_status, "identification_status")
     birth_year = checked_birth_year(identity, birth_year)
     person = Person(office_id=case.office_id, sex=sex, birth_year=birth_year, created_by=by)
-    person.full_clean()
+    validate(person)
     person.save()
     person.citizenships.set(list(citizenships))
     store_identity(person, identity)
@@ -146,7 +147,7 @@ def add_party(
         age_at_identification=age_at_identification,
         created_by=by,
     )
-    party.full_clean()
+    validate(party)
     party.save()
     # The audit trail names the role and the record, never the person.
     audit.record(action="case.party_added", actor=by, target=case, data={"party": party.pk, "role": role.code})
@@ -265,7 +266,7 @@ def update_party(
     current.identification_status = identification_status
     current.age_at_identification = age_at_identification
     current.version += 1
-    current.full_clean()
+    validate(current)
     current.save()
     person = Person.objects.select_for_update().get(pk=current.person_id)
     if person.sex_id != sex.pk:
@@ -274,7 +275,7 @@ def update_party(
         changed.append("birth_year")
     person.sex = sex
     person.birth_year = birth_year
-    person.full_clean()
+    validate(person)
     person.save(update_fields=["sex", "birth_year"])
     chosen = sorted(country.pk for country in citizenships)
     if sorted(person.citizenships.values_list("pk", flat=True)) != chosen:

@@ -20,6 +20,7 @@ from vinculo.audit import services as audit
 from vinculo.cases.models import Case, Charge, Decision, Proceeding, Sentence
 from vinculo.cases.selectors import can_edit
 from vinculo.core.errors import AccessDenied, DomainError
+from vinculo.core.validation import validate
 from vinculo.reference.models import Code
 
 NOT_ALLOWED = _("You may not change this case.")
@@ -90,7 +91,7 @@ def open_proceeding(
         notes=notes.strip(),
         created_by=by,
     )
-    proceeding.full_clean()
+    validate(proceeding)
     proceeding.save()
     audit.record(
         action="case.proceeding_opened",
@@ -109,7 +110,7 @@ def close_proceeding(*, by: User, proceeding: Proceeding, ended_on: date) -> Pro
     locked = Proceeding.objects.select_for_update().get(pk=proceeding.pk)
     previous = locked.ended_on
     locked.ended_on = ended_on
-    locked.full_clean()
+    validate(locked)
     locked.save(update_fields=["ended_on"])
     audit.record(
         action="case.proceeding_closed",

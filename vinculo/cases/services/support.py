@@ -13,6 +13,7 @@ from vinculo.audit import services as audit
 from vinculo.cases.models import Case, CaseAssignment, CaseParty, ConsentRecord, SupportRecord, TeamRole
 from vinculo.cases.selectors import can_edit
 from vinculo.core.errors import AccessDenied, DomainError
+from vinculo.core.validation import validate
 from vinculo.reference.models import Code
 
 NOT_ALLOWED = _("Only the case team or its victim care may record protection and services.")
@@ -54,7 +55,7 @@ def add_support(
         notes=notes.strip(),
         created_by=by,
     )
-    record.full_clean()
+    validate(record)
     record.save()
     audit.record(
         action="case.support_added",
@@ -92,7 +93,7 @@ def record_consent(
         notes=notes.strip(),
         created_by=by,
     )
-    record.full_clean()
+    validate(record)
     record.save()
     audit.record(
         action="case.consent_recorded",
