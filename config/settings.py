@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "vinculo.api",
     "vinculo.demo",
     "vinculo.federation",
+    "vinculo.messaging",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

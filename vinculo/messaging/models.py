@@ -1,0 +1,116 @@
+"""The outbox and the inbox: every envelope this node sends or accepts, with its delivery state.
+
+A message's content is kept sealed in the identity vault (never in clear): the outbox needs it
+to seal the envelope again when a retry comes after the replay window, and the inbox keeps
+what arrived for the module that handles its type. Receipts are kept as the signed tokens
+they are, so they can be shown to anyone as proof.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboundMessage(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be delivered")
+        DELIVERED = "delivered", _("Delivered (receipt received)")
+        FAILED = "failed", _("Not delivered (given up)")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    recipient = models.CharField(_("recipient"), max_length=32, db_index=True)
+    type = models.CharField(_("type"), max_length=64)
+    conversation = models.CharField(max_length=128, blank=True)
+    in_reply_to = models.UUIDField(null=True, blank=True)
+    handling = models.JSONField(default=list, blank=True)
+    payload = models.TextField(blank=True)  # vault token; erased once delivered or given up
+    envelope = models.TextField(blank=True)  # the last sealed envelope (ASCII)
+    sealed_at = models.PositiveBigIntegerField(null=True, blank=True)  # its created_at (Unix seconds)
+    attempt_digests = models.JSONField(default=list, blank=True)  # SHA-256 of every envelope sealed for it
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+    give_up_at = models.DateTimeField()
+    receipt = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+        indexes: ClassVar = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+
+    def __str__(self) -> str:
+        return f"{self.id} → {self.recipient} ({self.status})"
+
+    @staticmethod
+    def context(message_id: uuid.UUID | str) -> str:
+        return f"messaging.outbound:{message_id}:payload"
+
+
+class InboundMessage(models.Model):
+    """An envelope this node accepted, once per (sender, id) whatever the retries."""
+
+    sender = models.CharField(_("sender"), max_length=32)
+    message_id = models.UUIDField(_("message id"))
+    type = models.CharField(_("type"), max_length=64)
+    conversation = models.CharField(max_length=128, blank=True)
+    in_reply_to = models.UUIDField(null=True, blank=True)
+    handling = models.JSONField(default=list, blank=True)
+    message_digest = models.CharField(max_length=64)
+    envelope_sha256 = models.CharField(max_length=64, db_index=True)
+    signed = models.TextField()  # the sender's inner JWS: the proof of what they sent
+    payload = models.TextField(blank=True)  # vault token
+    receipt = models.TextField()
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    processing_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-received_at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["sender", "message_id"], name="one_message_per_sender_and_id"),
+        ]
+        verbose_name = _("incoming message")
+        verbose_name_plural = _("incoming messages")
+
+    def __str__(self) -> str:
+        return f"{self.message_id} ← {self.sender}"
+
+    @staticmethod
+    def context(sender: str, message_id: uuid.UUID | str) -> str:
+        return f"messaging.inbound:{sender}:{message_id}:payload"
+
+
+class RefusedEnvelope(models.Model):
+    """An envelope refused at the inbox: what its clear header claimed, and why (no content kept)."""
+
+    claimed_sender = models.CharField(max_length=64, blank=True)
+    claimed_id = models.CharField(max_length=64, blank=True)
+    envelope_sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    code = models.CharField(max_length=32)
+    detail = models.CharField(max_length=300, blank=True)
+    remote_address = models.GenericIPAddressField(null=True, blank=True)
+    refused_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["-refused_at"]
+        verbose_name = _("refused envelope")
+        verbose_name_plural = _("refused envelopes")
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.claimed_sender}/{self.claimed_id}"

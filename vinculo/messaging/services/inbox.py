@@ -1,0 +1,158 @@
+"""Receiving: check an envelope, keep it once, answer with a signed receipt.
+
+Everything the inbox keeps about an accepted envelope (the message, its sealed content, the
+sender's signed inner object, the receipt and the evidence entry) is written in one
+transaction, so a refused or interrupted envelope leaves nothing half-stored. A message that
+arrives again (a retry, or the same bytes posted twice) gets the receipt it got the first time;
+the same id with different content is refused as a replay.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from vinculo.federation import envelope
+from vinculo.messaging import network
+from vinculo.messaging.models import InboundMessage, RefusedEnvelope
+from vinculo.vault import crypto, keys
+
+# Refusal codes the inbox adds to the envelope core's (docs/protocol.md, "Opening").
+REPLAY = "replay"
+
+
+@dataclass(frozen=True)
+class Accepted:
+    receipt: str
+    duplicate: bool
+    message: InboundMessage
+
+
+class Refused(Exception):
+    def __init__(self, code: str, detail: str, *, status: int = 400) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+        self.status = status
+
+
+def receive(data: bytes, *, remote_address: str | None = None, now: int | None = None) -> Accepted:
+    """Accept one envelope (or recognise it again) and return the receipt; ``Refused`` otherwise."""
+    moment = int(time.time()) if now is None else now
+    try:
+        policy = network.policy()
+    except network.NetworkUnavailable as unavailable:
+        raise _refuse(data, unavailable.code, unavailable.detail, remote_address, status=503) from None
+    sha256 = envelope.sha256_of(data)
+    # The very same bytes again: the receipt already given, before any work.
+    known = InboundMessage.objects.filter(envelope_sha256=sha256).first()
+    if known is not None:
+        return Accepted(receipt=known.receipt, duplicate=True, message=known)
+    me = network.node_id()
+    try:
+        opened = envelope.open_envelope(
+            data,
+            recipient_id=me,
+            recipient_key=network.encryption_keys(),
+            sender_keys=network.sender_keys,
+            now=moment,
+            max_bytes=policy.max_envelope_bytes,
+            window=policy.replay_window_seconds,
+        )
+    except envelope.EnvelopeRefused as refused:
+        status = 503 if refused.code in ("no_directory", "directory_expired") else 400
+        if refused.code == "too_large":
+            status = 413
+        raise _refuse(data, refused.code, refused.detail, remote_address, status=status) from None
+    header = opened.header
+    if not policy.allows(header.type):
+        raise _refuse(data, "type_not_allowed", f"the network policy does not allow {header.type}", remote_address)
+    earlier = InboundMessage.objects.filter(sender=header.sender, message_id=header.id).first()
+    if earlier is not None:
+        return _again(earlier, opened, data, remote_address)
+    receipt = envelope.sign_receipt(
+        message_id=header.id,
+        envelope_sha256=opened.sha256,
+        received_at=moment,
+        receiver=me,
+        sender=header.sender,
+        signing_key=network.signing_key(),
+    )
+    try:
+        with transaction.atomic():
+            message = InboundMessage.objects.create(
+                sender=header.sender,
+                message_id=uuid.UUID(header.id),
+                type=header.type,
+                conversation=header.conversation or "",
+                in_reply_to=uuid.UUID(header.in_reply_to) if header.in_reply_to else None,
+                handling=list(header.handling),
+                message_digest=opened.message_digest,
+                envelope_sha256=opened.sha256,
+                signed=opened.signed.decode("ascii"),
+                payload=crypto.seal_bytes(
+                    opened.payload,
+                    keyring=keys.current_keyring(),
+                    context=InboundMessage.context(header.sender, header.id),
+                ),
+                receipt=receipt,
+            )
+            network.evidence(
+                "envelope_received", message_id=header.id, peer=header.sender, sha256=opened.sha256,
+                facts={"type": header.type},
+            )  # fmt: skip
+            network.evidence("receipt_sent", message_id=header.id, peer=header.sender, sha256=opened.sha256)
+    except IntegrityError:
+        # Another request stored the same message a moment ago: answer as it was answered.
+        earlier = InboundMessage.objects.get(sender=header.sender, message_id=header.id)
+        return _again(earlier, opened, data, remote_address)
+    return Accepted(receipt=receipt, duplicate=False, message=message)
+
+
+def _again(earlier: InboundMessage, opened: envelope.Opened, data: bytes, remote_address: str | None) -> Accepted:
+    """A message id seen before: the same message (sealed again for a retry) or a replay."""
+    if earlier.message_digest != opened.message_digest:
+        raise _refuse(
+            data, REPLAY, "this message id was already used by the sender for a different message", remote_address
+        )
+    return Accepted(receipt=earlier.receipt, duplicate=True, message=earlier)
+
+
+def _refuse(data: bytes, code: str, detail: str, remote_address: str | None, *, status: int = 400) -> Refused:
+    """Log the refusal (what the clear header claimed, never the content) and build the answer."""
+    claimed_sender = claimed_id = ""
+    try:
+        routing = envelope.read_routing(data, max_bytes=max(len(data), 1))
+        claimed_sender, claimed_id = routing.sender, routing.id
+    except envelope.EnvelopeRefused:
+        pass
+    sha256 = envelope.sha256_of(data)
+    with transaction.atomic():
+        RefusedEnvelope.objects.create(
+            claimed_sender=claimed_sender[:64],
+            claimed_id=claimed_id[:64],
+            envelope_sha256=sha256,
+            size=len(data),
+            code=code,
+            detail=detail[:300],
+            remote_address=remote_address,
+            refused_at=timezone.now(),
+        )
+        network.evidence(
+            "envelope_refused", message_id=claimed_id or None, peer=claimed_sender or None, sha256=sha256,
+            facts={"code": code},
+        )  # fmt: skip
+    return Refused(code, detail, status=status)
+
+
+def payload_of(message: InboundMessage) -> bytes:
+    """The content of an accepted message, for the module that handles its type."""
+    return crypto.unseal_bytes(
+        message.payload,
+        keyring=keys.current_keyring(),
+        context=InboundMessage.context(message.sender, message.message_id),
+    )
