@@ -75,6 +75,7 @@ TRUSTED_PROXIES = frozenset(env.list("VINCULO_TRUSTED_PROXIES"))
 INSTALLED_APPS = [
     "vinculo.core",
     "vinculo.accounts",
+    "vinculo.evidence",  # before audit: its flush command (which extends audit's) must be the one found
     "vinculo.audit",
     "vinculo.reference",
     "vinculo.cases",

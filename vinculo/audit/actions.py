@@ -32,6 +32,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "audit.viewed": _("Audit trail read"),
     "audit.exported": _("Audit trail exported"),
     "audit.verified": _("Audit chain verified intact"),
+    "evidence.verified": _("Evidence log verified intact"),
+    "evidence.exported": _("Evidence log exported"),
     "reference.crossing_updated": _("Border crossing corrected"),
     "reference.code_updated": _("Code wording corrected"),
     "reference.provision_added": _("Legal provision added"),

@@ -1,0 +1,1 @@
+"""The evidence log: every envelope and receipt sent or received, chained by hash, with signed heads."""
