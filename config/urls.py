@@ -10,6 +10,7 @@ urlpatterns = [
     path("audit/", include("vinculo.audit.urls")),
     path("cases/", include("vinculo.cases.urls")),
     path("reference/", include("vinculo.reference.urls")),
+    path("federation/", include("vinculo.federation.urls")),
     path("messaging/", include("vinculo.messaging.urls")),
     path("api/v1/", api.urls),
 ]
