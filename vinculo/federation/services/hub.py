@@ -8,10 +8,12 @@ old ones until the overlap ends, and publishes at once.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -132,6 +134,27 @@ def add_member(
     public_keys: PublicKeys,
 ) -> Member:
     """Register a member with its current public keys (the operator at the console acts)."""
+    return _add_member(
+        member_id=member_id,
+        name_es=name_es,
+        name_en=name_en,
+        country=country,
+        endpoint=endpoint,
+        roles=roles,
+        public_keys=public_keys,
+    )
+
+
+def _add_member(
+    *,
+    member_id: str,
+    name_es: str,
+    name_en: str,
+    country: str,
+    endpoint: str,
+    roles: Sequence[str],
+    public_keys: PublicKeys,
+) -> Member:
     require_hub()
     is_hub = member_id == settings.NODE_ID
     if is_hub != ("hub" in roles):
@@ -179,6 +202,56 @@ def add_member(
         },
     )
     return member
+
+
+@transaction.atomic(durable=True)
+def import_members(entries: Any, *, keys_base: Path | None = None) -> list[tuple[str, str]]:
+    """Register each member of a JSON list not registered yet; one with the same keys is left as it is.
+
+    An entry: ``{"id", "name": {"es", "en"}, "country", "endpoint", "roles"?, "keys" | "keys_file"}``
+    (``keys`` as `vinculo keys show --json` prints them; the hub's own entry may leave them out).
+    Returns (member id, "added" or "unchanged") in order. A member registered with other keys is
+    refused: a key change is a rotation. All or nothing: a bad entry registers no one.
+    """
+    require_hub()
+    if not isinstance(entries, list):
+        raise DomainError(_("The members file must hold a JSON array of members."))
+    done = []
+    for entry in entries:
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), Mapping):
+            raise DomainError(_("Each member needs at least id, name, country and endpoint."))
+        member_id = str(entry.get("id", ""))
+        if "keys_file" in entry:
+            path = Path(str(entry["keys_file"]))
+            path = path if path.is_absolute() or keys_base is None else keys_base / path
+            try:
+                public_keys = PublicKeys.from_json(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError) as error:
+                raise DomainError(_("Cannot read %(path)s: %(problem)s") % {"path": path, "problem": error}) from None
+        elif "keys" in entry:
+            public_keys = PublicKeys.from_json(entry["keys"])
+        elif member_id == settings.NODE_ID:
+            public_keys = PublicKeys.of_this_node()
+        else:
+            raise DomainError(_("%(member)s: give keys or keys_file.") % {"member": member_id})
+        if Member.objects.filter(member_id=member_id).exists():
+            if not has_same_keys(member_id, public_keys):
+                raise DomainError(
+                    _("%(member)s is registered with other keys; a key change is a rotation.") % {"member": member_id}
+                )
+            done.append((member_id, "unchanged"))
+            continue
+        _add_member(
+            member_id=member_id,
+            name_es=str(entry["name"].get("es", "")),
+            name_en=str(entry["name"].get("en", "")),
+            country=str(entry.get("country", "")),
+            endpoint=str(entry.get("endpoint", "")),
+            roles=list(entry.get("roles") or (["hub"] if member_id == settings.NODE_ID else ["office"])),
+            public_keys=public_keys,
+        )
+        done.append((member_id, "added"))
+    return done
 
 
 def has_same_keys(member_id: str, public_keys: PublicKeys) -> bool:

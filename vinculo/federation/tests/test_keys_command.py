@@ -411,3 +411,53 @@ def test_the_hubs_own_rotation_is_followed_by_nodes_pinning_the_old_key(as_offic
     accepted = verify_directory(latest.token, pinned=pinned, held=held, now=NOW + 60)
     assert accepted.is_new
     assert accepted.directory.hub_rotations  # the announcement that links the pinned key to the new one
+
+
+# --- set-up in one call per node (how a demo or a new network starts) ---
+
+
+def test_a_network_is_set_up_with_one_call_per_node_and_again_without_change(as_office, as_hub, dirs, settings) -> None:
+    base = dirs["office"].parent
+    as_office()
+    call_command("keys", "init", "--exist-ok", "--public-out", str(base / "sv-public.json"))
+    as_hub()
+    call_command("keys", "init", "--exist-ok", "--public-out", str(base / "hub-public.json"))
+    members = [
+        {
+            "id": "CCCMP-HUB",
+            "name": {"es": "Centro", "en": "Hub"},
+            "country": "SV",
+            "endpoint": "http://127.0.0.1:8100/",
+        },
+        {
+            "id": "SV-FGR",
+            "name": {"es": "Fiscalía de prueba", "en": "Test office"},
+            "country": "SV",
+            "endpoint": "http://127.0.0.1:8102/",
+            "keys_file": "sv-public.json",
+        },
+    ]
+    (base / "members.json").write_text(json.dumps(members), encoding="utf-8")
+    bad = [*members, {**members[1], "id": "GT-MP", "country": "HN", "keys_file": "hn-missing.json"}]
+    (base / "bad-members.json").write_text(json.dumps(bad), encoding="utf-8")
+    with pytest.raises(CommandError, match=r"hn-missing\.json"):
+        call_command("directory", "member", "import", str(base / "bad-members.json"), "--publish")
+    assert not MemberKey.objects.exists()  # all or nothing
+
+    token_file = base / "directory.jws"
+    for round_ in (1, 2):  # a second start changes nothing but the version
+        as_hub()
+        call_command(
+            "directory", "member", "import", str(base / "members.json"), "--publish", "--output", str(token_file)
+        )
+        as_office()
+        settings.HUB_KEY = json.loads((base / "hub-public.json").read_text())["signing_key"]["kid"]
+        # One test database for both: drop the hub's row so that the node's import is what stores it.
+        SignedDirectory.objects.filter(version=round_).delete()
+        call_command("directory", "import", str(token_file))
+    assert MemberKey.objects.count() == 4
+    from vinculo.federation import directory
+
+    in_force = directory.in_force()
+    assert in_force.version == 2
+    assert in_force.member("SV-FGR").recipient_key() == keys.node_encryption_keys()[0].recipient_key

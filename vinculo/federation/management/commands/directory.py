@@ -61,6 +61,12 @@ class Command(BaseCommand):
             change = member.add_parser(name, help=f"{name} a member")
             change.add_argument("member_id")
             change.add_argument("--reason", required=True)
+        import_members = member.add_parser(
+            "import", help="register the members of a JSON file not registered yet (set-up scripts)"
+        )
+        import_members.add_argument("file")
+        import_members.add_argument("--publish", action="store_true", help="then publish a new directory version")
+        import_members.add_argument("--output", help="with --publish: also write the signed directory to this file")
         show_member = member.add_parser("show", help="list the register, or one member")
         show_member.add_argument("member_id", nargs="?")
 
@@ -123,6 +129,12 @@ class Command(BaseCommand):
             public_keys=public_keys,
         )
         self.stdout.write(f"Registered {member_id}; run `vinculo directory publish` to tell the network.")
+
+    def _member_import(self, *, file: str, publish: bool, output: str | None, **_: Any) -> None:
+        for member_id, outcome in hub.import_members(_read_json(file), keys_base=Path(file).resolve().parent):
+            self.stdout.write(f"{member_id}: {outcome}")
+        if publish:
+            self._publish(output=output)
 
     def _member_suspend(self, *, member_id: str, reason: str, **_: Any) -> None:
         hub.set_member_status(member_id=member_id, status=MemberStatus.SUSPENDED, reason=reason)
