@@ -46,10 +46,10 @@ from vinculo.evidence.chain import (
     hash_document,
     read_head,
 )
-from vinculo.federation.directory_format import DIRECTORY_KIND, DirectoryFormatError, parse_directory
-from vinculo.federation.jose import JoseFormatError, jws_parse, parse_json
+from vinculo.federation.directory_trust import DirectoryRefused, verify_directory
+from vinculo.federation.jose import JoseFormatError, parse_json
 from vinculo.federation.jwk import InvalidKey, VerifyKey
-from vinculo.federation.signed import peek_key_id, verify_document
+from vinculo.federation.signed import verify_document
 from vinculo.federation.wire import MEMBER_ID, MESSAGE_ID, SHA256_HEX, EnvelopeRefused, is_safe_int, matches
 
 FORMAT = "vinculo-evidence-export"
@@ -394,37 +394,25 @@ def _finish_file(
 
 
 def check_directory(walk: ChainWalk, token: str, *, hub_key: str) -> tuple[Verdict | None, str]:
-    """The directory is signed by the pinned hub key, and lists the latest head's key as this node's.
+    """The directory is the hub's (pinned key, or keys it rotated to) and lists the latest head's key as this node's.
 
-    The hub's public key is taken from the directory itself (the hub is a member) and trusted only
-    because its thumbprint is the one pinned. A directory signed after a hub key rotation is not
-    followed back to the pinned key here: give the thumbprint of the key that signed it.
+    The directory is checked as a node checks one it fetches (``directory_trust``), at the time the
+    latest head was signed: it must have been in force then, and the key must have been the node's.
     """
-    token = token.strip()
-    try:  # an unverified look first, to find the hub's key by its thumbprint
-        signer = peek_key_id(token)
-        unverified = parse_directory(parse_json(jws_parse(token).payload))
-    except (EnvelopeRefused, JoseFormatError, DirectoryFormatError) as error:
-        return walk.broken(None, "directory", f"the directory cannot be read ({error})"), ""
-    if signer != hub_key:
-        return walk.broken(None, "directory", f"the directory is signed by key {signer}, not the hub key {hub_key}"), ""
-    hub_key_listed = unverified.hub_member().verify_key(hub_key, now=unverified.issued_at)
-    if hub_key_listed is None:
-        reason = f"the directory does not carry the public key of the hub key {hub_key}"
-        return walk.broken(None, "directory", reason), ""
-    try:
-        verify_document(token, hub_key_listed, kind=DIRECTORY_KIND)
-    except EnvelopeRefused as error:
-        return walk.broken(None, "directory", f"the directory's signature does not verify ({error.detail})"), ""
-    latest, member = walk.latest, unverified.member(walk.node)
+    latest = walk.latest
     if latest is None:
         return walk.broken(None, "directory", "the log has no signed head to check against the directory"), ""
+    moment = latest.head.signed_at
+    try:
+        directory = verify_directory(token, pinned=hub_key, held=None, now=moment).directory
+    except DirectoryRefused as error:
+        return walk.broken(None, "directory", f"the directory is refused ({error.code}: {error.detail})"), ""
+    member = directory.member(walk.node)
     if member is None:
         return walk.broken(None, "directory", f"{walk.node} is not a member in the directory"), ""
-    # The key must have been the node's when the head was signed (a rotated key is listed until not_after).
-    listed = member.verify_key(latest.key.thumbprint(), now=latest.head.signed_at)
+    listed = member.verify_key(latest.key.thumbprint(), now=moment)
     verdict = walk.check_latest_key([listed.thumbprint()] if listed else [], whose=f"the directory (for {walk.node})")
-    note = f"the directory (version {unverified.version}, signed by the hub key) lists the head's key as {walk.node}'s"
+    note = f"the directory (version {directory.version}, signed by the hub) lists the head's key as {walk.node}'s"
     return verdict, note
 
 
