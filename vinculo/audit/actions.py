@@ -79,6 +79,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "directory.member_reinstated": _("Network member reinstated"),
     "directory.policy_changed": _("Network policy changed"),
     "directory.keys_rotated": _("Network member's new keys registered"),
+    "directory.keys_replaced": _("Network member's keys replaced by the hub"),
     "directory.published": _("Network directory published"),
     "directory.accepted": _("Network directory accepted from the hub"),
     "directory.refused": _("Network directory refused"),

@@ -286,6 +286,34 @@ def set_member_status(*, member_id: str, status: str, reason: str) -> Member:
     return member
 
 
+@transaction.atomic(durable=True)
+def replace_member_keys(*, member_id: str, public_keys: PublicKeys, reason: str, now: int | None = None) -> Member:
+    """Replace a member's keys by the operator's word (a key may be stolen): the old ones end now, no overlap."""
+    require_hub()
+    if not reason.strip():
+        raise DomainError(_("Give the reason (it is kept in the audit trail)."))
+    member = Member.objects.select_for_update().filter(member_id=member_id).first()
+    if member is None:
+        raise NotFound(_("%(member)s is not a member.") % {"member": member_id})
+    new_kids = [public_keys.signing.thumbprint(), public_keys.encryption.thumbprint()]
+    if MemberKey.objects.filter(kid__in=new_kids).exists():
+        raise DomainError(_("A new key is already listed in the register."))
+    # A second ago: the next publication no longer lists the old keys at all.
+    moment = _moment(_now(now) - 1)
+    old = list(member.keys.filter(not_after__isnull=True).values_list("kid", flat=True))
+    member.keys.filter(not_after__isnull=True).update(not_after=moment)
+    member.keys.filter(not_after__gt=moment).update(not_after=moment)
+    for use, key in ((KeyUse.SIGNING, public_keys.signing), (KeyUse.ENCRYPTION, public_keys.encryption)):
+        MemberKey.objects.create(member=member, use=use, kid=key.thumbprint(), jwk=key.public_jwk())
+    audit.record(
+        action="directory.keys_replaced",
+        actor=None,
+        target=("federation.member", member_id),
+        data={"member": member_id, "old_keys": old, "new_keys": new_kids, "reason": reason.strip()},
+    )
+    return member
+
+
 def current_policy() -> Policy:
     row = NetworkPolicy.objects.filter(pk=1).first()
     return parse_policy(row.document) if row is not None else Policy.default()
@@ -373,6 +401,22 @@ def publish_directory(*, now: int | None = None) -> SignedDirectory:
 
 def latest_published() -> SignedDirectory | None:
     return SignedDirectory.objects.order_by("-version").first()
+
+
+def republish_if_due(*, now: int | None = None) -> SignedDirectory | None:
+    """Publish again once half the validity of the latest directory has passed (none yet: nothing).
+
+    So that nodes always hold a directory with at least half its validity left, and a hub outage
+    shorter than that never expires it.
+    """
+    moment = _now(now)
+    latest = latest_published()
+    if settings.NODE_ROLE != "hub" or latest is None:
+        return None
+    half = (_seconds(latest.expires_at) - _seconds(latest.issued_at)) // 2
+    if moment < _seconds(latest.issued_at) + half:
+        return None
+    return publish_directory(now=moment)
 
 
 # --- key rotation ---------------------------------------------------------------------------------

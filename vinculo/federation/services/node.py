@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -163,13 +164,26 @@ def import_directory(token: str, *, now: int | None = None) -> RefreshResult:
     return result
 
 
+def _republish_if_due(now: int | None) -> None:
+    from vinculo.federation.services import hub
+
+    try:
+        hub.republish_if_due(now=now)
+    except (DomainError, ImproperlyConfigured) as error:
+        logger.error("network directory not republished: %s", error)
+
+
 def refresh_if_due(*, now: int | None = None) -> RefreshResult | None:
     """Refresh when ``VINCULO_DIRECTORY_REFRESH_MINUTES`` have passed since the last attempt (or none held).
 
     For a worker's periodic loop: never raises for a failed refresh (it is logged and recorded).
-    Returns None when nothing was due or the attempt failed; does nothing on the hub.
+    Returns None when nothing was due or the attempt failed. On the hub it republishes instead
+    when half the latest directory's validity has passed.
     """
-    if settings.NODE_ROLE == "hub" or not settings.HUB_URL:
+    if settings.NODE_ROLE == "hub":
+        _republish_if_due(now)
+        return None
+    if not settings.HUB_URL:
         return None
     state = DirectoryRefresh.objects.filter(pk=1).first()
     moment = _moment(_now(now))

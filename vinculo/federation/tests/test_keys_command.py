@@ -461,3 +461,40 @@ def test_a_network_is_set_up_with_one_call_per_node_and_again_without_change(as_
     in_force = directory.in_force()
     assert in_force.version == 2
     assert in_force.member("SV-FGR").recipient_key() == keys.node_encryption_keys()[0].recipient_key
+
+
+def test_the_hub_republishes_when_half_the_validity_has_passed(as_office, as_hub, dirs) -> None:
+    from vinculo.federation.services import node
+
+    with time_machine.travel(at(NOW), tick=False):
+        register_network(as_office, as_hub, dirs)
+    as_hub()
+    with time_machine.travel(at(NOW + 3 * DAY), tick=False):
+        assert node.refresh_if_due() is None
+    assert SignedDirectory.objects.count() == 1
+    with time_machine.travel(at(NOW + 3 * DAY + 12 * 3600), tick=False):
+        node.refresh_if_due()
+    latest = SignedDirectory.objects.get(version=2)
+    assert latest.expires_at == at(NOW + 3 * DAY + 12 * 3600 + 7 * DAY)
+
+
+def test_a_possibly_stolen_key_is_replaced_at_once_without_overlap(as_office, as_hub, dirs, tmp_path) -> None:
+    register_network(as_office, as_hub, dirs)
+    stolen = keys.node_signing_key()
+    with time_machine.travel(at(NOW), tick=False):
+        call_command("keys", "rotate", "--no-send")
+    call_command("keys", "show", "--public-out", str(tmp_path / "sv-new.json"))
+    as_hub()
+    with time_machine.travel(at(NOW + 3600), tick=False):
+        call_command(
+            "directory", "member", "replace-keys", "SV-FGR", "--keys-file", str(tmp_path / "sv-new.json"),
+            "--reason", "signing key may have leaked",
+        )  # fmt: skip
+        call_command("directory", "publish")
+    token = SignedDirectory.objects.get(version=2).token
+    member = verify_directory(token, pinned=keys.node_signing_key().thumbprint(), held=None, now=NOW + 3600)
+    sv = member.directory.member("SV-FGR")
+    assert sv.verify_key(stolen.thumbprint(), now=NOW + 3601) is None
+    as_office()
+    assert sv.verify_key(keys.node_signing_key().thumbprint(), now=NOW + 3601) == keys.node_signing_key().verify_key
+    assert AuditEntry.objects.filter(action="directory.keys_replaced").count() == 1

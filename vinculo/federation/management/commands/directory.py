@@ -67,6 +67,10 @@ class Command(BaseCommand):
         import_members.add_argument("file")
         import_members.add_argument("--publish", action="store_true", help="then publish a new directory version")
         import_members.add_argument("--output", help="with --publish: also write the signed directory to this file")
+        replace = member.add_parser("replace-keys", help="replace a member's keys at once (a key may be stolen)")
+        replace.add_argument("member_id")
+        replace.add_argument("--keys-file", required=True)
+        replace.add_argument("--reason", required=True)
         show_member = member.add_parser("show", help="list the register, or one member")
         show_member.add_argument("member_id", nargs="?")
 
@@ -88,7 +92,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         try:
             if action == "member":
-                getattr(self, f"_member_{options['member_action']}")(**options)
+                getattr(self, f"_member_{options['member_action'].replace('-', '_')}")(**options)
             elif action == "policy":
                 getattr(self, f"_policy_{options['policy_action']}")(**options)
             else:
@@ -143,6 +147,11 @@ class Command(BaseCommand):
     def _member_reinstate(self, *, member_id: str, reason: str, **_: Any) -> None:
         hub.set_member_status(member_id=member_id, status=MemberStatus.ACTIVE, reason=reason)
         self.stdout.write(f"Reinstated {member_id}; run `vinculo directory publish` to tell the network.")
+
+    def _member_replace_keys(self, *, member_id: str, keys_file: str, reason: str, **_: Any) -> None:
+        public_keys = hub.PublicKeys.from_json(_read_json(keys_file))
+        hub.replace_member_keys(member_id=member_id, public_keys=public_keys, reason=reason)
+        self.stdout.write(f"Replaced the keys of {member_id}; run `vinculo directory publish` to tell the network.")
 
     def _member_show(self, *, member_id: str | None, **_: Any) -> None:
         hub.require_hub()
