@@ -100,7 +100,9 @@ class Command(BaseCommand):
         except DomainError as error:
             raise CommandError(str(error.message)) from error
         except node.RefreshFailed as failure:
-            raise CommandError(f"Directory not accepted ({failure.code}): {failure.detail}") from failure
+            raise CommandError(
+                f"Directory not accepted ({failure.code}): {failure.detail}. The directory held is kept."
+            ) from failure
         except ImproperlyConfigured as error:
             raise CommandError(str(error)) from error
 

@@ -9,6 +9,7 @@ sends the hub an announcement signed by the old signing key (printed, and kept f
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,14 +80,16 @@ class Command(BaseCommand):
         self.stdout.write(f"Encryption key (current): {public['encryption_key']['kid']}")
         self.stdout.write(f"  {_dumps(public['encryption_key'], compact=True)}")
         for retired in keys.retired_keys():
-            self.stdout.write(f"Previous {retired.use} key {retired.thumbprint}, valid until {retired.not_after}")
+            until = datetime.fromtimestamp(retired.not_after, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            self.stdout.write(f"Previous {retired.use} key {retired.thumbprint}, valid until {until}")
 
     def _rotate(self, *, output: str | None, no_send: bool, **_: Any) -> None:
         rotated = key_services.rotate_node_keys()
         rotation = rotated.rotation
         self.stdout.write(f"New signing key:    {rotation.new_signing.thumbprint()}")
         self.stdout.write(f"New encryption key: {rotation.new_encryption.thumbprint()}")
-        self.stdout.write(f"The old keys stay valid until {rotation.not_after} (Unix time); then: vinculo keys prune")
+        until = datetime.fromtimestamp(rotation.not_after, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        self.stdout.write(f"The old keys stay valid until {until}; then: vinculo keys prune")
         self.stdout.write("Announcement (signed by the old signing key):")
         self.stdout.write(rotated.announcement)
         if output:
