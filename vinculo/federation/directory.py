@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 import time
-from functools import lru_cache
+from typing import Any
 
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.federation.directory_format import Directory, Member, Policy, PublishedKey, parse_directory
@@ -48,21 +49,49 @@ class DirectoryUnavailable(Exception):
         super().__init__(f"{code}: {self.detail}")
 
 
-@lru_cache(maxsize=4)
-def _parsed(pk: int, token: str) -> Directory:
-    payload = b64decode(token.split(".")[1])
-    header = json.loads(b64decode(token.split(".")[0]))
-    return parse_directory(json.loads(payload), token=token, signer=header["kid"])
+# The inbox and the outbox ask for the directory for every message; outside a transaction, which
+# row is the newest is remembered this long in each process (a query costs more than the rest of
+# the look-up). Storing a directory in this process forgets it at once (signals in models.py);
+# another process sees a new directory within this time. Inside a transaction the row is always
+# looked up: what the transaction sees is what counts (and tests, which run in one, never see a
+# directory from a rolled-back test).
+LATEST_CACHE_SECONDS = 1.0
+
+
+class _Latest:
+    """What this process last read: the newest row's identity and its parsed directory."""
+
+    checked_at: float = -1.0
+    identity: tuple[Any, ...] | None = None
+    directory: Directory | None = None
+
+
+def forget_cached() -> None:
+    """Make the next call look the newest directory up again (after one is stored or removed)."""
+    _Latest.checked_at = -1.0
 
 
 def held_directory() -> Directory | None:
     """The newest directory stored on this node, expired or not (None when there is none)."""
     from vinculo.federation.models import SignedDirectory
 
-    row = SignedDirectory.objects.order_by("-version").values_list("pk", "token").first()
-    if row is None:
-        return None
-    return _parsed(row[0], row[1])
+    moment = time.monotonic()
+    recent = _Latest.checked_at >= 0 and 0 <= moment - _Latest.checked_at <= LATEST_CACHE_SECONDS
+    if recent and not connection.in_atomic_block:
+        return _Latest.directory
+    newest = SignedDirectory.objects.order_by("-version")
+    # The row's identity, not only its key: a test database reuses primary keys after a rollback.
+    identity = newest.values_list("pk", "version", "signer", "stored_at").first()
+    if identity != _Latest.identity:
+        _Latest.directory = None if identity is None else _parse(newest.values_list("token", flat=True)[0])
+        _Latest.identity = identity
+    _Latest.checked_at = moment
+    return _Latest.directory
+
+
+def _parse(token: str) -> Directory:
+    header, payload = (json.loads(b64decode(part)) for part in token.split(".")[:2])
+    return parse_directory(payload, token=token, signer=header["kid"])
 
 
 def in_force(*, now: int | None = None) -> Directory:

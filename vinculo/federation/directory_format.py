@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from vinculo.federation.envelope import HANDLING_CODE, MESSAGE_TYPE
@@ -88,13 +89,21 @@ class Member:
     def name(self, language: str) -> str:
         return self.name_en if language.startswith("en") else self.name_es
 
+    @cached_property
+    def _verify_keys(self) -> dict[str, tuple[VerifyKey, PublishedKey]]:
+        return {key.kid: (VerifyKey.from_jwk(key.jwk), key) for key in self.signing_keys}
+
+    @cached_property
+    def _recipient_key(self) -> RecipientKey:
+        current = next(key for key in self.encryption_keys if key.not_after is None)
+        return RecipientKey.from_jwk(current.jwk)
+
     def verify_key(self, kid: str, *, now: int | None = None) -> VerifyKey | None:
         """The member's signing key named ``kid``, if it is listed and not past its ``not_after``."""
-        moment = _now(now)
-        for key in self.signing_keys:
-            if key.kid == kid and key.is_valid_at(moment):
-                return VerifyKey.from_jwk(key.jwk)
-        return None
+        found = self._verify_keys.get(kid)
+        if found is None or not found[1].is_valid_at(_now(now)):
+            return None
+        return found[0]
 
     def verify_keys(self, *, now: int | None = None) -> list[VerifyKey]:
         moment = _now(now)
@@ -102,8 +111,7 @@ class Member:
 
     def recipient_key(self) -> RecipientKey:
         """The member's current encryption key: the one without ``not_after`` (a directory has exactly one)."""
-        current = next(key for key in self.encryption_keys if key.not_after is None)
-        return RecipientKey.from_jwk(current.jwk)
+        return self._recipient_key
 
     def current_signing_kid(self) -> str:
         return next(key.kid for key in self.signing_keys if key.not_after is None)

@@ -6,6 +6,8 @@ Only public keys are stored here. A node's private keys live in files (``keys.py
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.signals import post_delete, post_migrate, post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 
@@ -135,3 +137,11 @@ class DirectoryRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"directory refresh ({self.last_error_code or 'ok'})"
+
+
+@receiver([post_save, post_delete], sender=SignedDirectory)
+@receiver(post_migrate)  # also sent by `flush`, which empties the table without a delete signal
+def _forget_cached_directory(**_: object) -> None:
+    from vinculo.federation.directory import forget_cached
+
+    forget_cached()

@@ -353,3 +353,16 @@ def test_directory_import_and_show(office, network, tmp_path, capsys) -> None:
     with pytest.raises(CommandError, match="bad_signature"):
         call_command("directory", "import", str(path))
     assert held_versions() == [9]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_newest_directory_is_remembered_for_a_moment(
+    office, network, django_assert_num_queries
+) -> None:
+    node.import_directory(network.token(version=1, issued_at=int(time.time())))
+    assert directory.in_force().version == 1
+    with django_assert_num_queries(0):  # the inbox and outbox ask for every message
+        for _ in range(3):
+            directory.in_force()
+    node.import_directory(network.token(version=2, issued_at=int(time.time())))
+    assert directory.in_force().version == 2  # stored by this process: seen at once
