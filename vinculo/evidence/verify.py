@@ -224,9 +224,9 @@ class ChainWalk:
         found = list(notes)
         if latest is None:
             found.append("no signed head: the log shows it is consistent, not that this node wrote it")
-        elif latest.head.seq < last_seq:
+        elif latest.entry_seq < last_seq:  # the entry holding the head comes after what it signs
             found.append(
-                f"entries #{latest.head.seq + 1} to #{last_seq} come after the latest signed head: "
+                f"entries #{latest.entry_seq + 1} to #{last_seq} come after the latest signed head: "
                 "only the chain vouches for them"
             )
         return Verdict(
