@@ -116,6 +116,12 @@ def test_production_names_each_missing_value(tmp_path: Path) -> None:
     base["DATABASE_URL"] = f"sqlite:///{tmp_path}/db.sqlite3"
     assert "VINCULO_VAULT_KEYRING_FILE must be set" in _start(base).stderr
     base["VINCULO_VAULT_KEYRING_FILE"] = str(tmp_path / "vault-keyring.json")
+    assert "VINCULO_FEDERATION_KEY_DIR" in _start(base).stderr
+    base["VINCULO_FEDERATION_KEY_DIR"] = str(tmp_path / "keys")
+    assert "VINCULO_HUB_URL" in _start(base).stderr
+    base["VINCULO_HUB_URL"] = "https://hub.example/"
+    assert "VINCULO_HUB_KEY" in _start(base).stderr
+    base["VINCULO_HUB_KEY"] = "A" * 43
     result = _start(base)
     assert result.returncode == 0, result.stderr
 
@@ -130,6 +136,9 @@ def test_production_refuses_debug_and_demo(tmp_path: Path) -> None:
         "VINCULO_ALLOWED_HOSTS": "vinculo.fiscalia.example",
         "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
         "VINCULO_VAULT_KEYRING_FILE": str(tmp_path / "vault-keyring.json"),
+        "VINCULO_FEDERATION_KEY_DIR": str(tmp_path / "keys"),
+        "VINCULO_HUB_URL": "https://hub.example/",
+        "VINCULO_HUB_KEY": "A" * 43,
     }
     assert "VINCULO_DEBUG cannot be true" in _start({**base, "VINCULO_DEBUG": "true"}).stderr
     assert "VINCULO_DEMO cannot be true" in _start({**base, "VINCULO_DEMO": "true"}).stderr
