@@ -91,3 +91,24 @@ def test_a_head_round_trips_and_anything_else_is_refused() -> None:
     ):
         with pytest.raises(InvalidEntry):
             read_head(claims)
+
+
+def test_the_chain_and_the_verifier_import_nothing_from_django() -> None:
+    # Also checks imports inside functions, which a run without Django might never reach.
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1]
+    for name in ("chain.py", "verify.py"):
+        for node in ast.walk(ast.parse((package / name).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""]
+            else:
+                continue
+            for module in modules:
+                assert not module.startswith("django"), f"{name} imports {module}"
+                if module.startswith("vinculo."):
+                    assert module.startswith(("vinculo.evidence.chain", "vinculo.federation.")), f"{name}: {module}"
+                    assert module not in {"vinculo.federation.keys", "vinculo.federation.directory"}, module
