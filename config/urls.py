@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("vinculo.web.urls")),
     path("accounts/", include("vinculo.accounts.urls")),
     path("audit/", include("vinculo.audit.urls")),
+    path("evidence/", include("vinculo.evidence.urls")),
     path("cases/", include("vinculo.cases.urls")),
     path("reference/", include("vinculo.reference.urls")),
     path("federation/", include("vinculo.federation.urls")),

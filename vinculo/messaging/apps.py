@@ -8,6 +8,7 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Message delivery")
 
     def ready(self) -> None:
+        from vinculo.messaging import heads  # noqa: F401 - registers the evidence-head handler
         from vinculo.messaging.models import InboundMessage, OutboundMessage
         from vinculo.vault import keys
 

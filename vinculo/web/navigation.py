@@ -23,6 +23,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("cases:case_list", _("Cases"), Permission.CASE_VIEW),
     NavItem("accounts:user_list", _("Users"), Permission.USERS_MANAGE),
     NavItem("audit:entry_list", _("Audit trail"), Permission.AUDIT_VIEW),
+    NavItem("evidence:entry_list", _("Evidence log"), Permission.AUDIT_VIEW),
     NavItem("reference:index", _("Reference data"), Permission.NODE_MANAGE),
 ]
 

@@ -93,7 +93,6 @@ def send(
         payload, keyring=keys.current_keyring(), context=OutboundMessage.context(message.id)
     )
     message.save(force_insert=True)
-    network.evidence("envelope_queued", message_id=str(message.id), peer=recipient, facts={"type": type})
     return message
 
 
@@ -190,7 +189,7 @@ def _envelope_for(message: OutboundMessage, member: network.Peer) -> bytes:
             envelope=data.decode("ascii"), sealed_at=now, attempt_digests=[*message.attempt_digests, digest]
         )
         network.evidence(
-            "envelope_sealed", message_id=str(message.id), peer=message.recipient, sha256=digest,
+            "envelope_sent", message_id=str(message.id), peer=message.recipient, sha256=digest,
             facts={"attempt": message.attempts + 1},
         )  # fmt: skip
     message.envelope, message.sealed_at = data.decode("ascii"), now
@@ -208,6 +207,11 @@ def _settle(message: OutboundMessage, member: network.Peer, status: int, body: b
         try:
             receipt = _verify_receipt(token, member)
         except envelope.EnvelopeRefused as refused:
+            with transaction.atomic():
+                network.evidence(
+                    "receipt_refused", message_id=str(message.id), peer=message.recipient,
+                    facts={"code": refused.code},
+                )  # fmt: skip
             return _retry_or_give_up(message, "bad_receipt", detail=f"{refused.code}: {refused.detail}")
         if receipt.message_id != str(message.id) or receipt.envelope_sha256 not in message.attempt_digests:
             return _retry_or_give_up(message, "bad_receipt", detail="the receipt names another message")

@@ -49,7 +49,7 @@ def test_a_message_is_delivered_once_and_proven_by_a_receipt(net: FakeNetwork) -
         assert inbox.payload_of(received) == PAYLOAD
     assert not _work(net), "nothing is left to deliver"
     kinds = [kind for kind, _node, _facts in net.evidence]
-    assert kinds == ["envelope_queued", "envelope_sealed", "envelope_received", "receipt_sent", "receipt_received"]
+    assert kinds == ["envelope_sent", "envelope_received", "receipt_sent", "receipt_received"]
 
 
 def test_the_same_envelope_posted_twice_gets_the_same_receipt(net: FakeNetwork) -> None:

@@ -16,6 +16,7 @@ demo logins; progress and errors go to standard error.
 from __future__ import annotations
 
 import contextlib
+import csv
 import ctypes
 import json
 import os
@@ -153,6 +154,8 @@ def node_environment(node: Node, base: dict[str, str]) -> dict[str, str]:
             "VINCULO_SECRET_KEY_FILE": str(node.secret_key_file.resolve()),
             # Each node its own vault keys (created on first use, mode 0600).
             "VINCULO_VAULT_KEYRING_FILE": str((node.directory / "vault-keyring.json").resolve()),
+            # The node's signing and encryption keys (vinculo keys init, mode 0600).
+            "VINCULO_FEDERATION_KEY_DIR": str((node.directory / "keys").resolve()),
             "VINCULO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PYTHONUNBUFFERED": "1",
         }
@@ -382,12 +385,65 @@ class Command(BaseCommand):
             f"Preparing {len(nodes)} nodes in {display_path(nodes[0].directory.parent)} (migrate, seed_demo "
             f"with {cases} synthetic cases per office; the first time takes a while)..."
         )
-        steps = [["migrate", "--no-input"], ["seed_demo", "--cases", str(cases)]]
-        logs = {node.node_id: node.setup_log.open("wb") for node in nodes}
+        deadline = time.monotonic() + timeout
+        self.run_steps(nodes, supervisor, [["migrate", "--no-input"]], deadline=deadline)
+        for node in nodes:
+            public = str(node.directory / "public-keys.json")
+            self.run_one(node, ["keys", "init", "--exist-ok", "--public-out", public])
+        self.join_network(nodes)
+        self.run_steps(nodes, supervisor, [["seed_demo", "--cases", str(cases)]], deadline=deadline)
+
+    def join_network(self, nodes: list[Node]) -> None:
+        """The hub registers every office with its public keys and publishes the signed directory;
+        each office pins the hub's key and imports that directory (no need to wait for the hub's server)."""
+        hub = next(node for node in nodes if node.spec.role == "hub")
+        offices_file = Path(__file__).resolve().parents[3] / "accounts" / "data" / "offices.csv"
+        with offices_file.open(encoding="utf-8") as handle:
+            names = {row["code"]: row for row in csv.DictReader(handle)}
+        members = []
+        for node in nodes:
+            row = names.get(node.node_id, {"name_es": node.node_id, "name_en": node.node_id, "country": ""})
+            entry: dict[str, Any] = {
+                "id": node.node_id,
+                "name": {"es": row["name_es"], "en": row["name_en"]},
+                # The directory names the country each member sits in; the demo hub says El Salvador.
+                "country": row["country"] or "SV",
+                "endpoint": node.url,
+            }
+            if node is not hub:
+                entry["keys_file"] = str(node.directory / "public-keys.json")
+            members.append(entry)
+        members_file = hub.directory / "members.json"
+        members_file.write_text(json.dumps(members, ensure_ascii=False, indent=2), encoding="utf-8")
+        directory_file = hub.directory / "directory.jws"
+        self.run_one(
+            hub, ["directory", "member", "import", str(members_file), "--publish", "--output", str(directory_file)]
+        )
+        hub_key = json.loads((hub.directory / "public-keys.json").read_text(encoding="utf-8"))["signing_key"]["kid"]
+        for node in nodes:
+            if node is hub:
+                continue
+            node.env.update({"VINCULO_HUB_URL": hub.url, "VINCULO_HUB_KEY": hub_key})
+            self.run_one(node, ["directory", "import", str(directory_file)])
+
+    def run_one(self, node: Node, step: list[str]) -> None:
+        with node.setup_log.open("ab") as log:
+            result = subprocess.run(  # noqa: S603 - fixed commands built from our own paths
+                [sys.executable, "-m", "django", *step], env=node.env, cwd=settings.BASE_DIR, stdout=log,
+                stderr=subprocess.STDOUT, check=False, timeout=120,
+            )  # fmt: skip
+        if result.returncode != 0:
+            raise CommandError(
+                f"Setting up {node.node_id} failed ({describe_exit(result.returncode)}). "
+                f"See {display_path(node.setup_log)}:\n{self.tail(node.setup_log)}"
+            )
+
+    def run_steps(self, nodes: list[Node], supervisor: Supervisor, steps: list[list[str]], *, deadline: float) -> None:
+        """Run the same steps on every node, the nodes in parallel, each node's steps in order."""
+        logs = {node.node_id: node.setup_log.open("ab") for node in nodes}
         try:
             remaining = {node.node_id: list(steps) for node in nodes}
             running: dict[str, subprocess.Popen[bytes]] = {}
-            deadline = time.monotonic() + timeout
             while remaining or running:
                 for node in nodes:
                     if node.node_id in remaining and node.node_id not in running:
@@ -411,7 +467,7 @@ class Command(BaseCommand):
                         )
                 if time.monotonic() > deadline:
                     late = ", ".join(sorted(running))
-                    raise CommandError(f"Setting up {late} took longer than {timeout:.0f} s; see its setup.log.")
+                    raise CommandError(f"Setting up {late} took too long; see its setup.log.")
                 supervisor.sleep(POLL_SECONDS)
         finally:
             for log in logs.values():
@@ -503,6 +559,14 @@ class Command(BaseCommand):
             with node.server_log.open("wb") as log:  # the child keeps its own copy of the descriptor
                 servers[node.node_id] = supervisor.spawn(
                     f"{node.node_id} server", self.gunicorn_command(node), env=node.env, log=log
+                )
+            # Its delivery worker: sends the outbox, hands received messages on, refreshes the directory.
+            with (node.directory / "worker.log").open("ab") as log:
+                supervisor.spawn(
+                    f"{node.node_id} worker",
+                    [sys.executable, "-m", "django", "messaging", "worker", "--name", f"{node.node_id}-demo"],
+                    env=node.env,
+                    log=log,
                 )
         self.servers = servers
         self.progress("Starting the servers...")

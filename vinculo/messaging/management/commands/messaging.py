@@ -19,12 +19,13 @@ from django.db import transaction
 from django.db.models import Count
 
 from vinculo.core.errors import DomainError
-from vinculo.messaging import handlers, network
+from vinculo.messaging import handlers, heads, network
 from vinculo.messaging.models import InboundMessage, OutboundMessage
 from vinculo.messaging.services import outbox
 
 IDLE_SECONDS = 1.0
 DIRECTORY_EVERY_SECONDS = 60
+HEAD_EVERY_SECONDS = 600
 
 
 class Command(BaseCommand):
@@ -69,11 +70,14 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         self.stdout.write(f"Delivery worker {name} started.")
-        last_refresh = 0.0
+        last_refresh = last_head = 0.0
         while not stopping["now"]:
             if time.monotonic() - last_refresh > DIRECTORY_EVERY_SECONDS:
                 last_refresh = time.monotonic()
                 self._refresh_directory()
+            if time.monotonic() - last_head > HEAD_EVERY_SECONDS:
+                last_head = time.monotonic()
+                self._exchange_heads()
             busy = self._pass(name, stopping)
             if once:
                 break
@@ -91,11 +95,16 @@ class Command(BaseCommand):
         return handlers.process_pending() > 0 or busy
 
     def _refresh_directory(self) -> None:
-        try:
-            from vinculo.federation import services
+        from vinculo.federation.services import node
 
-            refresh = getattr(services, "refresh_directory", None)
-            if refresh is not None:
-                refresh()
-        except Exception as error:
+        try:
+            node.refresh_if_due()
+        except Exception as error:  # a hub that is down, or a bad answer, must not stop delivery
             self.stderr.write(f"directory refresh failed: {error}")
+
+    def _exchange_heads(self) -> None:
+        """Sign the evidence log's head and send it to every active peer (so history cannot be rewritten unseen)."""
+        try:
+            heads.sign_and_send()
+        except Exception as error:  # no keys or no directory yet: try again next time
+            self.stderr.write(f"evidence head not exchanged: {error}")
