@@ -52,6 +52,8 @@ POLL_SECONDS = 0.25
 # How long the set-up may take beyond --timeout for each synthetic case to seed (a generous
 # bound: a case costs about 0.1-0.2 s of one core, and the three offices share the machine).
 SETUP_SECONDS_PER_CASE = 1.0
+# And for joining the network: keys for every node, the hub's register and directory, one command each.
+FEDERATION_SETUP_SECONDS = 60.0
 # Cases per office seeded before the servers start; the rest are added in the background.
 FIRST_CASES = 100
 # The environment of every node is set here in full; the operator's own settings for a
@@ -357,7 +359,12 @@ class Command(BaseCommand):
         with handle_signals(supervisor):
             try:
                 first = min(cases, first_cases)
-                self.prepare(nodes, supervisor, timeout=timeout + SETUP_SECONDS_PER_CASE * first, cases=first)
+                self.prepare(
+                    nodes,
+                    supervisor,
+                    timeout=timeout + FEDERATION_SETUP_SECONDS + SETUP_SECONDS_PER_CASE * first,
+                    cases=first,
+                )
                 self.start_servers(nodes, supervisor, timeout=timeout)
                 self.announce(nodes, check=check)
                 seeders = self.seed_the_rest(nodes, supervisor, first=first, cases=cases) if cases > first else {}
