@@ -393,16 +393,31 @@ class Command(BaseCommand):
             f"with {cases} synthetic cases per office; the first time takes a while)..."
         )
         deadline = time.monotonic() + timeout
-        self.run_steps(nodes, supervisor, [["migrate", "--no-input"]], deadline=deadline)
-        for node in nodes:
-            public = str(node.directory / "public-keys.json")
-            self.run_one(node, ["keys", "init", "--exist-ok", "--public-out", public])
-        self.join_network(nodes)
-        self.run_steps(nodes, supervisor, [["seed_demo", "--cases", str(cases)]], deadline=deadline)
+        self.run_steps(
+            nodes,
+            supervisor,
+            lambda node: [
+                ["migrate", "--no-input"],
+                ["keys", "init", "--exist-ok", "--public-out", str(node.directory / "public-keys.json")],
+            ],
+            deadline=deadline,
+        )
+        directory_file = self.register_members(nodes)
+        # Offices pin the hub's key and import its directory, then seed; all nodes in parallel.
+        self.run_steps(
+            nodes,
+            supervisor,
+            lambda node: [
+                *([] if node.spec.role == "hub" else [["directory", "import", str(directory_file)]]),
+                ["seed_demo", "--cases", str(cases)],
+            ],
+            deadline=deadline,
+        )
 
-    def join_network(self, nodes: list[Node]) -> None:
+    def register_members(self, nodes: list[Node]) -> Path:
         """The hub registers every office with its public keys and publishes the signed directory;
-        each office pins the hub's key and imports that directory (no need to wait for the hub's server)."""
+        each office is set to pin the hub's key (it imports that directory next, without waiting for
+        the hub's server). Returns the directory file."""
         hub = next(node for node in nodes if node.spec.role == "hub")
         offices_file = Path(__file__).resolve().parents[3] / "accounts" / "data" / "offices.csv"
         with offices_file.open(encoding="utf-8") as handle:
@@ -428,10 +443,9 @@ class Command(BaseCommand):
         )
         hub_key = json.loads((hub.directory / "public-keys.json").read_text(encoding="utf-8"))["signing_key"]["kid"]
         for node in nodes:
-            if node is hub:
-                continue
-            node.env.update({"VINCULO_HUB_URL": hub.url, "VINCULO_HUB_KEY": hub_key})
-            self.run_one(node, ["directory", "import", str(directory_file)])
+            if node is not hub:
+                node.env.update({"VINCULO_HUB_URL": hub.url, "VINCULO_HUB_KEY": hub_key})
+        return directory_file
 
     def run_one(self, node: Node, step: list[str]) -> None:
         with node.setup_log.open("ab") as log:
@@ -445,11 +459,19 @@ class Command(BaseCommand):
                 f"See {display_path(node.setup_log)}:\n{self.tail(node.setup_log)}"
             )
 
-    def run_steps(self, nodes: list[Node], supervisor: Supervisor, steps: list[list[str]], *, deadline: float) -> None:
-        """Run the same steps on every node, the nodes in parallel, each node's steps in order."""
+    def run_steps(
+        self,
+        nodes: list[Node],
+        supervisor: Supervisor,
+        steps: Callable[[Node], list[list[str]]],
+        *,
+        deadline: float,
+    ) -> None:
+        """Run each node's steps in order, the nodes in parallel."""
         logs = {node.node_id: node.setup_log.open("ab") for node in nodes}
         try:
-            remaining = {node.node_id: list(steps) for node in nodes}
+            remaining = {node.node_id: steps(node) for node in nodes}
+            remaining = {node_id: todo for node_id, todo in remaining.items() if todo}
             running: dict[str, subprocess.Popen[bytes]] = {}
             while remaining or running:
                 for node in nodes:
