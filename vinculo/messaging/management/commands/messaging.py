@@ -26,6 +26,8 @@ from vinculo.messaging.services import outbox
 IDLE_SECONDS = 1.0
 DIRECTORY_EVERY_SECONDS = 60
 HEAD_EVERY_SECONDS = 600
+# The first head a minute after start: a worker that is restarted often does not sign heads in bursts.
+HEAD_FIRST_SECONDS = 60
 
 
 class Command(BaseCommand):
@@ -70,7 +72,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         self.stdout.write(f"Delivery worker {name} started.")
-        last_refresh = last_head = 0.0
+        last_refresh = 0.0
+        last_head = time.monotonic() - HEAD_EVERY_SECONDS + HEAD_FIRST_SECONDS
         while not stopping["now"]:
             if time.monotonic() - last_refresh > DIRECTORY_EVERY_SECONDS:
                 last_refresh = time.monotonic()
