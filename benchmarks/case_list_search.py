@@ -1,7 +1,7 @@
 """Benchmark: the case list, its filters and the people search with 100,000 cases in a node.
 
     .venv/bin/python benchmarks/case_list_search.py [--cases 100000] [--repeat 10]
-        [--database-url postgres://postgres@127.0.0.1:5432/vinculo_bench] [--candidate-indexes]
+        [--database-url postgres://postgres@127.0.0.1:5432/vinculo_bench] [--then-sql "DROP INDEX …"]
 
 Fills a fresh node (SQLite in a temporary folder, or the PostgreSQL database named in
 --database-url, which is dropped and created again and dropped at the end: its name must
@@ -13,9 +13,9 @@ by one. Then a prosecutor with a second factor (signed in the way the tests sign
 asks for each page through Django's test client: the time of each page (median and 95th
 percentile over --repeat runs, after one warm-up) and its number of SQL queries.
 
---candidate-indexes then creates the indexes this benchmark suggests (CANDIDATE_INDEXES) and
-measures every page again, to show what they would gain. --keep keeps the database to look
-into. Compare runs on one machine.
+--then-sql runs SQL statements (an index to try, or one to drop) after the first measurement
+and measures every page again, to show what an index gains or costs. --only measures the pages
+whose label contains a text; --keep keeps the database to look into. Compare runs on one machine.
 """
 
 from __future__ import annotations
@@ -44,13 +44,6 @@ CHUNK = 2_000  # cases written per round of bulk inserts
 LEADS = 20  # prosecutors of the office; the measuring one leads about 1 case in 20
 TRAVELLER_EVERY = 500  # one case in this many also holds a person recorded in other cases
 PASSWORD = "bench-password-not-secret"  # noqa: S105 - a throwaway database
-
-# Indexes the benchmark can create ad hoc to measure their gain (--candidate-indexes): the list in
-# date order within the office, and the identity index covering the person (no row read per entry).
-CANDIDATE_INDEXES: list[str] = [
-    "CREATE INDEX bench_case_office_created ON cases_case (office_id, created_at)",
-    "CREATE INDEX bench_identity_lookup ON cases_identityindexentry (digest, kind, person_id)",
-]
 
 # Trafficking victims' forms of exploitation, acts and means (code, weight).
 PURPOSES = [
@@ -674,7 +667,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10, help="timed runs per page (after one warm-up)")
     parser.add_argument("--database-url", help="postgres://…/<name with 'bench'> (dropped and created again)")
     parser.add_argument(
-        "--candidate-indexes", action="store_true", help="then create CANDIDATE_INDEXES and measure again"
+        "--then-sql", action="append", default=[], help="SQL to run after measuring, before measuring again"
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the database (and its keyring) to look into")
@@ -725,39 +718,39 @@ def run(args: argparse.Namespace) -> None:
         page for page in pages_to_measure(generator.samples, args.cases) if args.only.lower() in page.label.lower()
     ]
     results = measure(user, pages, args.repeat)
-    with_indexes: list[Result] = []
-    if args.candidate_indexes:
+    then: list[Result] = []
+    if args.then_sql:
         with connection.cursor() as cursor:
-            for statement in CANDIDATE_INDEXES:
+            for statement in args.then_sql:
                 cursor.execute(statement)
             if connection.vendor == "postgresql":
                 cursor.execute("ANALYZE")
-        print("then with: " + "; ".join(CANDIDATE_INDEXES), file=sys.stderr)
-        with_indexes = measure(user, pages, args.repeat)
-    _print_table(results, with_indexes)
+        print("then after: " + "; ".join(args.then_sql), file=sys.stderr)
+        then = measure(user, pages, args.repeat)
+    _print_table(results, then)
     print(
         f"\n{args.repeat} timed runs per page after one warm-up, as {user.username} (prosecutor); "
         "cpu: this process's CPU time (median), with SQLite the database's too."
     )
-    if with_indexes:
-        print("+idx: the same pages again after " + "; ".join(CANDIDATE_INDEXES))
+    if then:
+        print("then: the same pages again after " + "; ".join(args.then_sql))
 
 
-def _print_table(results: list[Result], with_indexes: list[Result]) -> None:
+def _print_table(results: list[Result], then: list[Result]) -> None:
     if not results:
         return
     width = max(len(result.label) for result in results)
     head = f"{'page':<{width}}  {'matches':>8}  {'queries':>7}  {'median ms':>9}  {'p95 ms':>7}  {'cpu ms':>6}"
-    if with_indexes:
-        head += f"  {'+idx median':>11}  {'+idx p95':>8}  {'+idx cpu':>8}"
+    if then:
+        head += f"  {'then median':>11}  {'then p95':>8}  {'then cpu':>8}"
     print("\n" + head)
     for index, result in enumerate(results):
         line = (
             f"{result.label:<{width}}  {result.matches:>8}  {result.queries:>7}  "
             f"{result.median_ms:>9.0f}  {result.p95_ms:>7.0f}  {result.cpu_ms:>6.0f}"
         )
-        if with_indexes:
-            other = with_indexes[index]
+        if then:
+            other = then[index]
             line += f"  {other.median_ms:>11.0f}  {other.p95_ms:>8.0f}  {other.cpu_ms:>8.0f}"
         print(line)
 
