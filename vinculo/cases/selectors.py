@@ -92,10 +92,17 @@ def case_list(
     if year:
         cases = cases.filter(reported_on__year=year)
     if exploitation_form:
-        # The code first (a list of a few hundred), then the victims with it: joined the other way
-        # round, SQLite read every victim's forms of exploitation to find the few with this one.
-        purpose = Code.objects.filter(code_list__key="exploitation_form", code=exploitation_form)
-        victims = CaseParty.objects.filter(exploitation__purposes__in=purpose)
+        # The code's id first, in a query of its own: as a subquery, SQLite joined the other way
+        # round (every victim's forms of exploitation read) and PostgreSQL, not knowing how
+        # common the form is, looked the victims up one by one (0.3 s instead of 0.1 s).
+        purpose = (
+            Code.objects.filter(code_list__key="exploitation_form", code=exploitation_form)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if purpose is None:
+            return Case.objects.none()
+        victims = CaseParty.objects.filter(exploitation__purposes=purpose)
         cases = cases.filter(pk__in=victims.values("case_id"))
     if border_crossing:
         crossed = Event.objects.filter(border_crossing__code=border_crossing)

@@ -17,12 +17,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from vinculo.accounts.models import User
+from vinculo.cases import selectors
 from vinculo.cases.models import Case
 from vinculo.cases.services import events, exploitation, parties
 from vinculo.cases.tests.factories import code, open_case
 from vinculo.reference.models import BorderCrossing
 
-LIST_BUDGET = 13  # 12 for the bare list (see test_access), and one to check a chosen code
+# 12 for the bare list (see test_access), one to check a chosen code, and for the form of
+# exploitation one more to look its code up before the list.
+LIST_BUDGET = 14
 SEARCH_BUDGET = 16
 API_BUDGET = 9  # the page's keys, then its cases with their seven codes
 
@@ -116,6 +119,16 @@ def test_a_case_is_listed_once_however_many_of_its_victims_match(client: Client,
     for filters in ({"exploitation_form": "FORCED_LABOUR_SERVICES"}, {"border_crossing": "SLV-HND-02"}, {}):
         page = client.get(reverse("cases:case_list"), filters).content.decode()
         assert page.count("FGR-ONCE-1") == 1, filters
+
+
+def test_an_unknown_form_of_exploitation_finds_no_case(prosecutor: User) -> None:
+    """The filter looks the code up first; a code that is not there must not match victims without forms."""
+    case = open_case(prosecutor, "FGR-NONE-1")
+    parties.add_party(
+        by=prosecutor, case=case, role=code("party_role", "VICTIM"), sex=code("sex", "F"), identity=parties.Identity()
+    )
+    assert list(selectors.case_list(prosecutor)) == [case]
+    assert not selectors.case_list(prosecutor, exploitation_form="NO_SUCH_FORM").exists()
 
 
 SEARCHES = ["marleny quintanilla", "90000001", "1001-0000"]  # a name, a document, a phone
