@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from vinculo.federation import jose
+from vinculo.federation.directory_trust import DirectoryRefused, verify_directory
 from vinculo.federation.envelope import (
     EnvelopeRefused,
     Receipt,
@@ -160,3 +161,24 @@ def test_a_document_with_duplicate_members_is_malformed(gt: Node) -> None:
     )
 
     assert refusal_code(lambda: verify_document(token, gt.signing.verify_key)) == "malformed"
+
+
+def test_the_vector_directory_is_accepted_by_a_node_pinning_the_hub_key(vectors: dict[str, Any]) -> None:
+    """The sample directory is in the format of docs/protocol.md §14.1 and passes every check of §14.2."""
+    vector = vectors["document"]
+    pin = vectors["members"][vector["signer"]]["signing"]["thumbprint"]
+    issued = vector["object"]["issued_at"]
+
+    verified = verify_directory(vector["token"], pinned=pin, held=None, now=issued + 60)
+
+    assert verified.is_new
+    assert verified.directory.to_json() == vector["object"]
+    assert [member.id for member in verified.directory.members] == ["CCCMP-HUB", "SV-FGR", "GT-MP"]
+    for member in verified.directory.members:
+        keys = vectors["members"][member.id]
+        assert member.current_signing_kid() == keys["signing"]["thumbprint"]
+        if "encryption" in keys:  # the hub's encryption key is not among the published test keys
+            assert member.recipient_key().thumbprint() == keys["encryption"]["thumbprint"]
+    with pytest.raises(DirectoryRefused) as expired:
+        verify_directory(vector["token"], pinned=pin, held=None, now=vector["object"]["expires_at"] + 1)
+    assert expired.value.code == "expired"

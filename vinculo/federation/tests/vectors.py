@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from vinculo.federation import jose
+from vinculo.federation.directory_format import Directory, Member, Policy, PublishedKey
 from vinculo.federation.envelope import (
     ENVELOPE_TYP,
     MESSAGE_TYP,
@@ -81,6 +82,36 @@ def _key_entry(key: SigningKey | EncryptionKey) -> dict[str, Any]:
         "public_jwk": key.public_jwk(),
         "thumbprint": key.thumbprint(),
     }
+
+
+def _member(member: str, name_es: str, name_en: str, *, roles: tuple[str, ...] = ("office",)) -> Member:
+    return Member(
+        id=member,
+        name_es=name_es,
+        name_en=name_en,
+        country=member[:2] if roles == ("office",) else "SV",
+        endpoint=f"https://{member.lower()}.example/",
+        status="active",
+        roles=roles,
+        signing_keys=(PublishedKey(signing_key(member).public_jwk(), signing_key(member).thumbprint()),),
+        encryption_keys=(PublishedKey(encryption_key(member).public_jwk(), encryption_key(member).thumbprint()),),
+    )
+
+
+def _directory() -> Directory:
+    """A directory in the format of docs/protocol.md §14.1, as the hub publishes it."""
+    return Directory(
+        version=7,
+        issued_at=NOW,
+        expires_at=NOW + 7 * 86400,
+        hub=HUB,
+        members=(
+            _member(HUB, "Centro de coordinación (prueba)", "Coordination hub (test)", roles=("hub",)),
+            _member(SENDER, "Fiscalía General de la República (prueba)", "Attorney General's Office (test)"),
+            _member(RECIPIENT, "Ministerio Público (prueba)", "Public Prosecutor's Office (test)"),
+        ),
+        policy=Policy.default(),
+    )
 
 
 def header(recipient: str = RECIPIENT, **changes: Any) -> Header:
@@ -278,20 +309,7 @@ def build() -> dict[str, Any]:
         "receiver": RECIPIENT,
         "sender": SENDER,
     }
-    document = {
-        "kind": "directory",
-        "version": 7,
-        "issued_at": NOW,
-        "expires_at": NOW + 7 * 86400,
-        "members": [
-            {
-                "id": SENDER,
-                "name": {"es": "Fiscalía General de la República (prueba)", "en": "Attorney General's Office (test)"},
-                "status": "active",
-                "keys": [signing_key(SENDER).public_jwk(), encryption_key(SENDER).public_jwk()],
-            }
-        ],
-    }
+    document = _directory().to_json()
     return {
         "description": "Test vectors for the Vínculo envelope protocol, version 1 (docs/protocol.md).",
         "warning": WARNING,
