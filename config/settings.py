@@ -201,6 +201,9 @@ if HUB_KEY and not re.fullmatch(r"[A-Za-z0-9_-]{43}", HUB_KEY):
         f"got {HUB_KEY!r}."
     )
 DIRECTORY_REFRESH_MINUTES = env.int("VINCULO_DIRECTORY_REFRESH_MINUTES", 5, minimum=1, maximum=24 * 60)
+# How long a delivery worker's claim on an outgoing message lasts: a message claimed by a worker
+# that died is taken up by another worker after this. Longer than a worker needs for a batch.
+DELIVERY_CLAIM_SECONDS = env.int("VINCULO_DELIVERY_CLAIM_SECONDS", 120, minimum=5, maximum=3600)
 
 # --- Accounts and sessions ---------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +37,6 @@ from vinculo.vault import crypto, keys
 
 log = logging.getLogger(__name__)
 
-CLAIM_SECONDS = 120
 BASE_DELAY_SECONDS = 5.0
 MAX_DELAY_SECONDS = 3600.0
 HTTP_TIMEOUT_SECONDS = 15
@@ -107,9 +107,9 @@ class Outcome:
 
 
 def claim_due(worker: str, *, limit: int = 20) -> list[uuid.UUID]:
-    """Claim up to ``limit`` messages that are due, for ``worker``; a claim lasts CLAIM_SECONDS."""
+    """Claim up to ``limit`` messages that are due, for ``worker``; a claim lasts ``VINCULO_DELIVERY_CLAIM_SECONDS``."""
     now = timezone.now()
-    until = now + timedelta(seconds=CLAIM_SECONDS)
+    until = now + timedelta(seconds=settings.DELIVERY_CLAIM_SECONDS)
     due = OutboundMessage.objects.filter(status=OutboundMessage.Status.PENDING, next_attempt_at__lte=now).exclude(
         claimed_until__gt=now
     )

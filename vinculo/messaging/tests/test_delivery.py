@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -208,7 +209,7 @@ def test_a_claim_left_by_a_killed_worker_expires(net: FakeNetwork) -> None:
     message = _send(net)
     assert outbox.claim_due("killed") == [message.id]
     assert outbox.claim_due("w2") == [], "claimed: nobody else takes it"
-    with time_machine.travel(timezone.now() + timedelta(seconds=outbox.CLAIM_SECONDS + 1)):
+    with time_machine.travel(timezone.now() + timedelta(seconds=settings.DELIVERY_CLAIM_SECONDS + 1)):
         assert outbox.claim_due("w2") == [message.id]
         assert outbox.deliver(message.id, "w2", post=net.post_to_inbox).delivered
 
