@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "vinculo.demo",
     "vinculo.federation",
     "vinculo.messaging",
+    "vinculo.exchanges",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -152,6 +153,7 @@ if _database.engine == "django.db.backends.sqlite3":
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            "CONN_MAX_AGE": env.int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
             "TEST": {"NAME": None},
         }
     }
@@ -201,6 +203,10 @@ if HUB_KEY and not re.fullmatch(r"[A-Za-z0-9_-]{43}", HUB_KEY):
         f"got {HUB_KEY!r}."
     )
 DIRECTORY_REFRESH_MINUTES = env.int("VINCULO_DIRECTORY_REFRESH_MINUTES", 5, minimum=1, maximum=24 * 60)
+# Refused envelopes the inbox records per remote address and minute; past it, that address's
+# refused envelopes are answered 429 rate_limited and only counted (vinculo/messaging/services/
+# refusal_limits.py). Accepted envelopes are never limited.
+INBOX_REFUSALS_PER_MINUTE = env.int("VINCULO_INBOX_REFUSALS_PER_MINUTE", 30, minimum=1, maximum=10_000)
 # How long a delivery worker's claim on an outgoing message lasts: a message claimed by a worker
 # that died is taken up by another worker after this. Longer than a worker needs for a batch.
 DELIVERY_CLAIM_SECONDS = env.int("VINCULO_DELIVERY_CLAIM_SECONDS", 120, minimum=5, maximum=3600)

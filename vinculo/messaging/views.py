@@ -37,5 +37,8 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     try:
         accepted = inbox.receive(data, remote_address=client_ip(request))
     except inbox.Refused as refused:
-        return _answer(refused.status, {"code": refused.code, "detail": refused.detail})
+        answer = _answer(refused.status, {"code": refused.code, "detail": refused.detail})
+        if refused.retry_after is not None:
+            answer["Retry-After"] = str(refused.retry_after)
+        return answer
     return _answer(200, {"receipt": accepted.receipt, "duplicate": accepted.duplicate})

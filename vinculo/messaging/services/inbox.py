@@ -19,6 +19,7 @@ from django.utils import timezone
 from vinculo.federation import envelope
 from vinculo.messaging import network
 from vinculo.messaging.models import InboundMessage, RefusedEnvelope
+from vinculo.messaging.services import refusal_limits
 from vinculo.vault import crypto, keys
 
 # Refusal codes the inbox adds to the envelope core's (docs/protocol.md, "Opening").
@@ -33,11 +34,12 @@ class Accepted:
 
 
 class Refused(Exception):
-    def __init__(self, code: str, detail: str, *, status: int = 400) -> None:
+    def __init__(self, code: str, detail: str, *, status: int = 400, retry_after: int | None = None) -> None:
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
         self.status = status
+        self.retry_after = retry_after  # seconds, for the answer's Retry-After (rate_limited)
 
 
 def receive(data: bytes, *, remote_address: str | None = None, now: int | None = None) -> Accepted:
@@ -123,14 +125,27 @@ def _again(earlier: InboundMessage, opened: envelope.Opened, data: bytes, remote
 
 
 def _refuse(data: bytes, code: str, detail: str, remote_address: str | None, *, status: int = 400) -> Refused:
-    """Log the refusal (what the clear header claimed, never the content) and build the answer."""
+    """Log the refusal (what the clear header claimed, never the content) and build the answer.
+
+    Past the address's share of refusals this minute, the envelope is only counted and the
+    answer is ``rate_limited`` (``refusal_limits``).
+    """
+    moment = timezone.now()
+    sha256 = envelope.sha256_of(data)
+    retry_after = refusal_limits.counted_instead(remote_address, sha256=sha256, now=moment)
+    if retry_after is not None:
+        return Refused(
+            refusal_limits.RATE_LIMITED,
+            f"too many refused envelopes from this address; try again in {retry_after} s",
+            status=429,
+            retry_after=retry_after,
+        )
     claimed_sender = claimed_id = ""
     try:
         routing = envelope.read_routing(data, max_bytes=max(len(data), 1))
         claimed_sender, claimed_id = routing.sender, routing.id
     except envelope.EnvelopeRefused:
         pass
-    sha256 = envelope.sha256_of(data)
     with transaction.atomic():
         RefusedEnvelope.objects.create(
             claimed_sender=claimed_sender[:64],
@@ -140,7 +155,7 @@ def _refuse(data: bytes, code: str, detail: str, remote_address: str | None, *, 
             code=code,
             detail=detail[:300],
             remote_address=remote_address,
-            refused_at=timezone.now(),
+            refused_at=moment,
         )
         network.evidence(
             "envelope_refused", message_id=claimed_id or None, peer=claimed_sender or None, sha256=sha256,
