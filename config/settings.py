@@ -85,7 +85,6 @@ INSTALLED_APPS = [
     "vinculo.demo",
     "vinculo.federation",
     "vinculo.messaging",
-    "vinculo.exchanges",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -153,7 +152,6 @@ if _database.engine == "django.db.backends.sqlite3":
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
-            "CONN_MAX_AGE": env.int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
             "TEST": {"NAME": None},
         }
     }
