@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "vinculo.demo",
     "vinculo.federation",
     "vinculo.messaging",
+    "vinculo.exchanges",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -86,6 +86,15 @@ ACTION_LABELS: dict[str, Promise] = {
     "vault.rotated": _("Identity vault key rotated"),
     "vault.key_removed": _("Old identity vault key removed"),
     "vault.reindexed": _("Identity search index rebuilt"),
+    "exchange.request_drafted": _("Information request drafted"),
+    "exchange.request_sent": _("Information request sent"),
+    "exchange.request_withdrawn": _("Information request withdrawn"),
+    "exchange.request_reminded": _("Reminder sent for an information request"),
+    "exchange.request_clarified": _("Clarification sent about an information request"),
+    "exchange.request_acknowledged": _("Incoming information request acknowledged"),
+    "exchange.request_assigned": _("Incoming information request assigned"),
+    "exchange.request_answered": _("Information request answered"),
+    "exchange.request_refused": _("Information request refused"),
 }
 
 

@@ -173,6 +173,8 @@ class Policy:
 DEFAULT_MESSAGE_TYPES: tuple[str, ...] = (
     "request.information",
     "request.acknowledgement",
+    "request.progress",
+    "request.clarification",
     "request.answer",
     "request.refusal",
     "request.withdrawal",

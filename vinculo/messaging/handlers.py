@@ -14,16 +14,28 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 
-from vinculo.messaging.models import InboundMessage
+from vinculo.messaging.models import InboundMessage, OutboundMessage
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[InboundMessage, bytes], None]
 HANDLERS: dict[str, Handler] = {}
+# Called when a message this node sent is delivered (its signed receipt accepted), inside the
+# transaction that records the receipt: the sending module moves its own record on.
+DeliveredHandler = Callable[[OutboundMessage], None]
+ON_DELIVERED: dict[str, DeliveredHandler] = {}
 
 
-def register(message_type: str, handler: Handler) -> None:
+def register(message_type: str, handler: Handler, *, on_delivered: DeliveredHandler | None = None) -> None:
     HANDLERS[message_type] = handler
+    if on_delivered is not None:
+        ON_DELIVERED[message_type] = on_delivered
+
+
+def run_on_delivered(message: OutboundMessage) -> None:
+    callback = ON_DELIVERED.get(message.type)
+    if callback is not None:
+        callback(message)
 
 
 def _ping(message: InboundMessage, payload: bytes) -> None:
@@ -33,12 +45,14 @@ def _ping(message: InboundMessage, payload: bytes) -> None:
 register("system.ping", _ping)
 
 
-def process_pending(*, limit: int = 50) -> int:
-    """Hand accepted messages to their handlers; returns how many were handled."""
+def process_pending(*, limit: int = 50, sender: str | None = None) -> int:
+    """Hand accepted messages (only ``sender``'s, if given) to their handlers; returns how many were handled."""
     from vinculo.messaging.services.inbox import payload_of
 
     handled = 0
     pending = InboundMessage.objects.filter(processed_at__isnull=True, processing_error="").order_by("received_at")
+    if sender is not None:
+        pending = pending.filter(sender=sender)
     for message in pending[:limit]:
         handler = HANDLERS.get(message.type)
         if handler is None:

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.accounts.models import User
 from vinculo.core.errors import DomainError
 from vinculo.federation import envelope
-from vinculo.messaging import network
+from vinculo.messaging import handlers, network
 from vinculo.messaging.models import OutboundMessage
 from vinculo.vault import crypto, keys
 
@@ -230,6 +230,8 @@ def _settle(message: OutboundMessage, member: network.Peer, status: int, body: b
                 "receipt_received", message_id=str(message.id), peer=message.recipient,
                 sha256=receipt.envelope_sha256, facts={"received_at": receipt.received_at},
             )  # fmt: skip
+            # The module that sent it learns of the receipt in the same transaction.
+            handlers.run_on_delivered(message)
         return Outcome(delivered=True, final=True)
     code = str(answer.get("code", "")) if isinstance(answer, dict) else ""
     if 400 <= status < 500 and code and code not in TRANSIENT_REFUSALS:

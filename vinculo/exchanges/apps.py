@@ -1,0 +1,36 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ExchangesConfig(AppConfig):
+    name = "vinculo.exchanges"
+    label = "exchanges"
+    verbose_name = _("Exchanges under the MoU")
+
+    def ready(self) -> None:
+        from vinculo.exchanges import wire
+        from vinculo.exchanges.models import Answer, InformationRequest, RequestEvent
+        from vinculo.exchanges.services import requests
+        from vinculo.messaging import handlers
+        from vinculo.vault import keys
+
+        handlers.register(wire.REQUEST, requests.receive_request, on_delivered=requests.request_delivered)
+        for message_type in {*wire.STEP_TYPES.values(), wire.REMINDER, wire.CLARIFICATION} - {wire.REQUEST}:
+            handlers.register(message_type, requests.receive_step)
+
+        # What may name people is sealed in the vault; a key rotation re-seals it like identities.
+        keys.register(
+            keys.VaultField(
+                model=lambda: InformationRequest,
+                field="content",
+                context=lambda row: InformationRequest.context(row.pk),
+            )
+        )
+        keys.register(
+            keys.VaultField(model=lambda: Answer, field="content", context=lambda row: Answer.context(row.pk))
+        )
+        keys.register(
+            keys.VaultField(
+                model=lambda: RequestEvent, field="note", context=lambda row: RequestEvent.context(row.request_id)
+            )
+        )

@@ -1,0 +1,182 @@
+"""Information requests between offices under the MoU, and what happened to each of them.
+
+Each office keeps its own copy of a request (``side``: outgoing where it asked, incoming where
+it was asked), under the same id on both nodes. The subject is a short label meant to carry no
+personal data; everything that may (the text, the requested items, the answers) is sealed in
+the identity vault and opened for the people who may read it. Every step is kept in the
+request's timeline with the signed message that carried it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.accounts.models import Office
+from vinculo.exchanges.lifecycle import Side, State, Step, Urgency
+
+
+class RequestType(models.TextChoices):
+    IDENTIFICATION = "identification", _("Identification of a person")
+    CRIMINAL_RECORD = "criminal_record", _("Criminal record")
+    MIGRATION = "migration_movements", _("Migration movements")
+    PHONE = "phone_subscriber", _("Phone subscriber")
+    FINANCIAL = "financial", _("Financial information")
+    VICTIM = "victim_status", _("Victim's whereabouts or status")
+    OTHER = "other", _("Other")
+
+
+class RefusalReason(models.TextChoices):
+    NO_LEGAL_BASIS = "no_legal_basis", _("No legal basis under national law")
+    NEEDS_MLA = "needs_mla", _("Needs a formal mutual legal assistance request")
+    NOT_HELD = "not_held", _("The office does not hold this information")
+    ENDANGERS = "endangers", _("Would endanger a person or an investigation")
+    DISPROPORTIONATE = "disproportionate", _("Disproportionate to the stated purpose")
+    OTHER = "other", _("Other reason (explained)")
+
+
+class InformationRequest(models.Model):
+    STATE_LABELS: ClassVar = {
+        State.DRAFT: _("Draft"),
+        State.SENT: _("Sent"),
+        State.DELIVERED: _("Delivered"),
+        State.ACKNOWLEDGED: _("Acknowledged"),
+        State.IN_PROGRESS: _("In progress"),
+        State.ANSWERED_PARTIAL: _("Partly answered"),
+        State.ANSWERED: _("Answered"),
+        State.REFUSED: _("Refused"),
+        State.WITHDRAWN: _("Withdrawn"),
+    }
+    URGENCY_LABELS: ClassVar = {
+        Urgency.URGENT: _("Urgent"),
+        Urgency.PRIORITY: _("Priority"),
+        Urgency.NORMAL: _("Normal"),
+    }
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)  # this copy, on this node
+    exchange_id = models.UUIDField(default=uuid.uuid4, editable=False)  # the request, on both nodes
+    side = models.CharField(max_length=8, choices=[(s.value, s.value) for s in Side])
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+", verbose_name=_("office"))
+    counterpart = models.CharField(_("other office"), max_length=32, db_index=True)
+    request_type = models.CharField(_("kind of request"), max_length=24, choices=RequestType.choices)
+    subject = models.CharField(
+        _("subject"), max_length=160, help_text=_("A short label for lists. Write no names or identifiers here.")
+    )
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    urgency = models.CharField(
+        _("urgency"), max_length=8, choices=[(u.value, label) for u, label in URGENCY_LABELS.items()]
+    )
+    content = models.TextField(blank=True)  # vault token: {"text", "items", "purpose", "conditions"}
+    language = models.CharField(_("language of the text"), max_length=2, default="es")
+    handling = models.JSONField(_("handling codes"), default=list, blank=True)
+    evaluation = models.CharField(_("source and information evaluation"), max_length=2, blank=True)
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("case")
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=[(s.value, label) for s, label in STATE_LABELS.items()], default=State.DRAFT
+    )
+    deadline_seconds = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    refusal_reason = models.CharField(max_length=20, choices=RefusalReason.choices, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+        constraints: ClassVar = [
+            # Both copies of a request can live in one database (tests, or two offices on one node
+            # in a laboratory); one copy per side.
+            models.UniqueConstraint(fields=["exchange_id", "side"], name="one_copy_per_side"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["office", "side", "state"], name="request_desk")]
+        verbose_name = _("information request")
+        verbose_name_plural = _("information requests")
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.counterpart}, {self.state})"
+
+    @staticmethod
+    def context(request_pk: uuid.UUID | str) -> str:
+        return f"exchanges.request:{request_pk}:content"
+
+
+class RequestEvent(models.Model):
+    """One step in a request's life on this node, with the signed message that carried it."""
+
+    request = models.ForeignKey(InformationRequest, on_delete=models.CASCADE, related_name="events")
+    step = models.CharField(max_length=24)  # a lifecycle Step, or "reminder", "escalation", "clarification"
+    state_after = models.CharField(max_length=16)
+    changed_state = models.BooleanField(default=True)
+    by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    by_member = models.CharField(max_length=32, blank=True)  # the counterpart, for steps that arrived
+    message_id = models.UUIDField(null=True, blank=True)  # the envelope sent or received
+    note = models.TextField(blank=True)  # vault token when it holds free text
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.step} → {self.state_after}"
+
+    @staticmethod
+    def context(request_pk: uuid.UUID | str) -> str:
+        return f"exchanges.event:{request_pk}:note"
+
+    @property
+    def is_remote(self) -> bool:
+        return bool(self.by_member)
+
+    @property
+    def step_enum(self) -> Step | None:
+        try:
+            return Step(self.step)
+        except ValueError:
+            return None
+
+
+class Answer(models.Model):
+    """What the requested office gave: in parts, the last one complete."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    answer_id = models.UUIDField(default=uuid.uuid4, editable=False)  # the same on both nodes
+    request = models.ForeignKey(InformationRequest, on_delete=models.CASCADE, related_name="answers")
+    is_complete = models.BooleanField(_("complete answer"), default=False)
+    content = models.TextField()  # vault token: {"text"}
+    language = models.CharField(max_length=2, default="es")
+    handling = models.JSONField(default=list, blank=True)
+    evaluation = models.CharField(max_length=2, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    message_id = models.UUIDField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["at"]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["request", "answer_id"], name="one_answer_per_id")]
+
+    def __str__(self) -> str:
+        return f"answer {self.id} to {self.request_id}"
+
+    @staticmethod
+    def context(answer_pk: uuid.UUID | str) -> str:
+        return f"exchanges.answer:{answer_pk}:content"
