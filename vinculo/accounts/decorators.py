@@ -20,16 +20,22 @@ View = Callable[..., HttpResponseBase]
 
 
 @transaction.atomic(durable=True)
-def _record_denial(request: HttpRequest, permission: Permission) -> None:
+def _record_denial(request: HttpRequest, wanted: str) -> None:
     audit.record(
         action="access.denied",
         actor=request.user if isinstance(request.user, User) else None,
-        data={"permission": permission.value, "path": request.path[:200]},
+        data={"permission": wanted, "path": request.path[:200]},
     )
 
 
 def require_permission(permission: Permission) -> Callable[[View], View]:
     """Let the view run only for a signed-in user who holds ``permission``."""
+    return require_any_permission(permission)
+
+
+def require_any_permission(*permissions: Permission) -> Callable[[View], View]:
+    """Let the view run only for a signed-in user who holds at least one of ``permissions``."""
+    wanted = "|".join(permission.value for permission in permissions)
 
     def decorator(view: View) -> View:
         @wraps(view)
@@ -37,9 +43,9 @@ def require_permission(permission: Permission) -> Callable[[View], View]:
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not user.has_permission(permission):
-                _record_denial(request, permission)
-                raise PermissionDenied(permission.value)
+            if not any(user.has_permission(permission) for permission in permissions):
+                _record_denial(request, wanted)
+                raise PermissionDenied(wanted)
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -32,6 +32,17 @@ def entries_for_auditor(
     return entries.order_by("-seq")
 
 
+def entries_naming_message(actor: User, *, message_id: str, peer: str, limit: int = 200) -> list[EvidenceEntry]:
+    """The first ``limit`` entries about one message exchanged with ``peer``, oldest first (delivery pages).
+
+    Node administrators see them too, beside the message they are reading about (they hold the
+    same references the delivery pages show); the rest of the log stays the auditors'.
+    """
+    if not (actor.has_permission(Permission.AUDIT_VIEW) or actor.has_permission(Permission.NODE_MANAGE)):
+        raise AccessDenied(Permission.AUDIT_VIEW.value)
+    return list(EvidenceEntry.objects.filter(message_id=message_id.lower(), peer=peer).order_by("seq")[:limit])
+
+
 def chain_head(actor: User) -> EvidenceHead | None:
     _require_auditor(actor)
     return EvidenceHead.objects.filter(pk=HEAD_PK).first()

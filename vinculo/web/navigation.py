@@ -16,6 +16,12 @@ class NavItem:
     url_name: str
     label: Promise
     permission: Permission | None = None
+    also: tuple[Permission, ...] = ()  # other permissions that open the entry too
+
+    def is_open_to(self, user: object) -> bool:
+        if self.permission is None:
+            return True
+        return any(user.has_permission(permission) for permission in (self.permission, *self.also))  # type: ignore[attr-defined]
 
 
 NAVIGATION: list[NavItem] = [
@@ -25,6 +31,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("audit:entry_list", _("Audit trail"), Permission.AUDIT_VIEW),
     NavItem("evidence:entry_list", _("Evidence log"), Permission.AUDIT_VIEW),
     NavItem("reference:index", _("Reference data"), Permission.NODE_MANAGE),
+    NavItem("messaging:health", _("Network"), Permission.NODE_MANAGE, also=(Permission.AUDIT_VIEW,)),
 ]
 
 
@@ -32,7 +39,7 @@ def navigation_for(user: object, current_path: str) -> list[dict[str, object]]:
     """The entries this user may open, marking the one the current page belongs to."""
     items = []
     for item in NAVIGATION:
-        if item.permission is not None and not user.has_permission(item.permission):  # type: ignore[attr-defined]
+        if not item.is_open_to(user):
             continue
         url = reverse(item.url_name)
         is_current = current_path == url if url == "/" else current_path.startswith(url)
