@@ -95,6 +95,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "exchange.request_assigned": _("Incoming information request assigned"),
     "exchange.request_answered": _("Information request answered"),
     "exchange.request_refused": _("Information request refused"),
+    "exchange.request_due_soon": _("Reminder: an incoming information request is due soon"),
+    "exchange.request_escalated": _("Overdue incoming information request escalated to the focal points"),
 }
 
 
