@@ -209,6 +209,18 @@ INBOX_REFUSALS_PER_MINUTE = env.int("VINCULO_INBOX_REFUSALS_PER_MINUTE", 30, min
 # How long a delivery worker's claim on an outgoing message lasts: a message claimed by a worker
 # that died is taken up by another worker after this. Longer than a worker needs for a batch.
 DELIVERY_CLAIM_SECONDS = env.int("VINCULO_DELIVERY_CLAIM_SECONDS", 120, minimum=5, maximum=3600)
+# Where attachments' encrypted chunks are kept: those this node sends, until they are delivered,
+# and those it receives (docs/adr/0018-attachments-as-chunked-encrypted-blobs.md). Each node its
+# own directory; development keeps one per node id under var/.
+ATTACHMENT_DIR = Path(
+    env.required_str(
+        "VINCULO_ATTACHMENT_DIR", str(VAR_DIR / "attachments" / NODE_ID), required=IS_PRODUCTION and NODE_ROLE == "office"
+    )
+)
+# Bytes of uploads not yet claimed by a message that one peer may leave on this node at a time.
+ATTACHMENT_PENDING_BYTES_PER_PEER = env.int(
+    "VINCULO_ATTACHMENT_PENDING_BYTES_PER_PEER", 8 * 1024**3, minimum=1024**2, maximum=1024**4
+)
 
 # --- Accounts and sessions ---------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

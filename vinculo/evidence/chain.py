@@ -41,6 +41,8 @@ DELIVERY_FAILED = "delivery_failed"
 AUDIT_CHECKPOINT = "audit"
 HEAD_SIGNED = "head_signed"
 HEAD_RECEIVED = "head_received"
+ATTACHMENT_SENT = "attachment_sent"
+ATTACHMENT_RECEIVED = "attachment_received"
 KINDS = (
     ENVELOPE_SENT,
     ENVELOPE_RECEIVED,
@@ -52,6 +54,8 @@ KINDS = (
     AUDIT_CHECKPOINT,
     HEAD_SIGNED,
     HEAD_RECEIVED,
+    ATTACHMENT_SENT,
+    ATTACHMENT_RECEIVED,
 )
 # What a reader of an export accepts as a kind: a later version of the node may add kinds.
 KIND_SHAPE = re.compile(r"[a-z][a-z0-9_]{0,31}")

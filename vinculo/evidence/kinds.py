@@ -18,6 +18,8 @@ KIND_LABELS: dict[str, Promise] = {
     chain.AUDIT_CHECKPOINT: _("Audit trail checkpoint"),
     chain.HEAD_SIGNED: _("Chain head signed by this node"),
     chain.HEAD_RECEIVED: _("Chain head received from a peer"),
+    chain.ATTACHMENT_SENT: _("Attachment uploaded (every chunk held by the recipient)"),
+    chain.ATTACHMENT_RECEIVED: _("Attachment received and verified"),
 }
 
 

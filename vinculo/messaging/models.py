@@ -114,3 +114,99 @@ class RefusedEnvelope(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.claimed_sender}/{self.claimed_id}"
+
+
+class OutboundAttachment(models.Model):
+    """A blob attached to an outgoing message: its encrypted chunks wait on disk until delivered.
+
+    The blob's key is not here: it is in the message's sealed payload (the frame of manifests),
+    and leaves with it. ``chunk_digests`` lets the worker sign each upload and notice a chunk
+    file damaged on disk before sending it.
+    """
+
+    message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, related_name="attachments")
+    position = models.PositiveSmallIntegerField()
+    blob = models.UUIDField(db_index=True)
+    size = models.PositiveBigIntegerField()
+    chunk_size = models.PositiveIntegerField()
+    chunk_digests = models.JSONField(default=list)
+    sha256 = models.CharField(max_length=64)  # of the plaintext
+    name = models.CharField(max_length=255)
+    media_type = models.CharField(max_length=127)
+    uploaded_at = models.DateTimeField(null=True, blank=True)  # the recipient held every chunk
+    released_at = models.DateTimeField(null=True, blank=True)  # this node's chunk files deleted
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering: ClassVar = ["message", "position"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["message", "position"], name="one_attachment_per_position"),
+            models.UniqueConstraint(fields=["message", "blob"], name="one_blob_per_outbound_message"),
+        ]
+        verbose_name = _("outgoing attachment")
+        verbose_name_plural = _("outgoing attachments")
+
+    def __str__(self) -> str:
+        return f"{self.blob} ({self.size} bytes) for {self.message_id}"
+
+
+class InboundAttachment(models.Model):
+    """A blob a peer uploads to this node, chunk by chunk; once its message arrives, that message's attachment.
+
+    Until then it is an *upload*: only its chunks are known, and it expires if no message claims
+    it. The message's manifest then fills in what the blob is, and its key, sealed in the vault.
+    """
+
+    sender = models.CharField(_("sender"), max_length=32)
+    blob = models.UUIDField()
+    chunk_count = models.PositiveIntegerField()
+    received_bytes = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)  # the last chunk stored
+    verified_manifest = models.CharField(max_length=64, blank=True)  # the manifest it was checked against
+    message = models.ForeignKey(
+        InboundMessage, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    position = models.PositiveSmallIntegerField(null=True, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    chunk_size = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)  # of the plaintext
+    name = models.CharField(_("file name"), max_length=255, blank=True)
+    media_type = models.CharField(_("media type"), max_length=127, blank=True)
+    content_key = models.TextField(blank=True)  # vault token
+    attached_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["sender", "blob"], name="one_upload_per_sender_and_blob"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["attached_at", "updated_at"], name="inbound_blob_expiry")]
+        verbose_name = _("incoming attachment")
+        verbose_name_plural = _("incoming attachments")
+
+    def __str__(self) -> str:
+        return f"{self.blob} ← {self.sender}"
+
+    @staticmethod
+    def context(sender: str, blob: uuid.UUID | str) -> str:
+        return f"messaging.attachment:{sender}:{blob}:key"
+
+
+class InboundChunk(models.Model):
+    """One encrypted chunk stored for an incoming attachment (the file is named by its index and SHA-256)."""
+
+    attachment = models.ForeignKey(InboundAttachment, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["attachment", "index"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["attachment", "index"], name="one_chunk_per_index"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attachment_id}#{self.index}"

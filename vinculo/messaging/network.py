@@ -20,6 +20,8 @@ class Policy:
     replay_window_seconds: int = 600
     max_delivery_age_seconds: int = 7 * 24 * 3600
     message_types: frozenset[str] = frozenset()  # empty: any type
+    # Not in the directory's format 1 yet: the protocol's default (docs/protocol.md §16.5).
+    max_attachment_bytes: int = 2 * 1024**3
 
     def allows(self, message_type: str) -> bool:
         """Whether the MoU's policy allows this type; the protocol's own (``system.*``) always are."""

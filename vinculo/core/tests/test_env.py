@@ -122,6 +122,8 @@ def test_production_names_each_missing_value(tmp_path: Path) -> None:
     base["VINCULO_HUB_URL"] = "https://hub.example/"
     assert "VINCULO_HUB_KEY" in _start(base).stderr
     base["VINCULO_HUB_KEY"] = "A" * 43
+    assert "VINCULO_ATTACHMENT_DIR" in _start(base).stderr
+    base["VINCULO_ATTACHMENT_DIR"] = str(tmp_path / "attachments")
     result = _start(base)
     assert result.returncode == 0, result.stderr
 
@@ -139,6 +141,7 @@ def test_production_refuses_debug_and_demo(tmp_path: Path) -> None:
         "VINCULO_FEDERATION_KEY_DIR": str(tmp_path / "keys"),
         "VINCULO_HUB_URL": "https://hub.example/",
         "VINCULO_HUB_KEY": "A" * 43,
+        "VINCULO_ATTACHMENT_DIR": str(tmp_path / "attachments"),
     }
     assert "VINCULO_DEBUG cannot be true" in _start({**base, "VINCULO_DEBUG": "true"}).stderr
     assert "VINCULO_DEMO cannot be true" in _start({**base, "VINCULO_DEMO": "true"}).stderr

@@ -19,7 +19,7 @@ from django.utils import timezone
 from vinculo.federation import envelope
 from vinculo.messaging import network
 from vinculo.messaging.models import InboundMessage, RefusedEnvelope
-from vinculo.messaging.services import refusal_limits
+from vinculo.messaging.services import blob_uploads, refusal_limits
 from vinculo.vault import crypto, keys
 
 # Refusal codes the inbox adds to the envelope core's (docs/protocol.md, "Opening").
@@ -76,6 +76,11 @@ def receive(data: bytes, *, remote_address: str | None = None, now: int | None =
     earlier = InboundMessage.objects.filter(sender=header.sender, message_id=header.id).first()
     if earlier is not None:
         return _again(earlier, opened, data, remote_address)
+    # A message with attachments is accepted only once every chunk is here and verified.
+    try:
+        arrival = blob_uploads.check_arrival(opened)
+    except blob_uploads.UploadRefused as refused:
+        raise _refuse(data, refused.code, refused.detail, remote_address, status=refused.status) from None
     receipt = envelope.sign_receipt(
         message_id=header.id,
         envelope_sha256=opened.sha256,
@@ -97,7 +102,7 @@ def receive(data: bytes, *, remote_address: str | None = None, now: int | None =
                 envelope_sha256=opened.sha256,
                 signed=opened.signed.decode("ascii"),
                 payload=crypto.seal_bytes(
-                    opened.payload,
+                    arrival.payload,
                     keyring=keys.current_keyring(),
                     context=InboundMessage.context(header.sender, header.id),
                 ),
@@ -107,6 +112,7 @@ def receive(data: bytes, *, remote_address: str | None = None, now: int | None =
                 "envelope_received", message_id=header.id, peer=header.sender, sha256=opened.sha256,
                 facts={"type": header.type},
             )  # fmt: skip
+            blob_uploads.keep_arrival(message, arrival)
             network.evidence("receipt_sent", message_id=header.id, peer=header.sender, sha256=opened.sha256)
     except IntegrityError:
         # Another request stored the same message a moment ago: answer as it was answered.

@@ -19,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -33,6 +33,13 @@ from vinculo.core.errors import DomainError
 from vinculo.federation import envelope
 from vinculo.messaging import handlers, network
 from vinculo.messaging.models import OutboundMessage
+from vinculo.messaging.services.attachments import (
+    Prepared,
+    frame_attachments,
+    record_attachments,
+    release_attachments,
+    upload_attachments,
+)
 from vinculo.vault import crypto, keys
 
 log = logging.getLogger(__name__)
@@ -44,7 +51,10 @@ CONTENT_TYPE = "application/jose"
 INBOX_PATH = "messaging/inbox"
 # Refusals that a later attempt can overcome (the recipient's directory may be behind ours, a
 # clock may be off); any other refusal is final.
-TRANSIENT_REFUSALS = frozenset({"unknown_sender", "directory_expired", "no_directory", "stale", "unavailable"})
+# ``attachment_incomplete``: the recipient lacks a chunk (lost on its disk): upload again, then post.
+TRANSIENT_REFUSALS = frozenset(
+    {"unknown_sender", "directory_expired", "no_directory", "stale", "unavailable", "attachment_incomplete"}
+)
 
 UNKNOWN_RECIPIENT = _("%(member)s is not a member of the network.")
 SUSPENDED_RECIPIENT = _("%(member)s is suspended in the network directory; nothing can be sent to it.")
@@ -63,8 +73,13 @@ def send(
     handling: Iterable[str] = (),
     message_id: uuid.UUID | None = None,
     sent_by: User | None = None,
+    attachments: Sequence[Prepared] = (),
 ) -> OutboundMessage:
-    """Queue a message for ``recipient``; call inside the transaction of the action that sends it."""
+    """Queue a message for ``recipient``; call inside the transaction of the action that sends it.
+
+    ``attachments`` are blobs from ``attachments.prepare`` (encrypted before the transaction); the
+    payload refers to them by their ``sha256``.
+    """
     member = network.peer(recipient)
     if recipient == network.node_id():
         raise DomainError(TO_ITSELF, code="to_itself")
@@ -75,6 +90,7 @@ def send(
     policy = network.policy()
     if not policy.allows(type):
         raise DomainError(TYPE_NOT_ALLOWED % {"type": type}, code="type_not_allowed")
+    payload = frame_attachments(payload, attachments)
     # The envelope is about 2.4 times the payload (docs/protocol.md, "Sizes").
     limit = int((policy.max_envelope_bytes - 2048) / 2.4)
     if len(payload) > limit:
@@ -93,6 +109,7 @@ def send(
         payload, keyring=keys.current_keyring(), context=OutboundMessage.context(message.id)
     )
     message.save(force_insert=True)
+    record_attachments(message, attachments)
     return message
 
 
@@ -150,13 +167,20 @@ def deliver(message_id: uuid.UUID, worker: str, *, post: PostFunction | None = N
         member = network.peer(message.recipient)
         if member is None or member.status != "active":
             return _retry_or_give_up(message, "recipient_unavailable", final=member is None)
+        # Attachments' chunks go first: the recipient verifies them before it gives a receipt.
+        problem = upload_attachments(message, member, worker)
+        if problem is not None:
+            return _retry_or_give_up(message, problem.code, detail=problem.detail, final=problem.final)
         data = _envelope_for(message, member)
         status, body = (post or http_post)(member.endpoint.rstrip("/") + "/" + INBOX_PATH, data)
     except network.NetworkUnavailable as unavailable:
         return _retry_or_give_up(message, unavailable.code)
     except OSError as error:  # connection refused, timeout, reset …
         return _retry_or_give_up(message, "unreachable", detail=str(error)[:150])
-    return _settle(message, member, status, body)
+    outcome = _settle(message, member, status, body)
+    if outcome.final:
+        release_attachments(message)
+    return outcome
 
 
 def _envelope_for(message: OutboundMessage, member: network.Peer) -> bytes:
