@@ -9,7 +9,7 @@ class MessagingConfig(AppConfig):
 
     def ready(self) -> None:
         from vinculo.messaging import heads  # noqa: F401 - registers the evidence-head handler
-        from vinculo.messaging.models import InboundMessage, OutboundMessage
+        from vinculo.messaging.models import InboundAttachment, InboundMessage, OutboundMessage
         from vinculo.vault import keys
 
         # Contents wait sealed in the vault; a key rotation re-seals them like identities.
@@ -27,5 +27,20 @@ class MessagingConfig(AppConfig):
                 field="payload",
                 context=lambda row: InboundMessage.context(row.sender, row.message_id),
                 batch=50,
+            )
+        )
+        keys.register(
+            keys.VaultField(
+                model=lambda: InboundMessage,
+                field="signed",
+                context=lambda row: InboundMessage.signed_context(row.sender, row.message_id),
+                batch=50,
+            )
+        )
+        keys.register(
+            keys.VaultField(
+                model=lambda: InboundAttachment,
+                field="content_key",
+                context=lambda row: InboundAttachment.context(row.sender, row.blob),
             )
         )

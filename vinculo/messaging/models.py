@@ -72,7 +72,9 @@ class InboundMessage(models.Model):
     handling = models.JSONField(default=list, blank=True)
     message_digest = models.CharField(max_length=64)
     envelope_sha256 = models.CharField(max_length=64, db_index=True)
-    signed = models.TextField()  # the sender's inner JWS: the proof of what they sent
+    # Vault token of the sender's inner JWS, the proof of what they sent: it holds the payload
+    # (and any attachment keys) in base64, so it is sealed like the payload.
+    signed = models.TextField()
     payload = models.TextField(blank=True)  # vault token
     receipt = models.TextField()
     received_at = models.DateTimeField(default=timezone.now)
@@ -93,6 +95,10 @@ class InboundMessage(models.Model):
     @staticmethod
     def context(sender: str, message_id: uuid.UUID | str) -> str:
         return f"messaging.inbound:{sender}:{message_id}:payload"
+
+    @staticmethod
+    def signed_context(sender: str, message_id: uuid.UUID | str) -> str:
+        return f"messaging.inbound:{sender}:{message_id}:signed"
 
 
 class RefusedEnvelope(models.Model):

@@ -100,7 +100,11 @@ def receive(data: bytes, *, remote_address: str | None = None, now: int | None =
                 handling=list(header.handling),
                 message_digest=opened.message_digest,
                 envelope_sha256=opened.sha256,
-                signed=opened.signed.decode("ascii"),
+                signed=crypto.seal_bytes(
+                    opened.signed,
+                    keyring=keys.current_keyring(),
+                    context=InboundMessage.signed_context(header.sender, header.id),
+                ),
                 payload=crypto.seal_bytes(
                     arrival.payload,
                     keyring=keys.current_keyring(),
@@ -176,4 +180,13 @@ def payload_of(message: InboundMessage) -> bytes:
         message.payload,
         keyring=keys.current_keyring(),
         context=InboundMessage.context(message.sender, message.message_id),
+    )
+
+
+def signed_message_of(message: InboundMessage) -> bytes:
+    """The sender's signed message (inner JWS) as received: anyone with its key can check it again."""
+    return crypto.unseal_bytes(
+        message.signed,
+        keyring=keys.current_keyring(),
+        context=InboundMessage.signed_context(message.sender, message.message_id),
     )

@@ -411,3 +411,40 @@ def test_a_chunk_above_the_protocol_s_largest_is_refused_before_it_is_read(
         url, data=b"x", content_type="application/octet-stream", CONTENT_LENGTH=str(blobs.MAX_CHUNK_SIZE + 17)
     )
     assert (answer.status_code, answer.json()["code"]) == (413, "too_large")
+
+
+# --- nothing that holds a key is stored in clear ---------------------------------------------------
+
+
+def test_the_senders_signed_message_is_kept_sealed_since_it_holds_the_keys(
+    net: FakeNetwork, transport: FakeTransport
+) -> None:
+    prepared = _prepare()
+    message = _send([prepared])
+    _work(net)
+    received = InboundMessage.objects.get(message_id=message.id)
+    assert received.signed.startswith("vault1.")
+    with net.as_node("GT-MP"):
+        signed = inbox.signed_message_of(received)
+    header, payload = envelope.verify_signed_message(signed, verify_key=net.nodes["SV-FGR"].signing.verify_key)
+    assert header.id == str(message.id)
+    assert blobs.unframe(payload).attachments == (prepared.manifest,), "the proof holds the manifest, key included"
+
+
+def test_signed_messages_stored_before_sealing_are_sealed_by_the_migration(net: FakeNetwork) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("vinculo.messaging.migrations.0003_seal_signed_messages")
+    row = InboundMessage.objects.create(
+        sender="SV-FGR", message_id=uuid.uuid4(), type="system.ping", message_digest="0" * 64,
+        envelope_sha256="1" * 64, signed="eyJhbGciOiJFZDI1NTE5In0.e30.c2ln", receipt="r",
+    )  # fmt: skip
+    migration.seal_signed(apps, None)
+    row.refresh_from_db()
+    assert row.signed.startswith("vault1.")
+    assert inbox.signed_message_of(row) == b"eyJhbGciOiJFZDI1NTE5In0.e30.c2ln"
+    migration.unseal_signed(apps, None)
+    row.refresh_from_db()
+    assert row.signed == "eyJhbGciOiJFZDI1NTE5In0.e30.c2ln"
