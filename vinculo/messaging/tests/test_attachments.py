@@ -448,3 +448,15 @@ def test_signed_messages_stored_before_sealing_are_sealed_by_the_migration(net: 
     migration.unseal_signed(apps, None)
     row.refresh_from_db()
     assert row.signed == "eyJhbGciOiJFZDI1NTE5In0.e30.c2ln"
+
+
+def test_the_housekeeping_command_cleans_and_reports(net: FakeNetwork, transport: FakeTransport) -> None:
+    from django.core.management import call_command
+
+    message = _send([_prepare()])
+    OutboundMessage.objects.filter(pk=message.pk).update(status=OutboundMessage.Status.FAILED)
+    out = io.StringIO()
+    call_command("attachments", "status", stdout=out)
+    assert f"1 waiting to be delivered, {len(DOCUMENT)} bytes" in out.getvalue()
+    call_command("attachments", "clean", stdout=out)
+    assert "Released 1 sent messages' blobs" in out.getvalue()
