@@ -158,6 +158,8 @@ def node_environment(node: Node, base: dict[str, str]) -> dict[str, str]:
             "VINCULO_VAULT_KEYRING_FILE": str((node.directory / "vault-keyring.json").resolve()),
             # The node's signing and encryption keys (vinculo keys init, mode 0600).
             "VINCULO_FEDERATION_KEY_DIR": str((node.directory / "keys").resolve()),
+            # Attachments' encrypted chunks, sent and received (ADR 0018).
+            "VINCULO_ATTACHMENT_DIR": str((node.directory / "attachments").resolve()),
             "VINCULO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PYTHONUNBUFFERED": "1",
         }
