@@ -24,7 +24,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -71,6 +71,12 @@ MANIFEST_MEMBERS = frozenset({"blob", "size", "chunk_size", "chunks", "sha256", 
 
 # What a damaged or forged blob is refused with, in the order ``decrypt_blob`` meets them.
 BLOB_REFUSAL_CODES = ("malformed", "wrong_size", "digest_mismatch", "undecryptable", "content_mismatch")
+
+
+class Readable(Protocol):
+    """Where plaintext comes from: a file, an upload, any stream with ``read``."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class BlobRefused(EnvelopeRefused):
@@ -225,7 +231,7 @@ def decrypt_chunk(key: bytes, *, blob: str, index: int, count: int, ciphertext: 
         ) from None  # fmt: skip
 
 
-def _read_exactly(source: BinaryIO, length: int) -> bytes:
+def _read_exactly(source: Readable, length: int) -> bytes:
     pieces, got = [], 0
     while got < length:
         piece = source.read(length - got)
@@ -237,7 +243,7 @@ def _read_exactly(source: BinaryIO, length: int) -> bytes:
 
 
 def encrypt_blob(
-    source: BinaryIO,
+    source: Readable,
     *,
     size: int,
     write_chunk: Callable[[int, bytes], None],

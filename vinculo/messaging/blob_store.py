@@ -19,16 +19,13 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
 
 from django.conf import settings
 
+from vinculo.federation.blobs import Readable
+
 PIECE_BYTES = 256 * 1024
 TEMPORARY_PREFIX = ".part-"
-
-
-class Readable(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
 
 
 def root() -> Path:
@@ -155,6 +152,17 @@ def incoming_blobs() -> Iterator[tuple[str, str, Path]]:
                 for entry in sender.iterdir():
                     if entry.is_dir():
                         yield sender.name, entry.name, entry
+
+
+def remove_leftovers(directory: Path, *, older_than: float, now: float) -> int:
+    """Delete the temporary files a crash left in ``directory`` (a chunk cut off mid-write); how many."""
+    removed = 0
+    for entry in directory.glob(TEMPORARY_PREFIX + "*"):
+        with contextlib.suppress(FileNotFoundError):
+            if now - entry.stat().st_mtime > older_than:
+                entry.unlink()
+                removed += 1
+    return removed
 
 
 def age_seconds(path: Path, now: float) -> float:

@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
@@ -100,7 +99,7 @@ def _clean_name(name: str) -> str:
 
 
 def prepare(
-    source: BinaryIO,
+    source: blobs.Readable,
     *,
     size: int,
     name: str,
@@ -416,6 +415,7 @@ class CleanUp:
     unsent: int = 0  # prepared blobs no message took
     expired: int = 0  # incoming uploads no message claimed in time
     strays: int = 0  # directories with no record at all
+    leftovers: int = 0  # temporary files of chunks cut off mid-write
 
 
 def clean_up(*, now: float | None = None) -> CleanUp:
@@ -430,6 +430,7 @@ def clean_up(*, now: float | None = None) -> CleanUp:
         report.released += 1
     known_outgoing = {str(blob) for blob in OutboundAttachment.objects.values_list("blob", flat=True)}
     for blob, directory in blob_store.outgoing_blobs():
+        report.leftovers += blob_store.remove_leftovers(directory, older_than=UNCLAIMED_GRACE_SECONDS, now=moment)
         # Prepared for a message whose transaction rolled back, or never sent: nothing refers to it.
         if blob not in known_outgoing and blob_store.age_seconds(directory, moment) > UNCLAIMED_GRACE_SECONDS:
             blob_store.remove(directory)
@@ -442,6 +443,7 @@ def clean_up(*, now: float | None = None) -> CleanUp:
         upload.delete()
         report.expired += 1
     for sender, blob, directory in blob_store.incoming_blobs():
+        report.leftovers += blob_store.remove_leftovers(directory, older_than=UNCLAIMED_GRACE_SECONDS, now=moment)
         known = InboundAttachment.objects.filter(Q(sender=sender) & Q(blob=_uuid_or_none(blob))).exists()
         if not known and blob_store.age_seconds(directory, moment) > UNCLAIMED_GRACE_SECONDS:
             blob_store.remove(directory)

@@ -336,14 +336,19 @@ def test_clean_up_releases_sent_blobs_and_expires_what_nobody_claimed(
     blob, data = str(uuid.uuid4()), os.urandom(CHUNK + 16)
     with net.as_node("GT-MP"):
         _put(blob, 0, data, _signed_chunk(net, blob, 0, data))  # an upload whose message never comes
+    delivered = _prepare()
+    _send([delivered])
+    _work(net)
+    (blob_store.incoming_dir("SV-FGR", delivered.manifest.blob) / ".part-crashed").write_bytes(b"half a chunk")
     assert attachments.clean_up() == attachments.CleanUp(), "nothing is old enough yet"
     later = time.time() + attachments.UNCLAIMED_GRACE_SECONDS + 60
     with net.as_node("GT-MP"), time_machine.travel(timezone.now() + timedelta(days=8)):
         report = attachments.clean_up(now=later + 7 * 86400)
     assert (report.unsent, report.expired) == (2, 1)
+    assert report.leftovers == 1, "the chunk the receiver was writing when it was killed"
     assert not blob_store.outgoing_dir(unsent.manifest.blob).exists()
     assert not blob_store.incoming_dir("SV-FGR", blob).exists()
-    assert not InboundAttachment.objects.exists()
+    assert list(InboundAttachment.objects.values_list("blob", flat=True)) == [uuid.UUID(delivered.manifest.blob)]
 
 
 def test_a_given_up_message_s_blob_is_released_by_clean_up(net: FakeNetwork, transport: FakeTransport) -> None:

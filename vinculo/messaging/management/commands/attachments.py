@@ -30,7 +30,8 @@ class Command(BaseCommand):
             report = attachments.clean_up()
             self.stdout.write(
                 f"Released {report.released} sent messages' blobs, deleted {report.unsent} never sent, "
-                f"expired {report.expired} unclaimed uploads, removed {report.strays} stray directories."
+                f"expired {report.expired} unclaimed uploads, removed {report.strays} stray directories and "
+                f"{report.leftovers} chunks cut off mid-write."
             )
             return
         waiting = OutboundAttachment.objects.filter(released_at__isnull=True).aggregate(n=Count("id"), b=Sum("size"))
