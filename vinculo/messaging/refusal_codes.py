@@ -1,7 +1,8 @@
 """What each refusal code of the inbox means, in words (docs/protocol.md §5; shown beside the code).
 
 The envelope core's codes (``wire.REFUSAL_CODES``), the inbox's own (``services.inbox``,
-``network``) and ``rate_limited`` (``services.refusal_limits``); a test keeps this list complete.
+``network``, ``services.blob_uploads``) and ``rate_limited`` (``services.refusal_limits``); a test
+keeps this list complete.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ REFUSAL_LABELS: dict[str, Promise] = {
     "directory_expired": _("Directory expired: the network directory held by this node had expired."),
     "type_not_allowed": _("Type not allowed: the network policy does not allow this type of message."),
     "replay": _("Replay: the sender had already used this message id for a different message."),
+    "attachment_incomplete": _("Attachment incomplete: not every chunk of an attachment had arrived yet."),
+    "attachment_invalid": _("Attachment not valid: a chunk does not match what the signed message describes."),
     "rate_limited": _(
         "Rate limited: too many refusals from this address in one minute; the envelopes after them were counted, "
         "not read."

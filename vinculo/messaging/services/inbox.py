@@ -72,7 +72,10 @@ def receive(data: bytes, *, remote_address: str | None = None, now: int | None =
         raise _refuse(data, refused.code, refused.detail, remote_address, status=status) from None
     header = opened.header
     if not policy.allows(header.type):
-        raise _refuse(data, "type_not_allowed", f"the network policy does not allow {header.type}", remote_address)
+        raise _refuse(
+            data, "type_not_allowed", f"the network policy does not allow {header.type}", remote_address,
+            authenticated=True,
+        )  # fmt: skip
     earlier = InboundMessage.objects.filter(sender=header.sender, message_id=header.id).first()
     if earlier is not None:
         return _again(earlier, opened, data, remote_address)
@@ -80,7 +83,9 @@ def receive(data: bytes, *, remote_address: str | None = None, now: int | None =
     try:
         arrival = blob_uploads.check_arrival(opened)
     except blob_uploads.UploadRefused as refused:
-        raise _refuse(data, refused.code, refused.detail, remote_address, status=refused.status) from None
+        raise _refuse(
+            data, refused.code, refused.detail, remote_address, status=refused.status, authenticated=True
+        ) from None
     receipt = envelope.sign_receipt(
         message_id=header.id,
         envelope_sha256=opened.sha256,
@@ -129,20 +134,27 @@ def _again(earlier: InboundMessage, opened: envelope.Opened, data: bytes, remote
     """A message id seen before: the same message (sealed again for a retry) or a replay."""
     if earlier.message_digest != opened.message_digest:
         raise _refuse(
-            data, REPLAY, "this message id was already used by the sender for a different message", remote_address
-        )
+            data, REPLAY, "this message id was already used by the sender for a different message", remote_address,
+            authenticated=True,
+        )  # fmt: skip
     return Accepted(receipt=earlier.receipt, duplicate=True, message=earlier)
 
 
-def _refuse(data: bytes, code: str, detail: str, remote_address: str | None, *, status: int = 400) -> Refused:
+def _refuse(
+    data: bytes, code: str, detail: str, remote_address: str | None, *, status: int = 400, authenticated: bool = False
+) -> Refused:
     """Log the refusal (what the clear header claimed, never the content) and build the answer.
 
-    Past the address's share of refusals this minute, the envelope is only counted and the
-    answer is ``rate_limited`` (``refusal_limits``).
+    Past the address's share of refusals this minute, an envelope nobody has authenticated yet is
+    only counted and the answer is ``rate_limited`` (``refusal_limits``). A refusal after the
+    sender's signature verified (``authenticated``) is always recorded with its own code: its
+    sender is a member, known, and may share an address with a flooder.
     """
     moment = timezone.now()
     sha256 = envelope.sha256_of(data)
-    retry_after = refusal_limits.counted_instead(remote_address, sha256=sha256, now=moment)
+    retry_after = None
+    if not authenticated:
+        retry_after = refusal_limits.counted_instead(remote_address, sha256=sha256, now=moment)
     if retry_after is not None:
         return Refused(
             refusal_limits.RATE_LIMITED,

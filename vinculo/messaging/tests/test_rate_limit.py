@@ -48,10 +48,10 @@ def refusals_logged(net: FakeNetwork) -> int:
     return sum(kind == "envelope_refused" for kind, _node, _facts in net.evidence)
 
 
-def sealed_by_sv(net: FakeNetwork) -> bytes:
+def sealed_by_sv(net: FakeNetwork, *, message_type: str = "system.ping") -> bytes:
     sv, gt = net.nodes["SV-FGR"], net.nodes["GT-MP"]
     header = envelope.Header(
-        id=str(uuid.uuid4()), type="system.ping", sender="SV-FGR", recipient="GT-MP", created_at=int(time.time()),
+        id=str(uuid.uuid4()), type=message_type, sender="SV-FGR", recipient="GT-MP", created_at=int(time.time()),
         sender_key=sv.signing.thumbprint(), recipient_key=gt.encryption.thumbprint(),
     )  # fmt: skip
     return envelope.seal(header, b"{}", signing_key=sv.signing, recipient_key=gt.encryption.recipient_key)
@@ -94,6 +94,18 @@ def test_a_member_gets_its_receipts_during_a_flood_even_through_the_same_proxy(
         assert answer.status_code == 200
         assert answer.json()["receipt"]
     assert InboundMessage.objects.count() == 2
+
+
+def test_a_members_refusal_after_its_signature_verified_is_recorded_with_its_own_code(
+    client: Client, net: FakeNetwork
+) -> None:
+    net.with_policy(message_types=("request.information",))  # the member sends a type GT does not take
+    with net.as_node("GT-MP"), time_machine.travel(MOMENT, tick=False):
+        flood(client, LIMIT + 3)
+        answer = post(client, sealed_by_sv(net, message_type="alert"), FLOODER)
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "type_not_allowed"
+    assert RefusedEnvelope.objects.filter(code="type_not_allowed", claimed_sender="SV-FGR").count() == 1
 
 
 def test_each_address_has_its_own_share(client: Client, net: FakeNetwork) -> None:
