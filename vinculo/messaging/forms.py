@@ -26,7 +26,7 @@ class _DeliveryFilterForm(forms.Form):
     """Peer, type and a range of days, shared by the sent and received lists."""
 
     peer = forms.CharField(
-        label=_("Peer"),
+        label=_("Member"),
         required=False,
         max_length=20,
         widget=forms.TextInput(attrs={"placeholder": "GT-MP", "spellcheck": "false"}),
@@ -71,6 +71,10 @@ class _DeliveryFilterForm(forms.Form):
 
 
 class SentFilterForm(_DeliveryFilterForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["peer"].label = _("Recipient")
+
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any status")), *OutboundMessage.Status.choices]
     )
@@ -89,6 +93,10 @@ class ReceivedFilterForm(_DeliveryFilterForm):
     )
     state = forms.ChoiceField(label=_("Handling"), required=False, choices=STATES)
     field_order = ("peer", "state", "type", "since", "until")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["peer"].label = _("Sender")
 
     def criteria(self) -> dict[str, Any]:
         return {**super().criteria(), "state": self.cleaned_data["state"]}

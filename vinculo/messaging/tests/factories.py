@@ -62,7 +62,7 @@ def sent(recipient: str = "GT-MP", **fields: Any) -> OutboundMessage:
 
 def delivered(kit: HubKit, recipient: str = "GT-MP", **fields: Any) -> OutboundMessage:
     """A message delivered, with the receipt its recipient signed for its last envelope."""
-    message = sent(recipient, status=OutboundMessage.Status.DELIVERED, attempts=1, payload="", **fields)
+    message = sent(recipient, **{"status": OutboundMessage.Status.DELIVERED, "attempts": 1, "payload": "", **fields})
     moment = fields.get("delivered_at") or timezone.now()
     message.receipt = envelope.sign_receipt(
         message_id=str(message.id),

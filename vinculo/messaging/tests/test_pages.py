@@ -291,7 +291,8 @@ def test_health_has_a_row_per_member_and_a_state_by_the_rules(admin_client: Clie
     factories.refused(claimed_sender="HN-MP")
     html = text(admin_client.get(reverse("messaging:health")))
     table = html.split("<tbody>")[1].split("</tbody>")[0]
-    by_peer = {chunk.split("</span>")[0]: chunk for chunk in table.split('<th scope="row"><span class="mono">')[1:]}
+    row_heads = table.split('<th scope="row"><span class="mono nowrap">')[1:]
+    by_peer = {chunk.split("</span>")[0]: chunk for chunk in row_heads}
     assert set(by_peer) == {"CCCMP-HUB", "GT-MP", "HN-MP"}, "every member but this node"
     assert "Delayed" in by_peer["GT-MP"]
     assert "unreachable: timed out" in by_peer["GT-MP"]
@@ -354,5 +355,5 @@ def test_every_page_warns_when_the_directory_is_missing_or_about_to_expire(
     urls = [reverse(f"messaging:{name}") for name in ("health", "sent_list", "received_list", "refused_list")]
     for url in [*urls, reverse("messaging:directory")]:
         html = text(admin_client.get(url))
-        assert 'class="message message-warning directory-warning" role="alert"' in html, url
+        assert 'directory-warning spaced" role="alert"' in html, url
         assert words in html, url
