@@ -97,10 +97,12 @@ def me(request: HttpRequest) -> dict[str, object]:
 
 def _mount_module_routers() -> None:
     from vinculo.cases.api import router as cases_router
+    from vinculo.exchanges.api import router as exchanges_router
     from vinculo.reference.api import router as reference_router
 
     api.add_router("", cases_router)
     api.add_router("", reference_router)
+    api.add_router("", exchanges_router)
 
 
 _mount_module_routers()

@@ -86,6 +86,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "vault.rotated": _("Identity vault key rotated"),
     "vault.key_removed": _("Old identity vault key removed"),
     "vault.reindexed": _("Identity search index rebuilt"),
+    "exchange.request_viewed": _("Information request read"),
     "exchange.request_drafted": _("Information request drafted"),
     "exchange.request_sent": _("Information request sent"),
     "exchange.request_withdrawn": _("Information request withdrawn"),

@@ -89,6 +89,12 @@ class Draft:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@transaction.atomic(durable=True)
+def record_request_viewed(*, by: User, request: InformationRequest) -> None:
+    """Reading a request's content is audited, like reading a case file."""
+    audit.record(action="exchange.request_viewed", actor=by, target=request)
+
+
 def content_of(request: InformationRequest) -> dict[str, Any]:
     """The sealed part of a request (text, items, purpose, conditions); the caller checked access."""
     return _unseal(request.content, InformationRequest.context(request.pk))

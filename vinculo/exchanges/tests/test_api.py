@@ -1,0 +1,127 @@
+"""Information requests through the JSON API: a national system asks, the other office answers, both with tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from vinculo.accounts.models import User
+from vinculo.accounts.roles import Role
+from vinculo.accounts.services import api_tokens
+from vinculo.accounts.tests.factories import UserFactory
+from vinculo.audit.models import AuditEntry
+from vinculo.cases.tests.factories import open_case
+from vinculo.exchanges.models import InformationRequest
+from vinculo.exchanges.tests.test_requests import deliver_all
+from vinculo.messaging.tests.conftest import FakeNetwork, net  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.django_db
+
+NEW_REQUEST: dict[str, Any] = {
+    "counterpart": "GT-MP",
+    "request_type": "phone_subscriber",
+    "subject": "Titular de línea, caso FGR-2026-022",
+    "legal_basis": "Memorando de Entendimiento, art. 4",
+    "urgency": "urgent",
+    "text": "Titular y fecha de alta de la línea indicada.",
+    "items": ["Titular de la línea +502 5555 0101", "Fecha de activación"],
+    "handling": ["H2"],
+}
+
+
+def token_for(user: User) -> dict[str, str]:
+    _token, secret = api_tokens.create_token(by=None, user=user, name="Sistema nacional")
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def sv_system(db: None) -> tuple[User, dict[str, str]]:
+    account = UserFactory(username="sv.sistema", roles=[Role.PROSECUTOR])
+    return account, token_for(account)
+
+
+@pytest.fixture
+def gt_desk(db: None) -> tuple[User, dict[str, str]]:
+    account = UserFactory(username="gt.enlace", office_code="GT-MP", roles=[Role.FOCAL_POINT], with_totp=True)
+    return account, token_for(account)
+
+
+def post(client: Client, path: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
+    return client.post(f"/api/v1/exchanges/{path}", body, content_type="application/json", headers=headers)
+
+
+def test_a_request_is_sent_acknowledged_and_answered_through_the_api(
+    client: Client,
+    net: FakeNetwork,  # noqa: F811
+    sv_system: tuple[User, dict[str, str]],
+    gt_desk: tuple[User, dict[str, str]],
+) -> None:
+    _sv, sv_headers = sv_system
+    with net.as_node("SV-FGR"):
+        created = post(client, "requests", {**NEW_REQUEST, "send": True}, sv_headers)
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["state"] == "sent"
+    assert body["items"] == NEW_REQUEST["items"]
+    assert body["due_at"] is not None
+    deliver_all(net)
+    _gt, gt_headers = gt_desk
+    listed = client.get("/api/v1/exchanges/requests?side=incoming", headers=gt_headers).json()
+    assert listed["count"] == 1
+    incoming = listed["items"][0]
+    assert incoming["state"] == "delivered"
+    assert "text" not in incoming  # lists carry no content
+    with net.as_node("GT-MP"):
+        acknowledged = post(
+            client, f"requests/{incoming['id']}/acknowledge", {"version": incoming["version"]}, gt_headers
+        )
+        assert acknowledged.status_code == 200, acknowledged.content
+        answered = post(
+            client,
+            f"requests/{incoming['id']}/answer",
+            {"version": acknowledged.json()["version"], "text": "Titular: empresa ficticia S.A.", "is_complete": True},
+            gt_headers,
+        )
+    assert answered.status_code == 200, answered.content
+    assert answered.json()["state"] == "answered"
+    deliver_all(net)
+    mine = client.get(f"/api/v1/exchanges/requests/{body['id']}", headers=sv_headers).json()
+    assert mine["state"] == "answered"
+    assert mine["answers"][0]["text"] == "Titular: empresa ficticia S.A."
+    assert [event["step"] for event in mine["timeline"]][:3] == ["draft", "send", "deliver"]
+    assert AuditEntry.objects.filter(action="exchange.request_viewed").exists()
+    desk = client.get("/api/v1/exchanges/desk", headers=gt_headers).json()
+    assert desk["to_triage"] == []
+
+
+def test_errors_are_coded_and_change_nothing(
+    client: Client,
+    net: FakeNetwork,  # noqa: F811
+    sv_system: tuple[User, dict[str, str]],
+    gt_desk: tuple[User, dict[str, str]],
+) -> None:
+    _sv, sv_headers = sv_system
+    with net.as_node("SV-FGR"):
+        unknown = post(client, "requests", {**NEW_REQUEST, "counterpart": "XX-NONE"}, sv_headers)
+        assert unknown.status_code == 400
+        assert unknown.json()["code"] == "unknown_recipient"
+        bad_code = post(client, "requests", {**NEW_REQUEST, "handling": ["H7"]}, sv_headers)
+        assert bad_code.status_code == 400
+        assert bad_code.json()["code"] == "handling"
+        schema = post(client, "requests", {**NEW_REQUEST, "urgency": "yesterday"}, sv_headers)
+        assert schema.status_code == 422
+        other_case = open_case(UserFactory(username="sv.otro", roles=[Role.PROSECUTOR]), "FGR-AJENO-1")
+        hidden = post(client, "requests", {**NEW_REQUEST, "case": str(other_case.pk)}, sv_headers)
+        assert hidden.json()["code"] == "case_not_visible"
+    assert not InformationRequest.objects.exists()
+    with net.as_node("SV-FGR"):
+        draft = post(client, "requests", NEW_REQUEST, sv_headers).json()
+        stale = post(client, f"requests/{draft['id']}/send", {"version": draft["version"] + 1}, sv_headers)
+    assert stale.json()["code"] == "changed_meanwhile"
+    _gt, gt_headers = gt_desk
+    assert client.get(f"/api/v1/exchanges/requests/{draft['id']}", headers=gt_headers).status_code == 404
+    judge = UserFactory(username="sv.juez", roles=[Role.JUDGE], with_totp=True)
+    assert client.get("/api/v1/exchanges/requests", headers=token_for(judge)).status_code == 403
+    assert client.get("/api/v1/exchanges/desk", headers=sv_headers).status_code == 403
