@@ -214,7 +214,9 @@ DELIVERY_CLAIM_SECONDS = env.int("VINCULO_DELIVERY_CLAIM_SECONDS", 120, minimum=
 # own directory; development keeps one per node id under var/.
 ATTACHMENT_DIR = Path(
     env.required_str(
-        "VINCULO_ATTACHMENT_DIR", str(VAR_DIR / "attachments" / NODE_ID), required=IS_PRODUCTION and NODE_ROLE == "office"
+        "VINCULO_ATTACHMENT_DIR",
+        str(VAR_DIR / "attachments" / NODE_ID),
+        required=IS_PRODUCTION and NODE_ROLE == "office",
     )
 )
 # Bytes of uploads not yet claimed by a message that one peer may leave on this node at a time.
