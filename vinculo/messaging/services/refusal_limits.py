@@ -78,7 +78,7 @@ def counted_instead(remote_address: str | None, *, sha256: str, now: datetime) -
     window = Window.at(now)
     this_window = RefusedEnvelope.objects.filter(
         pk__gt=last_pk_before(window.start), remote_address=remote_address, refused_at__gte=window.start
-    )
+    ).order_by()  # counted, never sorted
     if this_window.filter(code=RATE_LIMITED).update(size=F("size") + 1):
         return window.seconds_left(now)
     limit = limit_per_minute()
