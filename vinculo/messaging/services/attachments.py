@@ -258,11 +258,12 @@ def _held_chunks(url: str, recipient: str, blob: str) -> dict[int, str] | Upload
 
 def _keep_claim(message: OutboundMessage, worker: str) -> bool:
     """Extend the worker's claim on the message before each chunk: a large upload outlasts one claim."""
-    return bool(
-        OutboundMessage.objects.filter(id=message.id, claimed_by=worker, status=OutboundMessage.Status.PENDING).update(
-            claimed_until=timezone.now() + timedelta(seconds=settings.DELIVERY_CLAIM_SECONDS)
-        )
-    )
+    until = timezone.now() + timedelta(seconds=settings.DELIVERY_CLAIM_SECONDS)
+    pending = OutboundMessage.objects.filter(id=message.id, claimed_by=worker, status=OutboundMessage.Status.PENDING)
+    if not pending.update(claimed_until=until):
+        return False
+    message.claimed_until = until  # the worker posts the envelope only while its claim lasts
+    return True
 
 
 def _upload(

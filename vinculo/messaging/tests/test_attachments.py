@@ -465,3 +465,22 @@ def test_the_housekeeping_command_cleans_and_reports(net: FakeNetwork, transport
     assert f"1 waiting to be delivered, {len(DOCUMENT)} bytes" in out.getvalue()
     call_command("attachments", "clean", stdout=out)
     assert "Released 1 sent messages' blobs" in out.getvalue()
+
+
+def test_an_upload_longer_than_a_claim_keeps_the_claim_and_posts_in_the_same_attempt(
+    net: FakeNetwork, transport: FakeTransport, settings: Any
+) -> None:
+    settings.DELIVERY_CLAIM_SECONDS = 5
+    message = _send([_prepare()])
+    put = transport.put
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+
+        def slow_put(url: str, data: bytes, token: str) -> tuple[int, bytes]:
+            clock.shift(3)  # a slow link: eight chunks take 24 s, a claim lasts 5 s
+            return put(url, data, token)
+
+        transport.put = slow_put  # type: ignore[method-assign]
+        [outcome] = _work(net)
+        assert outcome.delivered
+        message.refresh_from_db()
+        assert message.attempts == 1
