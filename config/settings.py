@@ -153,6 +153,7 @@ if _database.engine == "django.db.backends.sqlite3":
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            "CONN_MAX_AGE": env.int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
             "TEST": {"NAME": None},
         }
     }
@@ -209,6 +210,10 @@ INBOX_REFUSALS_PER_MINUTE = env.int("VINCULO_INBOX_REFUSALS_PER_MINUTE", 30, min
 # How long a delivery worker's claim on an outgoing message lasts: a message claimed by a worker
 # that died is taken up by another worker after this. Longer than a worker needs for a batch.
 DELIVERY_CLAIM_SECONDS = env.int("VINCULO_DELIVERY_CLAIM_SECONDS", 120, minimum=5, maximum=3600)
+# Deliveries a delivery worker has in flight at once (threads, each with its own database
+# connection and HTTP connections to the peers): while one waits for a peer's answer, the others
+# seal, post and record.
+DELIVERY_THREADS = env.int("VINCULO_DELIVERY_THREADS", 4, minimum=1, maximum=32)
 # Where attachments' encrypted chunks are kept: those this node sends, until they are delivered,
 # and those it receives (docs/adr/0018-attachments-as-chunked-encrypted-blobs.md). Each node its
 # own directory; development keeps one per node id under var/.

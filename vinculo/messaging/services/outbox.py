@@ -12,12 +12,13 @@ update on SQLite), and a claim left by a killed worker expires.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import random
+import threading
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from vinculo.accounts.models import User
 from vinculo.core.errors import DomainError
 from vinculo.federation import envelope
 from vinculo.messaging import handlers, network
-from vinculo.messaging.models import OutboundMessage
+from vinculo.messaging.models import OutboundAttachment, OutboundMessage
 from vinculo.messaging.services.attachments import (
     Prepared,
     frame_attachments,
@@ -47,6 +48,9 @@ log = logging.getLogger(__name__)
 BASE_DELAY_SECONDS = 5.0
 MAX_DELAY_SECONDS = 3600.0
 HTTP_TIMEOUT_SECONDS = 15
+# Messages a delivery thread claims, loads and seals at once (one transaction records the batch's
+# envelopes); each is then posted and settled on its own.
+BATCH_SIZE = 10
 CONTENT_TYPE = "application/jose"
 INBOX_PATH = "messaging/inbox"
 # Refusals that a later attempt can overcome (the recipient's directory may be behind ours, a
@@ -124,32 +128,39 @@ class Outcome:
 
 
 def claim_due(worker: str, *, limit: int = 20) -> list[uuid.UUID]:
-    """Claim up to ``limit`` messages that are due, for ``worker``; a claim lasts ``VINCULO_DELIVERY_CLAIM_SECONDS``."""
+    """Claim up to ``limit`` messages that are due, for ``worker``; a claim lasts ``VINCULO_DELIVERY_CLAIM_SECONDS``.
+
+    Two statements in one transaction, whatever the number of messages: the due ones are picked
+    (row locks with SKIP LOCKED on PostgreSQL; on SQLite the transaction holds the database's
+    write lock from its start, BEGIN IMMEDIATE), then taken by an update that is conditional
+    anyway, so a row another worker took in between is never taken twice.
+    """
     now = timezone.now()
     until = now + timedelta(seconds=settings.DELIVERY_CLAIM_SECONDS)
-    due = OutboundMessage.objects.filter(status=OutboundMessage.Status.PENDING, next_attempt_at__lte=now).exclude(
-        claimed_until__gt=now
+    due = (
+        OutboundMessage.objects.filter(status=OutboundMessage.Status.PENDING, next_attempt_at__lte=now)
+        .exclude(claimed_until__gt=now)
+        .order_by("next_attempt_at")
     )
-    if connection.vendor == "postgresql":
-        with transaction.atomic():
-            ids = list(
-                due.order_by("next_attempt_at").select_for_update(skip_locked=True).values_list("id", flat=True)[:limit]
-            )
-            OutboundMessage.objects.filter(id__in=ids).update(claimed_by=worker, claimed_until=until)
-        return ids
-    claimed = []
-    for candidate in due.order_by("next_attempt_at").values_list("id", flat=True)[: limit * 2]:
-        # A conditional update: only one worker's UPDATE can match an unclaimed row.
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
         won = (
-            OutboundMessage.objects.filter(id=candidate, status=OutboundMessage.Status.PENDING)
+            OutboundMessage.objects.filter(id__in=ids, status=OutboundMessage.Status.PENDING)
             .exclude(claimed_until__gt=now)
             .update(claimed_by=worker, claimed_until=until)
         )
-        if won:
-            claimed.append(candidate)
-        if len(claimed) == limit:
-            break
-    return claimed
+        if won != len(ids):
+            taken = set(
+                OutboundMessage.objects.filter(id__in=ids, claimed_by=worker, claimed_until=until).values_list(
+                    "id", flat=True
+                )
+            )
+            ids = [message_id for message_id in ids if message_id in taken]
+    return ids
 
 
 PostFunction = Callable[[str, bytes], tuple[int, bytes]]
@@ -157,7 +168,91 @@ PostFunction = Callable[[str, bytes], tuple[int, bytes]]
 
 def deliver(message_id: uuid.UUID, worker: str, *, post: PostFunction | None = None) -> Outcome:
     """One delivery attempt of a claimed message."""
-    message = OutboundMessage.objects.get(id=message_id)
+    [outcome] = deliver_batch([message_id], worker, post=post)
+    return outcome
+
+
+def deliver_batch(
+    message_ids: Sequence[uuid.UUID],
+    worker: str,
+    *,
+    post: PostFunction | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[Outcome]:
+    """One delivery attempt of each of the messages ``worker`` claimed; their outcomes, in order.
+
+    The messages are loaded together and the envelopes that need sealing are sealed and recorded
+    (``envelope_sent``) in one transaction; then each envelope is posted and its answer settled in
+    a transaction of its own, so a receipt is kept as soon as it arrives. After a peer could not
+    be reached, the batch's other messages for it are not posted (each would wait for the same
+    timeout): they fail the same way. A message is posted only while its claim lasts, and only
+    once ``should_stop`` is false; what is not posted is released for the next pass.
+    """
+    rows = OutboundMessage.objects.in_bulk(list(message_ids))
+    outcomes: dict[uuid.UUID, Outcome] = {}
+    with_attachments = _with_attachments(list(rows))
+    ready: list[tuple[OutboundMessage, network.Peer]] = []
+    for message_id in message_ids:
+        message = rows.get(message_id)
+        if message is None:
+            outcomes[message_id] = Outcome(delivered=False, final=True, error="not_found")
+            continue
+        checked = _check(message, worker)
+        if isinstance(checked, Outcome):
+            outcomes[message_id] = checked
+            continue
+        if message.id in with_attachments:
+            # Attachments' chunks go first: the recipient verifies them before it gives a receipt.
+            problem = _upload(message, checked, worker)
+            if problem is not None:
+                outcomes[message_id] = problem
+                continue
+        ready.append((message, checked))
+    unposted = {message.id for message, _member in ready}
+    try:
+        try:
+            sealed = _envelopes_for(ready)
+        except network.NetworkUnavailable as unavailable:
+            for message, _member in ready:
+                outcomes[message.id] = _retry_or_give_up(message, unavailable.code)
+            unposted.clear()
+            sealed = []
+        unreachable: dict[str, str] = {}
+        for message, member, data in sealed:
+            if should_stop is not None and should_stop():
+                break
+            if message.claimed_until is not None and timezone.now() >= message.claimed_until:
+                break  # the claim ran out (a slow peer): another worker may have the rest already
+            unposted.discard(message.id)
+            if message.recipient in unreachable:
+                detail = f"{unreachable[message.recipient]} (not posted: the peer failed earlier in this pass)"
+                outcomes[message.id] = _retry_or_give_up(message, "unreachable", detail=detail[:150])
+                continue
+            try:
+                status, body = (post or http_post)(member.endpoint.rstrip("/") + "/" + INBOX_PATH, data)
+            except OSError as error:  # connection refused, timeout, reset …
+                unreachable[message.recipient] = str(error)[:100]
+                outcomes[message.id] = _retry_or_give_up(message, "unreachable", detail=str(error)[:150])
+            else:
+                outcomes[message.id] = _settle(message, member, status, body)
+            if outcomes[message.id].final and message.id in with_attachments:
+                release_attachments(message)
+    finally:
+        _release(unposted, worker)
+    for message_id in unposted:
+        outcomes[message_id] = Outcome(delivered=False, final=False, error="not_posted")
+    return [outcomes[message_id] for message_id in message_ids]
+
+
+def _with_attachments(message_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these messages carry attachments (one query for the batch; most carry none)."""
+    if not message_ids:
+        return set()
+    return set(OutboundAttachment.objects.filter(message_id__in=message_ids).values_list("message_id", flat=True))
+
+
+def _check(message: OutboundMessage, worker: str) -> Outcome | network.Peer:
+    """The recipient to deliver to, or the outcome when the message is not (or no longer) to be delivered."""
     if message.claimed_by != worker or message.status != OutboundMessage.Status.PENDING:
         return Outcome(delivered=message.status == OutboundMessage.Status.DELIVERED, final=True)
     if timezone.now() >= message.give_up_at:
@@ -165,60 +260,87 @@ def deliver(message_id: uuid.UUID, worker: str, *, post: PostFunction | None = N
         return Outcome(delivered=False, final=True, error="expired")
     try:
         member = network.peer(message.recipient)
-        if member is None or member.status != "active":
-            return _retry_or_give_up(message, "recipient_unavailable", final=member is None)
-        # Attachments' chunks go first: the recipient verifies them before it gives a receipt.
-        problem = upload_attachments(message, member, worker)
-        if problem is not None:
-            return _retry_or_give_up(message, problem.code, detail=problem.detail, final=problem.final)
-        data = _envelope_for(message, member)
-        status, body = (post or http_post)(member.endpoint.rstrip("/") + "/" + INBOX_PATH, data)
     except network.NetworkUnavailable as unavailable:
         return _retry_or_give_up(message, unavailable.code)
-    except OSError as error:  # connection refused, timeout, reset …
-        return _retry_or_give_up(message, "unreachable", detail=str(error)[:150])
-    outcome = _settle(message, member, status, body)
+    if member is None or member.status != "active":
+        return _retry_or_give_up(message, "recipient_unavailable", final=member is None)
+    return member
+
+
+def _upload(message: OutboundMessage, member: network.Peer, worker: str) -> Outcome | None:
+    try:
+        problem = upload_attachments(message, member, worker)
+    except network.NetworkUnavailable as unavailable:
+        return _retry_or_give_up(message, unavailable.code)
+    if problem is None:
+        return None
+    outcome = _retry_or_give_up(message, problem.code, detail=problem.detail, final=problem.final)
     if outcome.final:
         release_attachments(message)
     return outcome
 
 
-def _envelope_for(message: OutboundMessage, member: network.Peer) -> bytes:
-    """The envelope to post: the last one while it is young enough, else a fresh seal."""
+def _release(message_ids: set[uuid.UUID], worker: str) -> None:
+    """Give claimed messages back without an attempt (the pass stopped before posting them)."""
+    if message_ids:
+        OutboundMessage.objects.filter(
+            id__in=message_ids, claimed_by=worker, status=OutboundMessage.Status.PENDING
+        ).update(claimed_by="", claimed_until=None)
+
+
+Sealed = tuple[OutboundMessage, network.Peer, bytes]
+
+
+def _envelopes_for(batch: Sequence[tuple[OutboundMessage, network.Peer]]) -> list[Sealed]:
+    """The envelope to post for each message: the last one while it is young enough, else a fresh seal.
+
+    Fresh envelopes are recorded (the row's envelope and digests, an ``envelope_sent`` entry) in
+    one transaction for the batch, before any is posted: a receipt can only name an envelope
+    this node recorded.
+    """
+    if not batch:
+        return []
     now = int(time.time())
     window = network.policy().replay_window_seconds
-    if message.envelope and message.sealed_at and now - message.sealed_at < window // 2:
-        return message.envelope.encode("ascii")
     signing = network.signing_key()
-    recipient_key = member.recipient_key()
-    header = envelope.Header(
-        id=str(message.id),
-        type=message.type,
-        sender=network.node_id(),
-        recipient=message.recipient,
-        created_at=now,
-        sender_key=signing.thumbprint(),
-        recipient_key=recipient_key.thumbprint(),
-        conversation=message.conversation or None,
-        in_reply_to=str(message.in_reply_to) if message.in_reply_to else None,
-        handling=tuple(message.handling),
-    )
-    payload = crypto.unseal_bytes(
-        message.payload, keyring=keys.current_keyring(), context=OutboundMessage.context(message.id)
-    )
-    data = envelope.seal(header, payload, signing_key=signing, recipient_key=recipient_key)
-    digest = envelope.sha256_of(data)
-    with transaction.atomic():
-        OutboundMessage.objects.filter(id=message.id).update(
-            envelope=data.decode("ascii"), sealed_at=now, attempt_digests=[*message.attempt_digests, digest]
+    sender = network.node_id()
+    keyring = keys.current_keyring()
+    result: list[Sealed] = []
+    fresh: list[tuple[OutboundMessage, str]] = []
+    for message, member in batch:
+        if message.envelope and message.sealed_at and now - message.sealed_at < window // 2:
+            result.append((message, member, message.envelope.encode("ascii")))
+            continue
+        recipient_key = member.recipient_key()
+        header = envelope.Header(
+            id=str(message.id),
+            type=message.type,
+            sender=sender,
+            recipient=message.recipient,
+            created_at=now,
+            sender_key=signing.thumbprint(),
+            recipient_key=recipient_key.thumbprint(),
+            conversation=message.conversation or None,
+            in_reply_to=str(message.in_reply_to) if message.in_reply_to else None,
+            handling=tuple(message.handling),
         )
-        network.evidence(
-            "envelope_sent", message_id=str(message.id), peer=message.recipient, sha256=digest,
-            facts={"attempt": message.attempts + 1},
-        )  # fmt: skip
-    message.envelope, message.sealed_at = data.decode("ascii"), now
-    message.attempt_digests = [*message.attempt_digests, digest]
-    return data
+        payload = crypto.unseal_bytes(message.payload, keyring=keyring, context=OutboundMessage.context(message.id))
+        data = envelope.seal(header, payload, signing_key=signing, recipient_key=recipient_key)
+        message.envelope, message.sealed_at = data.decode("ascii"), now
+        message.attempt_digests = [*message.attempt_digests, envelope.sha256_of(data)]
+        fresh.append((message, message.attempt_digests[-1]))
+        result.append((message, member, data))
+    if fresh:
+        with transaction.atomic():
+            for message, digest in fresh:
+                OutboundMessage.objects.filter(id=message.id).update(
+                    envelope=message.envelope, sealed_at=now, attempt_digests=message.attempt_digests
+                )
+                network.evidence(
+                    "envelope_sent", message_id=str(message.id), peer=message.recipient, sha256=digest,
+                    facts={"attempt": message.attempts + 1},
+                )  # fmt: skip
+    return result
 
 
 def _settle(message: OutboundMessage, member: network.Peer, status: int, body: bytes) -> Outcome:
@@ -240,7 +362,9 @@ def _settle(message: OutboundMessage, member: network.Peer, status: int, body: b
         if receipt.message_id != str(message.id) or receipt.envelope_sha256 not in message.attempt_digests:
             return _retry_or_give_up(message, "bad_receipt", detail="the receipt names another message")
         with transaction.atomic():
-            OutboundMessage.objects.filter(id=message.id).update(
+            # Only while it is pending: of two workers holding a receipt for it (a claim that
+            # ran out), one records it.
+            settled = OutboundMessage.objects.filter(id=message.id, status=OutboundMessage.Status.PENDING).update(
                 status=OutboundMessage.Status.DELIVERED,
                 receipt=token,
                 delivered_at=timezone.now(),
@@ -250,12 +374,13 @@ def _settle(message: OutboundMessage, member: network.Peer, status: int, body: b
                 claimed_until=None,
                 last_error="",
             )
-            network.evidence(
-                "receipt_received", message_id=str(message.id), peer=message.recipient,
-                sha256=receipt.envelope_sha256, facts={"received_at": receipt.received_at},
-            )  # fmt: skip
-            # The module that sent it learns of the receipt in the same transaction.
-            handlers.run_on_delivered(message)
+            if settled:
+                network.evidence(
+                    "receipt_received", message_id=str(message.id), peer=message.recipient,
+                    sha256=receipt.envelope_sha256, facts={"received_at": receipt.received_at},
+                )  # fmt: skip
+                # The module that sent it learns of the receipt in the same transaction.
+                handlers.run_on_delivered(message)
         return Outcome(delivered=True, final=True)
     code = str(answer.get("code", "")) if isinstance(answer, dict) else ""
     if 400 <= status < 500 and code and code not in TRANSIENT_REFUSALS:
@@ -290,7 +415,7 @@ def _retry_or_give_up(message: OutboundMessage, code: str, *, detail: str = "", 
     if final or next_at >= message.give_up_at:
         _give_up(message, code, detail)
         return Outcome(delivered=False, final=True, error=code)
-    OutboundMessage.objects.filter(id=message.id).update(
+    OutboundMessage.objects.filter(id=message.id, status=OutboundMessage.Status.PENDING).update(
         attempts=attempts,
         next_attempt_at=next_at,
         last_error=(f"{code}: {detail}" if detail else code)[:200],
@@ -305,7 +430,7 @@ def _give_up(message: OutboundMessage, code: str, detail: str) -> None:
     from vinculo.messaging.services import notices
 
     with transaction.atomic():
-        OutboundMessage.objects.filter(id=message.id).update(
+        given_up = OutboundMessage.objects.filter(id=message.id, status=OutboundMessage.Status.PENDING).update(
             status=OutboundMessage.Status.FAILED,
             attempts=message.attempts + 1,
             last_error=(f"{code}: {detail}" if detail else code)[:200],
@@ -313,6 +438,8 @@ def _give_up(message: OutboundMessage, code: str, detail: str) -> None:
             claimed_by="",
             claimed_until=None,
         )
+        if not given_up:
+            return  # delivered (or given up) meanwhile by another worker
         network.evidence("delivery_failed", message_id=str(message.id), peer=message.recipient, facts={"code": code})
         notices.delivery_failed(message, code)
     log.warning("gave up delivering %s to %s: %s", message.id, message.recipient, code)
@@ -320,18 +447,72 @@ def _give_up(message: OutboundMessage, code: str, detail: str) -> None:
 
 # --- HTTP ---------------------------------------------------------------------------------------
 
+# Each thread keeps a connection open to each peer and reuses it (HTTP/1.1 keep-alive): a new TCP
+# connection for every envelope costs both nodes more than the envelope itself. A connection idle
+# for longer than IDLE_CONNECTION_SECONDS is not reused (servers close idle ones: gunicorn after
+# 2 s by default). When a reused connection turns out to have been closed by the server (the
+# request goes out, no answer comes back), the envelope is posted once more on a new connection:
+# posting an envelope twice is harmless, the inbox answers the second time with the first receipt.
+IDLE_CONNECTION_SECONDS = 1.0
+MAX_ANSWER_BYTES = 64 * 1024
+_CLOSED_BY_THE_SERVER = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+ConnectionKey = tuple[str, str, int | None]
 
-# Straight to the peer: proxy settings in the environment are not for the network's traffic.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+class _OpenConnections(threading.local):
+    """This thread's idle connections, by scheme, host and port, with when each was last used."""
+
+    def __init__(self) -> None:
+        self.idle: dict[ConnectionKey, tuple[http.client.HTTPConnection, float]] = {}
+
+
+_CONNECTIONS = _OpenConnections()
+
+
+def _connection(key: ConnectionKey) -> tuple[http.client.HTTPConnection, bool]:
+    """An idle connection to reuse (True), or a new one (False); either is this caller's until it hands it back."""
+    idle = _CONNECTIONS.idle.pop(key, None)
+    if idle is not None:
+        if time.monotonic() - idle[1] < IDLE_CONNECTION_SECONDS:
+            return idle[0], True
+        idle[0].close()
+    scheme, host, port = key
+    # No proxy: proxy settings in the environment are not for the network's traffic.
+    if scheme == "https":
+        return http.client.HTTPSConnection(host, port, timeout=HTTP_TIMEOUT_SECONDS), False
+    return http.client.HTTPConnection(host, port, timeout=HTTP_TIMEOUT_SECONDS), False
+
+
+def close_connections() -> None:
+    """Close this thread's idle connections (a worker thread that ends)."""
+    for connection_, _used in _CONNECTIONS.idle.values():
+        connection_.close()
+    _CONNECTIONS.idle.clear()
 
 
 def http_post(url: str, data: bytes) -> tuple[int, bytes]:
     """POST an envelope; (status, body) for any HTTP answer, OSError when there is none."""
-    request = urllib.request.Request(  # noqa: S310 - the URL comes from the signed directory
-        url, data=data, method="POST", headers={"Content-Type": CONTENT_TYPE, "Accept": "application/json"}
-    )
-    try:
-        with _OPENER.open(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
-            return response.status, response.read(64 * 1024)
-    except urllib.error.HTTPError as error:
-        return error.code, error.read(64 * 1024)
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise OSError(f"not an http(s) URL: {url[:100]}")
+    key: ConnectionKey = (parts.scheme, parts.hostname, parts.port)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    headers = {"Content-Type": CONTENT_TYPE, "Accept": "application/json"}
+    while True:
+        connection_, reused = _connection(key)
+        try:
+            connection_.request("POST", target, body=data, headers=headers)
+            response = connection_.getresponse()
+            body = response.read(MAX_ANSWER_BYTES + 1)
+        except (OSError, http.client.HTTPException) as error:
+            connection_.close()
+            if reused and isinstance(error, _CLOSED_BY_THE_SERVER):
+                continue  # the next connection is a new one: this happens at most once
+            if isinstance(error, OSError):
+                raise
+            raise ConnectionError(f"no valid HTTP answer: {error!r}"[:150]) from error
+        if response.isclosed() and not response.will_close:
+            _CONNECTIONS.idle[key] = (connection_, time.monotonic())
+        else:
+            connection_.close()  # the server closes it, or the answer was longer than we read
+        return response.status, body[:MAX_ANSWER_BYTES]

@@ -9,6 +9,7 @@ node processes on loopback cover it).
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -47,10 +48,21 @@ class Node:
 class FakeNetwork:
     def __init__(self, *ids: str) -> None:
         self.nodes = {node_id: Node(node_id) for node_id in ids}
-        self.current = ids[0]
+        # Which node we are, per thread: a delivery thread of the sender can post to the recipient
+        # (and be the recipient for a moment) while another thread is still the sender.
+        self._current = threading.local()
+        self._first = ids[0]
         self.policy = Policy.default()
         self.evidence: list[tuple[str, str, dict[str, Any]]] = []
         self.available = True
+
+    @property
+    def current(self) -> str:
+        return str(getattr(self._current, "node", self._first))
+
+    @current.setter
+    def current(self, node_id: str) -> None:
+        self._current.node = node_id
 
     @contextlib.contextmanager
     def as_node(self, node_id: str) -> Iterator[Node]:

@@ -1,6 +1,7 @@
 """`vinculo messaging worker|status|ping`: the delivery worker and its companions.
 
-vinculo messaging worker [--once] [--name NAME]   deliver due messages, hand accepted ones to
+vinculo messaging worker [--once] [--name NAME] [--threads N] [--batch N]
+                                                   deliver due messages, hand accepted ones to
                                                    their handlers, refresh the directory
 vinculo messaging status                          what waits, what was delivered or given up
 vinculo messaging ping MEMBER                     queue a delivery test to another node
@@ -8,14 +9,17 @@ vinculo messaging ping MEMBER                     queue a delivery test to anoth
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
+import threading
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import close_old_connections, connections, transaction
 from django.db.models import Count
 
 from vinculo.core.errors import DomainError
@@ -23,7 +27,13 @@ from vinculo.messaging import handlers, heads, network
 from vinculo.messaging.models import InboundMessage, OutboundMessage
 from vinculo.messaging.services import outbox
 
+log = logging.getLogger(__name__)
+
 IDLE_SECONDS = 1.0
+# A delivery thread that found nothing due looks again after this, then twice as long each time up
+# to IDLE_SECONDS: a message queued while the worker is busy leaves within milliseconds, and an
+# idle worker asks the database once a second per thread.
+FIRST_IDLE_SECONDS = 0.02
 DIRECTORY_EVERY_SECONDS = 60
 HEAD_EVERY_SECONDS = 600
 # The first head a minute after start: a worker that is restarted often does not sign heads in bursts.
@@ -38,6 +48,18 @@ class Command(BaseCommand):
         parser.add_argument("member", nargs="?", help="with ping: the member to test")
         parser.add_argument("--once", action="store_true", help="with worker: one pass, then exit")
         parser.add_argument("--name", help="with worker: this worker's name (default host:pid)")
+        parser.add_argument(
+            "--threads",
+            type=int,
+            help="with worker: deliveries in flight at once, each thread with its own database connection and "
+            "HTTP connections (default VINCULO_DELIVERY_THREADS)",
+        )
+        parser.add_argument(
+            "--batch",
+            type=int,
+            default=outbox.BATCH_SIZE,
+            help=f"with worker: messages a thread claims and seals at once (default {outbox.BATCH_SIZE})",
+        )
 
     def handle(self, *args: Any, action: str, member: str | None = None, **options: Any) -> None:
         if action == "status":
@@ -45,7 +67,15 @@ class Command(BaseCommand):
         elif action == "ping":
             self._ping(member)
         else:
-            self._work(name=options.get("name") or f"{socket.gethostname()}:{os.getpid()}", once=options["once"])
+            threads = options.get("threads") or settings.DELIVERY_THREADS
+            if threads < 1 or options["batch"] < 1:
+                raise CommandError("--threads and --batch must be at least 1.")
+            self._work(
+                name=(options.get("name") or f"{socket.gethostname()}:{os.getpid()}")[:64],
+                once=options["once"],
+                threads=threads,
+                batch=options["batch"],
+            )
 
     def _status(self) -> None:
         for row in OutboundMessage.objects.values("recipient", "status").annotate(n=Count("id")).order_by("recipient"):
@@ -63,39 +93,79 @@ class Command(BaseCommand):
             raise CommandError(str(getattr(error, "message", error))) from error
         self.stdout.write(f"Queued {message.id} for {member}; the worker delivers it.")
 
-    def _work(self, *, name: str, once: bool) -> None:
-        stopping = {"now": False}
+    def _work(self, *, name: str, once: bool, threads: int, batch: int) -> None:
+        stopping = threading.Event()
 
         def stop(signum: int, frame: Any) -> None:
-            stopping["now"] = True  # finish the message in hand, then leave
+            stopping.set()  # finish the messages in hand, then leave
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         self.stdout.write(f"Delivery worker {name} started.")
+        if once:
+            self._refresh_directory()
+            self._deliver_due(name, batch, stopping)
+            handlers.process_pending()
+        else:
+            # Deliveries run in their own threads, each claiming a batch at a time; this thread
+            # refreshes the directory, exchanges evidence heads and hands received messages on.
+            delivering = [
+                threading.Thread(
+                    target=self._deliver_loop, args=(name, batch, stopping), name=f"delivery-{number}", daemon=True
+                )
+                for number in range(threads)
+            ]
+            for thread in delivering:
+                thread.start()
+            try:
+                self._main_loop(stopping)
+            finally:
+                stopping.set()
+                for thread in delivering:
+                    thread.join()
+        self.stdout.write(f"Delivery worker {name} stopped.")
+
+    def _main_loop(self, stopping: threading.Event) -> None:
         last_refresh = 0.0
         last_head = time.monotonic() - HEAD_EVERY_SECONDS + HEAD_FIRST_SECONDS
-        while not stopping["now"]:
+        while not stopping.is_set():
+            close_old_connections()
             if time.monotonic() - last_refresh > DIRECTORY_EVERY_SECONDS:
                 last_refresh = time.monotonic()
                 self._refresh_directory()
             if time.monotonic() - last_head > HEAD_EVERY_SECONDS:
                 last_head = time.monotonic()
                 self._exchange_heads()
-            busy = self._pass(name, stopping)
-            if once:
-                break
-            if not busy:
-                time.sleep(IDLE_SECONDS)
-        self.stdout.write(f"Delivery worker {name} stopped.")
+            if not handlers.process_pending():
+                stopping.wait(IDLE_SECONDS)
 
-    def _pass(self, name: str, stopping: dict[str, bool]) -> bool:
-        busy = False
-        for message_id in outbox.claim_due(name):
-            if stopping["now"]:
-                break
-            outbox.deliver(message_id, name)
-            busy = True
-        return handlers.process_pending() > 0 or busy
+    def _deliver_loop(self, name: str, batch: int, stopping: threading.Event) -> None:
+        """One delivery thread: claim a batch, deliver it, again; wait a little when nothing is due."""
+        pause = FIRST_IDLE_SECONDS
+        try:
+            while not stopping.is_set():
+                close_old_connections()
+                try:
+                    claimed = outbox.claim_due(name, limit=batch)
+                    if claimed:
+                        outbox.deliver_batch(claimed, name, should_stop=stopping.is_set)
+                except Exception:  # a database that went away, a bug: the claims expire, delivery goes on
+                    log.exception("delivery pass failed")
+                    claimed = []
+                if claimed:
+                    pause = FIRST_IDLE_SECONDS
+                else:
+                    stopping.wait(pause)
+                    pause = min(IDLE_SECONDS, pause * 2)
+        finally:
+            outbox.close_connections()
+            connections.close_all()
+
+    def _deliver_due(self, name: str, batch: int, stopping: threading.Event) -> None:
+        """``--once``: one batch of what is due, in this thread."""
+        claimed = outbox.claim_due(name, limit=batch)
+        if claimed:
+            outbox.deliver_batch(claimed, name, should_stop=stopping.is_set)
 
     def _refresh_directory(self) -> None:
         from vinculo.federation.services import node

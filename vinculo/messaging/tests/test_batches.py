@@ -1,0 +1,176 @@
+"""The worker's batches and threads: sealed together, posted one by one, each message delivered exactly once."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection, connections, transaction
+
+from vinculo.federation import envelope
+from vinculo.messaging.management.commands.messaging import Command
+from vinculo.messaging.models import InboundMessage, OutboundMessage
+from vinculo.messaging.services import outbox
+from vinculo.messaging.tests.conftest import FakeNetwork
+
+PAYLOAD = json.dumps({"pregunta": "¿Conoce a esta persona?"}).encode()
+
+
+def _send(recipient: str = "GT-MP", count: int = 1) -> list[OutboundMessage]:
+    with transaction.atomic():
+        return [outbox.send(type="system.ping", recipient=recipient, payload=PAYLOAD) for _ in range(count)]
+
+
+def test_a_batch_is_sealed_together_then_posted_and_settled_one_by_one(net: FakeNetwork) -> None:
+    messages = _send(count=5)
+    posted: list[int] = []
+
+    def post(url: str, data: bytes) -> tuple[int, bytes]:
+        # Every envelope of the batch is recorded before the first one leaves.
+        sent = [kind for kind, _node, _facts in net.evidence if kind == "envelope_sent"]
+        posted.append(len(sent))
+        return net.post_to_inbox(url, data)
+
+    claimed = outbox.claim_due("w1", limit=10)
+    assert claimed == [message.id for message in messages], "claimed in the order they are due"
+    outcomes = outbox.deliver_batch(claimed, "w1", post=post)
+    assert [outcome.delivered for outcome in outcomes] == [True] * 5
+    assert posted == [5] * 5
+    assert OutboundMessage.objects.filter(status=OutboundMessage.Status.DELIVERED).count() == 5
+    assert InboundMessage.objects.count() == 5
+    kinds = Counter(kind for kind, _node, _facts in net.evidence)
+    assert kinds == {"envelope_sent": 5, "envelope_received": 5, "receipt_sent": 5, "receipt_received": 5}
+
+
+def test_one_claim_takes_the_whole_batch_and_nobody_else_takes_it(net: FakeNetwork) -> None:
+    messages = _send(count=7)
+    first = outbox.claim_due("w1", limit=5)
+    second = outbox.claim_due("w2", limit=5)
+    assert len(first) == 5
+    assert len(second) == 2
+    assert set(first) | set(second) == {message.id for message in messages}
+    assert outbox.claim_due("w3", limit=5) == []
+    assert set(OutboundMessage.objects.values_list("claimed_by", flat=True)) == {"w1", "w2"}
+
+
+def test_after_a_peer_fails_the_batch_does_not_wait_for_it_again(net: FakeNetwork) -> None:
+    to_gt = _send("GT-MP", count=3)
+    to_hn = _send("HN-MP")[0]
+    calls: list[str] = []
+
+    def gt_is_down(url: str, data: bytes) -> tuple[int, bytes]:
+        calls.append(url)
+        if "gt-mp" in url:
+            raise TimeoutError("timed out")
+        return net.post_to_inbox(url, data)
+
+    outcomes = outbox.deliver_batch(outbox.claim_due("w1", limit=10), "w1", post=gt_is_down)
+    assert sum("gt-mp" in url for url in calls) == 1, "one timeout, not three"
+    assert [outcome.error for outcome in outcomes] == ["unreachable"] * 3 + [""]
+    for message in to_gt:
+        message.refresh_from_db()
+        assert message.status == OutboundMessage.Status.PENDING
+        assert message.attempts == 1
+        assert message.last_error.startswith("unreachable")
+        assert message.claimed_by == ""
+    to_hn.refresh_from_db()
+    assert to_hn.status == OutboundMessage.Status.DELIVERED
+
+
+def test_a_worker_told_to_stop_gives_back_what_it_has_not_posted(net: FakeNetwork) -> None:
+    messages = _send(count=4)
+    posted: list[bytes] = []
+
+    def post(url: str, data: bytes) -> tuple[int, bytes]:
+        posted.append(data)
+        return net.post_to_inbox(url, data)
+
+    outcomes = outbox.deliver_batch(
+        outbox.claim_due("w1", limit=10), "w1", post=post, should_stop=lambda: len(posted) >= 1
+    )
+    assert [outcome.delivered for outcome in outcomes] == [True, False, False, False]
+    assert [outcome.error for outcome in outcomes[1:]] == ["not_posted"] * 3
+    rest = OutboundMessage.objects.filter(id__in=[message.id for message in messages[1:]])
+    assert {(row.status, row.attempts, row.claimed_by) for row in rest} == {("pending", 0, "")}
+    # The next pass delivers them with the envelopes already recorded (no second envelope_sent).
+    assert all(outcome.delivered for outcome in outbox.deliver_batch(outbox.claim_due("w2"), "w2", post=post))
+    sent = Counter(facts["message_id"] for kind, _node, facts in net.evidence if kind == "envelope_sent")
+    assert set(sent.values()) == {1}
+    assert InboundMessage.objects.count() == 4
+
+
+def test_a_receipt_another_worker_already_recorded_is_not_recorded_again(net: FakeNetwork) -> None:
+    [message] = _send()
+    [claimed] = outbox.claim_due("w1")
+
+    def slow_post(url: str, data: bytes) -> tuple[int, bytes]:
+        answer = net.post_to_inbox(url, data)
+        # While w1 waits for this answer its claim runs out, and w2 takes the message over and
+        # delivers it (the inbox answers w2 with the same receipt).
+        OutboundMessage.objects.filter(id=message.id).update(claimed_by="w2")
+        assert outbox.deliver(message.id, "w2", post=net.post_to_inbox).delivered
+        return answer
+
+    [outcome] = outbox.deliver_batch([claimed], "w1", post=slow_post)
+    assert outcome.delivered
+    kinds = Counter(kind for kind, _node, _facts in net.evidence)
+    assert kinds["receipt_received"] == 1, "the receipt is recorded once"
+    assert kinds["envelope_received"] == 1
+    assert InboundMessage.objects.count() == 1
+    message.refresh_from_db()
+    assert message.status == OutboundMessage.Status.DELIVERED
+
+
+def test_a_worker_does_not_post_once_its_claim_has_run_out(net: FakeNetwork) -> None:
+    [message] = _send()
+    claimed = outbox.claim_due("w1")
+    OutboundMessage.objects.filter(id=message.id).update(claimed_until=message.created_at)
+
+    def post(url: str, data: bytes) -> tuple[int, bytes]:
+        raise AssertionError("posted on an expired claim")
+
+    [outcome] = outbox.deliver_batch(claimed, "w1", post=post)
+    assert (outcome.delivered, outcome.final, outcome.error) == (False, False, "not_posted")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="threads share one in-memory SQLite database")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_delivery_threads_deliver_each_message_exactly_once(
+    net: FakeNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    messages = _send(count=60)
+    stopping = threading.Event()
+    posts: Counter[str] = Counter()
+    original = net.post_to_inbox
+
+    def counting_post(url: str, data: bytes) -> tuple[int, bytes]:
+        posts[envelope.sha256_of(data)] += 1
+        return original(url, data)
+
+    monkeypatch.setattr(outbox, "http_post", counting_post)
+    worker = Command()
+    threads = [
+        threading.Thread(target=worker._deliver_loop, args=("w", 3, stopping), name=f"delivery-{number}")
+        for number in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in range(300):
+            if not OutboundMessage.objects.filter(status=OutboundMessage.Status.PENDING).exists():
+                break
+            stopping.wait(0.1)
+    finally:
+        stopping.set()
+        for thread in threads:
+            thread.join()
+        connections.close_all()
+    assert set(OutboundMessage.objects.values_list("status", flat=True)) == {"delivered"}
+    assert sorted(InboundMessage.objects.values_list("message_id", flat=True)) == sorted(m.id for m in messages)
+    kinds = Counter(kind for kind, _node, _facts in net.evidence)
+    assert kinds["receipt_received"] == 60
+    assert kinds["envelope_received"] == 60
+    assert len(posts) == 60
+    assert set(posts.values()) == {1}, "each envelope posted once"
