@@ -305,6 +305,22 @@ def test_health_has_a_row_per_member_and_a_state_by_the_rules(admin_client: Clie
     assert "How the state is decided" in html
 
 
+def test_health_shows_each_members_status_in_the_directory_and_peers_it_no_longer_lists(
+    admin_client: Client,
+) -> None:
+    network = factories.network()
+    network.offices["HN-MP"].status = "suspended"
+    factories.store_directory(network)
+    factories.sent("CR-MP", status=OutboundMessage.Status.FAILED)  # a member the directory dropped since
+    html = text(admin_client.get(reverse("messaging:health")))
+    table = html.split("<tbody>")[1]
+    rows_by_peer = {chunk.split("</span>")[0]: chunk for chunk in table.split('<span class="mono nowrap">')[1:]}
+    assert "active in the directory" in rows_by_peer["GT-MP"]
+    assert "suspended in the directory" in rows_by_peer["HN-MP"]
+    assert "not in the directory" in rows_by_peer["CR-MP"]
+    assert "Failing" in rows_by_peer["CR-MP"]
+
+
 # --- the directory ---------------------------------------------------------------------------------
 
 
