@@ -9,14 +9,19 @@ class ExchangesConfig(AppConfig):
 
     def ready(self) -> None:
         from vinculo.exchanges import wire
-        from vinculo.exchanges.models import Answer, InformationRequest, RequestEvent
-        from vinculo.exchanges.services import requests
+        from vinculo.exchanges.models import Answer, Broadcast, InformationRequest, RequestEvent
+        from vinculo.exchanges.services import broadcasts, requests
         from vinculo.messaging import handlers
         from vinculo.vault import keys
 
         handlers.register(wire.REQUEST, requests.receive_request, on_delivered=requests.request_delivered)
         for message_type in {*wire.STEP_TYPES.values(), wire.REMINDER, wire.CLARIFICATION} - {wire.REQUEST}:
             handlers.register(message_type, requests.receive_step)
+
+        for message_type in wire.BROADCAST_TYPES.values():
+            handlers.register(message_type, broadcasts.receive_broadcast, on_delivered=broadcasts.broadcast_delivered)
+        for message_type in wire.ACKNOWLEDGEMENT_TYPES.values():
+            handlers.register(message_type, broadcasts.receive_acknowledgement)
 
         # What may name people is sealed in the vault; a key rotation re-seals it like identities.
         keys.register(
@@ -33,4 +38,7 @@ class ExchangesConfig(AppConfig):
             keys.VaultField(
                 model=lambda: RequestEvent, field="note", context=lambda row: RequestEvent.context(row.request_id)
             )
+        )
+        keys.register(
+            keys.VaultField(model=lambda: Broadcast, field="content", context=lambda row: Broadcast.context(row.pk))
         )

@@ -180,3 +180,86 @@ class Answer(models.Model):
     @staticmethod
     def context(answer_pk: uuid.UUID | str) -> str:
         return f"exchanges.answer:{answer_pk}:content"
+
+
+class BroadcastKind(models.TextChoices):
+    INFORMATION = "information", _("Spontaneous information")
+    ALERT = "alert", _("Alert")
+
+
+class AlertCategory(models.TextChoices):
+    CHILD_AT_RISK = "child_at_risk", _("A child possibly being trafficked")
+    VICTIM_MOVED = "victim_moved", _("A victim being moved across a border")
+    SUSPECT_MOVEMENT = "suspect_movement", _("A suspect travelling")
+    ROUTE = "route", _("A new route or modus operandi")
+    OTHER = "other", _("Other")
+
+
+class Broadcast(models.Model):
+    """Spontaneous information or an alert: sent to one, several or every office, acknowledged by each.
+
+    The sending office keeps one record with a row per recipient; each receiving office keeps
+    its own incoming copy, under the same ``exchange_id``.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    exchange_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=12, choices=BroadcastKind.choices)
+    side = models.CharField(max_length=8, choices=[(s.value, s.value) for s in Side])
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+", verbose_name=_("office"))
+    origin = models.CharField(_("from"), max_length=32, blank=True)  # the sending office, on an incoming copy
+    category = models.CharField(_("category"), max_length=20, choices=AlertCategory.choices, blank=True)
+    subject = models.CharField(
+        _("subject"), max_length=160, help_text=_("A short label for lists. Write no names or identifiers here.")
+    )
+    content = models.TextField(blank=True)  # vault token: {"text", "purpose", "conditions"}
+    language = models.CharField(_("language of the text"), max_length=2, default="es")
+    handling = models.JSONField(_("handling codes"), default=list, blank=True)
+    evaluation = models.CharField(_("source and information evaluation"), max_length=2, blank=True)
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("case")
+    )
+    recipients_named = models.JSONField(default=list, blank=True)  # every office it went to, as the sender listed them
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)  # incoming copy
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering: ClassVar = ["-sent_at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["exchange_id", "side", "office"], name="one_broadcast_copy_per_office"),
+        ]
+        verbose_name = _("spontaneous information or alert")
+        verbose_name_plural = _("spontaneous information and alerts")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.subject}"
+
+    @staticmethod
+    def context(broadcast_pk: uuid.UUID | str) -> str:
+        return f"exchanges.broadcast:{broadcast_pk}:content"
+
+
+class BroadcastRecipient(models.Model):
+    """One office a broadcast went to, with the proof it arrived and when it was acknowledged."""
+
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="recipients")
+    member = models.CharField(_("office"), max_length=32)
+    message_id = models.UUIDField()
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    failed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering: ClassVar = ["member"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["broadcast", "member"], name="one_row_per_recipient"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.broadcast_id} → {self.member}"

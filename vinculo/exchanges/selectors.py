@@ -20,7 +20,7 @@ from vinculo.accounts.roles import Permission
 from vinculo.core.errors import NotFound
 from vinculo.exchanges import lifecycle
 from vinculo.exchanges.lifecycle import Side, State
-from vinculo.exchanges.models import Answer, InformationRequest, RequestEvent
+from vinculo.exchanges.models import Answer, Broadcast, InformationRequest, RequestEvent
 
 OPEN_STATES = [state.value for state in lifecycle.OPEN]
 
@@ -99,7 +99,165 @@ def desk(user: User, *, now: datetime) -> Desk:
     )
 
 
+def broadcasts_visible_to(user: User) -> QuerySet[Broadcast]:
+    """Spontaneous information and alerts: what the office received, for everyone who works on
+    exchanges there; what it sent, for whoever sent it and the focal points."""
+    if not any(user.has_permission(p) for p in (Permission.EXCHANGE_SEND, Permission.EXCHANGE_ANSWER,
+                                                Permission.EXCHANGE_TRIAGE)):  # fmt: skip
+        return Broadcast.objects.none()
+    scope = Q(side=Side.INCOMING)
+    if user.has_permission(Permission.EXCHANGE_TRIAGE):
+        scope |= Q(side=Side.OUTGOING)
+    else:
+        scope |= Q(side=Side.OUTGOING, created_by=user)
+    return Broadcast.objects.filter(scope, office_id=user.office_id)
+
+
+def broadcast_list(user: User, *, side: str = "", kind: str = "", unacknowledged: bool = False) -> QuerySet[Broadcast]:
+    broadcasts = broadcasts_visible_to(user)
+    if side:
+        broadcasts = broadcasts.filter(side=side)
+    if kind:
+        broadcasts = broadcasts.filter(kind=kind)
+    if unacknowledged:
+        broadcasts = broadcasts.filter(side=Side.INCOMING, acknowledged_at__isnull=True)
+    return broadcasts.prefetch_related("recipients").order_by("-sent_at")
+
+
+def broadcast_for(user: User, broadcast_id: uuid.UUID | str) -> Broadcast:
+    found = broadcasts_visible_to(user).prefetch_related("recipients").filter(pk=broadcast_id).first()
+    if found is None:
+        raise NotFound(_not_found())
+    return found
+
+
 def assignable_people(user: User) -> QuerySet[User]:
     """The people of the office who may answer requests (for the focal point's choice)."""
     people = User.objects.filter(office_id=user.office_id, is_active=True).order_by("full_name")
     return people.filter(pk__in=[p.pk for p in people if p.has_permission(Permission.EXCHANGE_ANSWER)])
+
+
+# --- for the pages: names, whom to ask, deadlines, what a person may do, delivery evidence ------
+
+
+def offices_by_code(codes: set[str] | list[str]) -> dict[str, Any]:
+    """The offices named by ``codes`` (one query), for their names in the reader's language."""
+    from vinculo.accounts.models import Office
+
+    return {office.code: office for office in Office.objects.filter(code__in=set(codes))}
+
+
+@dataclass(frozen=True)
+class OfficeToAsk:
+    code: str
+    name: str
+
+
+def offices_to_ask(user: User) -> list[OfficeToAsk]:
+    """The offices a request may go to: the directory's active office members except this one.
+
+    Asked through the messaging's door to the directory (``network.peer``), which the services
+    ask too, so the form offers exactly what sending accepts. Raises ``NetworkUnavailable``
+    when this node holds no directory in force.
+    """
+    from vinculo.accounts.models import Office
+    from vinculo.messaging import network
+
+    offices = Office.objects.filter(is_hub=False).exclude(pk=user.office_id).order_by("code")
+    found = []
+    for office in offices:
+        member = network.peer(office.code)
+        if member is not None and member.status == "active" and "office" in getattr(member, "roles", ("office",)):
+            found.append(OfficeToAsk(code=office.code, name=office.name))
+    return found
+
+
+def deadlines() -> dict[str, int]:
+    """Seconds to answer per urgency, from the network policy in force (the MoU's defaults without one)."""
+    from vinculo.federation import directory
+    from vinculo.federation.directory_format import DEFAULT_DEADLINE_SECONDS
+
+    try:
+        policy = directory.in_force().policy
+    except directory.DirectoryUnavailable:
+        return dict(DEFAULT_DEADLINE_SECONDS)
+    return {urgency.value: int(policy.deadline(urgency.value)) for urgency in lifecycle.Urgency}
+
+
+# What a person may do on a request, beyond the lifecycle's steps: reminders and clarifications.
+REMIND = "remind"
+CLARIFY = "clarify"
+
+
+def steps_for(user: User, request: InformationRequest) -> frozenset[str]:
+    """The steps ``user`` may take now on ``request`` (lifecycle steps, ``remind``, ``clarify``).
+
+    The services check the same rules under a row lock; this only decides which forms a page
+    offers.
+    """
+    if request.office_id != user.office_id:
+        return frozenset()
+    state = State(request.state)
+    triage = user.has_permission(Permission.EXCHANGE_TRIAGE)
+    if request.side == Side.OUTGOING:
+        may = user.has_permission(Permission.EXCHANGE_SEND) and (request.created_by_id == user.pk or triage)
+        if not may:
+            return frozenset()
+        steps = {str(step) for step in lifecycle.available_steps(state, side=Side.OUTGOING)}
+        if state in lifecycle.OPEN:
+            steps |= {REMIND, CLARIFY}
+        return frozenset(steps)
+    answering = user.has_permission(Permission.EXCHANGE_ANSWER) and (
+        request.assigned_to_id in (None, user.pk) or triage
+    )
+    desk_steps = {lifecycle.Step.ACKNOWLEDGE, lifecycle.Step.ASSIGN}
+    steps = {
+        str(step)
+        for step in lifecycle.available_steps(state, side=Side.INCOMING)
+        if (triage if step in desk_steps else answering)
+    }
+    if state in lifecycle.OPEN and answering:
+        steps.add(CLARIFY)
+    return frozenset(steps)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How one message of a request travelled: sent from here (with the peer's receipt) or received here."""
+
+    message_id: uuid.UUID
+    outgoing: bool
+    status: str  # outgoing: pending, delivered, failed; incoming: received
+    at: datetime | None  # the receipt stored (outgoing), the envelope accepted (incoming)
+    sender: str = ""  # incoming: the member that sent it
+
+
+def deliveries_of(request: InformationRequest, events: list[RequestEvent]) -> dict[uuid.UUID, Delivery]:
+    """The delivery evidence of the messages named in a request's timeline (two queries at most).
+
+    A step taken here left in a message of this node's outbox, and the request's delivery is
+    recorded under the message that carried it; a step from the other office arrived in the inbox.
+    """
+    from vinculo.messaging.models import InboundMessage, OutboundMessage
+
+    sent_ids: set[uuid.UUID] = set()
+    received_ids: set[uuid.UUID] = set()
+    for event in events:
+        if event.message_id is None:
+            continue
+        here = event.by_user_id is not None or (event.step == "deliver" and request.side == Side.OUTGOING)
+        (sent_ids if here else received_ids).add(event.message_id)
+    found: dict[uuid.UUID, Delivery] = {}
+    if sent_ids:
+        for message_id, status, delivered_at in OutboundMessage.objects.filter(id__in=sent_ids).values_list(
+            "id", "status", "delivered_at"
+        ):
+            found[message_id] = Delivery(message_id, outgoing=True, status=status, at=delivered_at)
+    if received_ids:
+        for message_id, received_at in InboundMessage.objects.filter(
+            sender=request.counterpart, message_id__in=received_ids
+        ).values_list("message_id", "received_at"):
+            found[message_id] = Delivery(
+                message_id, outgoing=False, status="received", at=received_at, sender=request.counterpart
+            )
+    return found

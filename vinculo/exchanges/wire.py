@@ -228,3 +228,82 @@ class AnswerPayload:
             evaluation=_evaluation(data, where=where),
             is_complete=_get(data, "is_complete", bool, where=where),
         )
+
+
+BROADCAST_TYPES = {"information": "information.spontaneous", "alert": "alert"}
+ACKNOWLEDGEMENT_TYPES = {"information": "information.acknowledgement", "alert": "alert.acknowledgement"}
+ALERT_CATEGORIES = ("child_at_risk", "victim_moved", "suspect_movement", "route", "other")
+MEMBER_ID = r"^[A-Z]{2,5}-[A-Z0-9]{2,12}$"
+
+
+@dataclass(frozen=True)
+class BroadcastPayload:
+    """``information.spontaneous`` and ``alert``: the item, and every office it was sent to."""
+
+    exchange_id: str
+    kind: str
+    category: str
+    subject: str
+    text: str
+    language: str
+    handling: tuple[str, ...]
+    purpose: str
+    conditions: str
+    evaluation: str
+    recipients: tuple[str, ...]
+
+    KEYS = frozenset(
+        {
+            "exchange_id",
+            "kind",
+            "category",
+            "subject",
+            "text",
+            "language",
+            "handling",
+            "purpose",
+            "conditions",
+            "evaluation",
+            "recipients",
+        }
+    )
+
+    @classmethod
+    def read(cls, raw: bytes, *, where: str) -> BroadcastPayload:
+        import re
+
+        data = _object(raw, cls.KEYS, where)
+        kind = _choice(data, "kind", tuple(BROADCAST_TYPES), where=where)
+        if BROADCAST_TYPES[kind] != where:
+            raise UnreadablePayload(f"{where}.kind: {kind} does not travel as {where}")
+        recipients = _get(data, "recipients", list, where=where)
+        if (
+            not recipients
+            or len(recipients) > 50
+            or not all(isinstance(member, str) and re.fullmatch(MEMBER_ID, member) for member in recipients)
+        ):
+            raise UnreadablePayload(f"{where}.recipients: one to fifty member ids")
+        return cls(
+            exchange_id=_uuid(data, "exchange_id", where=where),
+            kind=kind,
+            category=_choice(data, "category", ALERT_CATEGORIES, where=where, empty_ok=kind == "information"),
+            subject=_text(data, "subject", where=where, limit=160, empty_ok=False),
+            text=_text(data, "text", where=where, empty_ok=False),
+            language=_choice(data, "language", LANGUAGES, where=where),
+            handling=_codes(data, where=where),
+            purpose=_text(data, "purpose", where=where, limit=500),
+            conditions=_text(data, "conditions", where=where, limit=2000),
+            evaluation=_evaluation(data, where=where),
+            recipients=tuple(recipients),
+        )
+
+
+@dataclass(frozen=True)
+class AcknowledgementPayload:
+    exchange_id: str
+
+    KEYS = frozenset({"exchange_id"})
+
+    @classmethod
+    def read(cls, raw: bytes, *, where: str) -> AcknowledgementPayload:
+        return cls(exchange_id=_uuid(_object(raw, cls.KEYS, where), "exchange_id", where=where))

@@ -180,6 +180,7 @@ DEFAULT_MESSAGE_TYPES: tuple[str, ...] = (
     "request.withdrawal",
     "request.reminder",
     "information.spontaneous",
+    "information.acknowledgement",
     "alert",
     "alert.acknowledgement",
     "team.message",
