@@ -719,6 +719,7 @@ class CaseDocument(models.Model):
         COURT_DOCUMENT = "court_document", _("Court document or decision")
         PHOTO = "photo", _("Photograph of a person")
         TRAVEL_DOCUMENT = "travel_document", _("Identity or travel document")
+        EXCHANGE = "exchange", _("Information from another office")
         OTHER = "other", _("Other")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -10,7 +10,7 @@ class ExchangesConfig(AppConfig):
     def ready(self) -> None:
         from vinculo.exchanges import wire
         from vinculo.exchanges.models import Answer, Broadcast, InformationRequest, RequestEvent
-        from vinculo.exchanges.services import broadcasts, requests
+        from vinculo.exchanges.services import broadcasts, consents, requests
         from vinculo.messaging import handlers
         from vinculo.vault import keys
 
@@ -22,6 +22,9 @@ class ExchangesConfig(AppConfig):
             handlers.register(message_type, broadcasts.receive_broadcast, on_delivered=broadcasts.broadcast_delivered)
         for message_type in wire.ACKNOWLEDGEMENT_TYPES.values():
             handlers.register(message_type, broadcasts.receive_acknowledgement)
+
+        handlers.register(consents.CONSENT_REQUEST, consents.receive_consent_request)
+        handlers.register(consents.CONSENT_ANSWER, consents.receive_consent_answer)
 
         # What may name people is sealed in the vault; a key rotation re-seals it like identities.
         keys.register(

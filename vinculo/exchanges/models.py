@@ -263,3 +263,53 @@ class BroadcastRecipient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.broadcast_id} → {self.member}"
+
+
+class ConsentRequest(models.Model):
+    """A holder asks the provider of an item to lift a handling code: H1 (use as evidence) or H2
+    (pass it on to one named office). The holder's copy is outgoing, the provider's incoming."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the provider")
+        GRANTED = "granted", _("Granted")
+        REFUSED = "refused", _("Refused")
+
+    class ItemKind(models.TextChoices):
+        ANSWER = "answer", _("Answer to a request")
+        BROADCAST = "broadcast", _("Spontaneous information or alert")
+
+    KIND_LABELS: ClassVar = {
+        "evidence": _("Use as evidence (lifts H1)"),
+        "onward": _("Pass on to another office (lifts H2)"),
+    }
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    consent_id = models.UUIDField(default=uuid.uuid4, editable=False)  # the same on both nodes
+    side = models.CharField(max_length=8, choices=[(s.value, s.value) for s in Side])
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    counterpart = models.CharField(max_length=32)  # the provider (outgoing) or the holder (incoming)
+    item_kind = models.CharField(max_length=10, choices=ItemKind.choices)
+    item_id = models.UUIDField()  # the answer's answer_id, or the broadcast's exchange_id
+    item_subject = models.CharField(max_length=160)
+    kind = models.CharField(max_length=10, choices=[(k, label) for k, label in KIND_LABELS.items()])
+    recipient = models.CharField(_("office to pass it on to"), max_length=32, blank=True)
+    reason = models.TextField(_("reason"))
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    answer_note = models.TextField(blank=True)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    asked_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-asked_at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["consent_id", "side", "office"], name="one_consent_copy_per_office"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.item_kind}:{self.item_id} ({self.status})"
