@@ -70,6 +70,7 @@ ATTACHMENT_INVALID = _("The attachment cannot be sent: %(problem)s.")
 TOO_MANY_ATTACHMENTS = _("A message carries at most %(count)d attachments.")
 NOT_PREPARED = _("The attachment was not prepared on this node, or was already deleted.")
 RESERVED_PAYLOAD = _("The message's content begins like an attachment frame, which is reserved.")
+ALREADY_SENT = _("%(name)s was already sent to %(member)s with another message; prepare it again to send it anew.")
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,16 @@ def frame_attachments(payload: bytes, attachments: Sequence[Prepared]) -> bytes:
 
 
 def record_attachments(message: OutboundMessage, attachments: Sequence[Prepared]) -> None:
-    """Record the attachments of a message just queued (in its transaction)."""
+    """Record the attachments of a message just queued (in its transaction).
+
+    A blob goes to each recipient with one message only (the recipient binds it to that message);
+    the same prepared blob may go to several recipients.
+    """
+    blobs_sent = {uuid.UUID(attachment.manifest.blob): attachment for attachment in attachments}
+    earlier = OutboundAttachment.objects.filter(blob__in=blobs_sent, message__recipient=message.recipient).first()
+    if earlier is not None:
+        name = blobs_sent[earlier.blob].manifest.name
+        raise DomainError(ALREADY_SENT % {"name": name, "member": message.recipient}, code="attachment_already_sent")
     OutboundAttachment.objects.bulk_create(
         OutboundAttachment(
             message=message,

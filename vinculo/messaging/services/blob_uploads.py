@@ -70,6 +70,8 @@ class UploadRefused(Exception):
 
 def _authenticate(token: str, *, blob: str, kind: str, now: int) -> blobs.ChunkRequest | blobs.StatusRequest:
     """The verified request, or ``UploadRefused``: checked like an envelope's sender (docs/protocol.md §16.4)."""
+    if settings.NODE_ROLE != "office":
+        raise UploadRefused("wrong_recipient", "the hub holds no case content and takes no attachments")
     try:
         policy = network.policy()
     except network.NetworkUnavailable as unavailable:

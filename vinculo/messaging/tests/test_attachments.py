@@ -484,3 +484,25 @@ def test_an_upload_longer_than_a_claim_keeps_the_claim_and_posts_in_the_same_att
         assert outcome.delivered
         message.refresh_from_db()
         assert message.attempts == 1
+
+
+def test_one_prepared_blob_goes_to_several_members_but_once_to_each(net: FakeNetwork, transport: FakeTransport) -> None:
+    prepared = _prepare()
+    _send([prepared], recipient="GT-MP")
+    to_hn = _send([prepared], recipient="HN-MP")  # a message to several members: one envelope each, one blob
+    with pytest.raises(DomainError) as again:
+        _send([prepared], recipient="GT-MP")
+    assert again.value.code == "attachment_already_sent"
+    net.nodes["HN-MP"].status = "suspended"  # HN's copy waits
+    assert [outcome.delivered for outcome in _work(net)] == [True, False]
+    assert blob_store.outgoing_dir(prepared.manifest.blob).exists(), "still needed for HN-MP"
+    OutboundMessage.objects.filter(pk=to_hn.pk).update(status=OutboundMessage.Status.FAILED)
+    attachments.clean_up()
+    assert not blob_store.outgoing_dir(prepared.manifest.blob).exists(), "deleted once neither needs it"
+
+
+def test_the_hub_takes_no_attachments(net: FakeNetwork, transport: FakeTransport, settings: Any) -> None:
+    settings.NODE_ROLE = "hub"
+    blob, data = str(uuid.uuid4()), os.urandom(CHUNK + 16)
+    with net.as_node("GT-MP"):
+        assert _refused(blob, 0, data, _signed_chunk(net, blob, 0, data)) == "wrong_recipient"
