@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import logging
 import time
 import unicodedata
 import urllib.error
@@ -36,7 +35,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,8 +50,6 @@ from vinculo.messaging.models import (
     OutboundMessage,
 )
 from vinculo.vault import crypto, keys
-
-log = logging.getLogger(__name__)
 
 BLOBS_PATH = "messaging/blobs/"
 HTTP_TIMEOUT_SECONDS = 30
@@ -455,7 +451,7 @@ def clean_up(*, now: float | None = None) -> CleanUp:
         report.expired += 1
     for sender, blob, directory in blob_store.incoming_blobs():
         report.leftovers += blob_store.remove_leftovers(directory, older_than=UNCLAIMED_GRACE_SECONDS, now=moment)
-        known = InboundAttachment.objects.filter(Q(sender=sender) & Q(blob=_uuid_or_none(blob))).exists()
+        known = InboundAttachment.objects.filter(sender=sender, blob=_uuid_or_none(blob)).exists()
         if not known and blob_store.age_seconds(directory, moment) > UNCLAIMED_GRACE_SECONDS:
             blob_store.remove(directory)
             report.strays += 1

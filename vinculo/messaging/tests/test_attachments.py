@@ -506,3 +506,18 @@ def test_the_hub_takes_no_attachments(net: FakeNetwork, transport: FakeTransport
     blob, data = str(uuid.uuid4()), os.urandom(CHUNK + 16)
     with net.as_node("GT-MP"):
         assert _refused(blob, 0, data, _signed_chunk(net, blob, 0, data)) == "wrong_recipient"
+
+
+def test_a_file_on_disk_is_prepared_under_a_clean_name(
+    net: FakeNetwork, transport: FakeTransport, tmp_path: Path
+) -> None:
+    path = tmp_path / "informe.pdf"
+    path.write_bytes(DOCUMENT)
+    prepared = attachments.prepare_file(
+        path, name="C:\\Users\\fiscal\\informe\x07 final.pdf", media_type="Application/PDF"
+    )
+    assert (prepared.manifest.name, prepared.manifest.media_type) == ("informe  final.pdf", "application/pdf")
+    assert prepared.sha256 == hashlib.sha256(DOCUMENT).hexdigest()
+    long_name = attachments.prepare(io.BytesIO(b"x"), size=1, name="a" * 300 + ".docx", media_type="text/x; q=1")
+    assert (len(long_name.manifest.name), long_name.manifest.name[-5:]) == (255, ".docx")
+    assert long_name.manifest.media_type == "text/x"
