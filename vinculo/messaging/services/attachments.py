@@ -451,7 +451,8 @@ def clean_up(*, now: float | None = None) -> CleanUp:
         report.expired += 1
     for sender, blob, directory in blob_store.incoming_blobs():
         report.leftovers += blob_store.remove_leftovers(directory, older_than=UNCLAIMED_GRACE_SECONDS, now=moment)
-        known = InboundAttachment.objects.filter(sender=sender, blob=_uuid_or_none(blob)).exists()
+        blob_id = _uuid_or_none(blob)
+        known = blob_id is not None and InboundAttachment.objects.filter(sender=sender, blob=blob_id).exists()
         if not known and blob_store.age_seconds(directory, moment) > UNCLAIMED_GRACE_SECONDS:
             blob_store.remove(directory)
             report.strays += 1
