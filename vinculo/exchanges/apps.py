@@ -9,8 +9,8 @@ class ExchangesConfig(AppConfig):
 
     def ready(self) -> None:
         from vinculo.exchanges import wire
-        from vinculo.exchanges.models import Answer, Broadcast, InformationRequest, RequestEvent
-        from vinculo.exchanges.services import broadcasts, consents, requests
+        from vinculo.exchanges.models import Answer, Broadcast, InformationRequest, RequestEvent, TeamItem
+        from vinculo.exchanges.services import broadcasts, consents, requests, teams
         from vinculo.messaging import handlers
         from vinculo.vault import keys
 
@@ -23,6 +23,7 @@ class ExchangesConfig(AppConfig):
         for message_type in wire.ACKNOWLEDGEMENT_TYPES.values():
             handlers.register(message_type, broadcasts.receive_acknowledgement)
 
+        handlers.register(teams.TEAM_MESSAGE, teams.receive)
         handlers.register(consents.CONSENT_REQUEST, consents.receive_consent_request)
         handlers.register(consents.CONSENT_ANSWER, consents.receive_consent_answer)
 
@@ -44,4 +45,7 @@ class ExchangesConfig(AppConfig):
         )
         keys.register(
             keys.VaultField(model=lambda: Broadcast, field="content", context=lambda row: Broadcast.context(row.pk))
+        )
+        keys.register(
+            keys.VaultField(model=lambda: TeamItem, field="content", context=lambda row: TeamItem.context(row.pk))
         )

@@ -313,3 +313,72 @@ class ConsentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.item_kind}:{self.item_id} ({self.status})"
+
+
+class JointTeam(models.Model):
+    """A workspace two or more offices share for one transnational case; every member node keeps its own copy."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    team_id = models.UUIDField(default=uuid.uuid4, editable=False)  # the same on every member's node
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")  # whose copy this is
+    lead = models.CharField(_("lead office"), max_length=32)
+    name = models.CharField(_("name"), max_length=160, help_text=_("Write no names of people here."))
+    members = models.JSONField(default=list)  # member ids, the lead included, in the order they joined
+    # On the copy of an office added later: how many earlier items the handling codes kept from it.
+    withheld_items = models.PositiveIntegerField(default=0)
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("case")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["team_id", "office"], name="one_team_copy_per_office")]
+        verbose_name = _("joint team")
+        verbose_name_plural = _("joint teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamItem(models.Model):
+    """A post in the team's thread, a document, or a task; each written by one office and copied to the others."""
+
+    class Kind(models.TextChoices):
+        POST = "post", _("Message")
+        DOCUMENT = "document", _("Document")
+        TASK = "task", _("Task")
+
+    class TaskStatus(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    item_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    team = models.ForeignKey(JointTeam, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    author_office = models.CharField(max_length=32)
+    author_name = models.CharField(max_length=150)  # as the author's office signed it
+    content = models.TextField()  # vault token: {"text"} (a task's title in "text")
+    language = models.CharField(max_length=2, default="es")
+    handling = models.JSONField(default=list, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    task_owner_office = models.CharField(max_length=32, blank=True)
+    task_due_on = models.DateField(null=True, blank=True)
+    task_status = models.CharField(max_length=6, choices=TaskStatus.choices, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["at"]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["team", "item_id"], name="one_item_copy_per_team")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.item_id} in {self.team_id}"
+
+    @staticmethod
+    def context(item_pk: uuid.UUID | str) -> str:
+        return f"exchanges.team_item:{item_pk}:content"

@@ -20,7 +20,7 @@ from vinculo.accounts.roles import Permission
 from vinculo.core.errors import NotFound
 from vinculo.exchanges import lifecycle
 from vinculo.exchanges.lifecycle import Side, State
-from vinculo.exchanges.models import Answer, Broadcast, InformationRequest, RequestEvent
+from vinculo.exchanges.models import Answer, Broadcast, InformationRequest, JointTeam, RequestEvent, TeamItem
 
 OPEN_STATES = [state.value for state in lifecycle.OPEN]
 
@@ -129,6 +129,24 @@ def broadcast_for(user: User, broadcast_id: uuid.UUID | str) -> Broadcast:
     if found is None:
         raise NotFound(_not_found())
     return found
+
+
+def teams_visible_to(user: User) -> QuerySet[JointTeam]:
+    """The joint teams of the user's office, for everyone there who works on exchanges."""
+    if not (user.has_permission(Permission.EXCHANGE_SEND) or user.has_permission(Permission.EXCHANGE_ANSWER)):
+        return JointTeam.objects.none()
+    return JointTeam.objects.filter(office_id=user.office_id)
+
+
+def team_for(user: User, team_id: uuid.UUID | str) -> JointTeam:
+    found = teams_visible_to(user).filter(pk=team_id).first()
+    if found is None:
+        raise NotFound(_not_found())
+    return found
+
+
+def team_items(team: JointTeam) -> QuerySet[TeamItem]:
+    return team.items.order_by("at", "pk")
 
 
 def assignable_people(user: User) -> QuerySet[User]:
@@ -261,3 +279,8 @@ def deliveries_of(request: InformationRequest, events: list[RequestEvent]) -> di
                 message_id, outgoing=False, status="received", at=received_at, sender=request.counterpart
             )
     return found
+
+
+def counterparts_of(user: User) -> set[str]:
+    """The other offices of the requests this user may see (for the list's filter)."""
+    return set(requests_visible_to(user).order_by().values_list("counterpart", flat=True).distinct())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -45,14 +46,35 @@ def _ping(message: InboundMessage, payload: bytes) -> None:
 register("system.ping", _ping)
 
 
+class NotYet(Exception):
+    """The message depends on one that has not been handled yet (messages may arrive out of order).
+
+    The message stays in the inbox and is offered again after a pause; one still waiting after
+    ``WAIT_AT_MOST`` is set aside with the reason, for the administrator.
+    """
+
+
+RETRY_AFTER = timedelta(seconds=30)
+WAIT_AT_MOST = timedelta(days=7)
+# Messages that raised NotYet, and when to offer them again (per worker process: another worker
+# may offer them sooner, which is harmless).
+_waiting: dict[int, datetime] = {}
+
+
 def process_pending(*, limit: int = 50, sender: str | None = None) -> int:
     """Hand accepted messages (only ``sender``'s, if given) to their handlers; returns how many were handled."""
     from vinculo.messaging.services.inbox import payload_of
 
     handled = 0
+    now = timezone.now()
+    for pk, until in list(_waiting.items()):
+        if until <= now:
+            del _waiting[pk]
     pending = InboundMessage.objects.filter(processed_at__isnull=True, processing_error="").order_by("received_at")
     if sender is not None:
         pending = pending.filter(sender=sender)
+    if _waiting:
+        pending = pending.exclude(pk__in=list(_waiting))
     for message in pending[:limit]:
         handler = HANDLERS.get(message.type)
         if handler is None:
@@ -66,6 +88,12 @@ def process_pending(*, limit: int = 50, sender: str | None = None) -> int:
                 handler(locked, payload_of(locked))
                 InboundMessage.objects.filter(pk=message.pk).update(processed_at=timezone.now())
             handled += 1
+        except NotYet as waiting:
+            if now - message.received_at > WAIT_AT_MOST:
+                reason = f"waited too long for an earlier message: {waiting}"
+                InboundMessage.objects.filter(pk=message.pk).update(processing_error=reason[:200])
+            else:
+                _waiting[message.pk] = now + RETRY_AFTER
         except Exception as error:
             log.exception("handling message %s failed", message.message_id)
             InboundMessage.objects.filter(pk=message.pk).update(processing_error=str(error)[:200] or "error")

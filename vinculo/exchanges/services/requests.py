@@ -29,7 +29,7 @@ from vinculo.core.versioning import lock_at_version
 from vinculo.exchanges import handling, lifecycle, wire
 from vinculo.exchanges.lifecycle import Side, State, Step
 from vinculo.exchanges.models import Answer, InformationRequest, RefusalReason, RequestEvent
-from vinculo.messaging import network
+from vinculo.messaging import handlers, network
 from vinculo.messaging.models import InboundMessage, OutboundMessage
 from vinculo.messaging.services import outbox
 from vinculo.vault import crypto, keys
@@ -428,7 +428,8 @@ def receive_step(message: InboundMessage, payload: bytes) -> None:
         .first()
     )
     if request is None:
-        raise wire.UnreadablePayload(f"{message.type}: no request {data.exchange_id} with {message.sender}")
+        # The request itself may not have been handled yet (messages can arrive out of order).
+        raise handlers.NotYet(f"{message.type}: no request {data.exchange_id} with {message.sender} yet")
     if data.step in ("reminder", "clarification"):
         _event(request, data.step, member=message.sender, message_id=message.message_id, note=data.note,
                changed=False)  # fmt: skip

@@ -50,7 +50,10 @@ def _handle_addressed_to(office: str, sender: str) -> None:
         message = InboundMessage.objects.get(pk=pk)
         from vinculo.messaging.services.inbox import payload_of
 
-        handlers.HANDLERS[message.type](message, payload_of(message))
+        try:
+            handlers.HANDLERS[message.type](message, payload_of(message))
+        except handlers.NotYet:
+            continue  # an earlier message is still on its way: offered again next round
         InboundMessage.objects.filter(pk=pk).update(processed_at=message.received_at)
 
 

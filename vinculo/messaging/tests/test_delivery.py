@@ -287,3 +287,51 @@ def test_accepted_messages_go_to_their_handler_once(net: FakeNetwork, monkeypatc
         assert handlers.process_pending() == 1
         assert handlers.process_pending() == 0
     assert seen == [PAYLOAD]
+
+
+def test_a_message_that_arrives_before_the_one_it_depends_on_waits_then_is_handled(
+    net: FakeNetwork,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Handlers may say NotYet: the message stays in the inbox, is offered again, and is set aside only after long."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vinculo.messaging import handlers
+    from vinculo.vault import crypto, keys
+
+    ready = {"now": False}
+
+    def depends(message: InboundMessage, payload: bytes) -> None:
+        if not ready["now"]:
+            raise handlers.NotYet("the earlier message is not here yet")
+
+    def arrived(**fields: object) -> InboundMessage:
+        message_id = uuid.uuid4()
+        payload = crypto.seal_bytes(
+            b"{}", keyring=keys.current_keyring(), context=InboundMessage.context("SV-FGR", message_id)
+        )
+        return InboundMessage.objects.create(
+            sender="SV-FGR", message_id=message_id, type="system.ping", message_digest=uuid.uuid4().hex * 2,
+            envelope_sha256=uuid.uuid4().hex * 2, signed="x", receipt="y", payload=payload, **fields,
+        )  # fmt: skip
+
+    monkeypatch.setitem(handlers.HANDLERS, "system.ping", depends)
+    monkeypatch.setattr(handlers, "_waiting", {})
+    early = arrived()
+    assert handlers.process_pending() == 0
+    early.refresh_from_db()
+    assert (early.processed_at, early.processing_error) == (None, "")
+    assert handlers.process_pending() == 0  # not offered again before the pause
+    ready["now"] = True
+    monkeypatch.setattr(handlers, "_waiting", {})  # the pause is over
+    assert handlers.process_pending() == 1
+    early.refresh_from_db()
+    assert early.processed_at is not None
+
+    ready["now"] = False
+    stale = arrived(received_at=timezone.now() - timedelta(days=8))
+    handlers.process_pending()
+    stale.refresh_from_db()
+    assert stale.processing_error.startswith("waited too long for an earlier message")

@@ -1,0 +1,280 @@
+"""Joint teams: offices share a thread and tasks for one transnational case; each node keeps its own copy.
+
+Every change (the team formed, a post, a task, a task done, a member added) is written here and
+sent to every other member as a ``team.message`` in the same transaction. The lead office adds
+members; a member added later receives the team's history as far as the handling codes allow:
+items marked H2 are not passed on to it (their authors may share them again), and it is told how
+many were withheld.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.accounts.models import Office, User
+from vinculo.accounts.roles import Permission
+from vinculo.audit import services as audit
+from vinculo.cases.models import Case
+from vinculo.core.errors import AccessDenied, DomainError
+from vinculo.exchanges import handling, wire
+from vinculo.exchanges.models import JointTeam, TeamItem
+from vinculo.messaging import handlers, network
+from vinculo.messaging.models import InboundMessage
+from vinculo.messaging.services import outbox
+from vinculo.vault import crypto, keys
+
+TEAM_MESSAGE = "team.message"
+KINDS = ("formed", "member_added", "item", "task_status")
+
+MAY_NOT = _("You may not work in joint teams.")
+NOT_A_MEMBER = _("Your office is not a member of this team.")
+LEAD_ONLY = _("Only the lead office adds members to the team.")
+TWO_OFFICES = _("A joint team needs at least one other office.")
+UNKNOWN_OFFICE = _("%(member)s is not an active office of the network.")
+ALREADY_MEMBER = _("%(member)s is already a member of this team.")
+EMPTY = _("Write the message or the task.")
+OWNER_NOT_MEMBER = _("The task's owner must be an office of the team.")
+NOT_A_TASK = _("This is not a task.")
+CASE_ELSEWHERE = _("The linked case must be one of your office's cases you may see.")
+
+
+def _seal(value: dict[str, Any], context: str) -> str:
+    data = json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return crypto.seal_bytes(data, keyring=keys.current_keyring(), context=context)
+
+
+def text_of(item: TeamItem) -> str:
+    raw = crypto.unseal_bytes(item.content, keyring=keys.current_keyring(), context=TeamItem.context(item.pk))
+    return str(json.loads(raw.decode("utf-8")).get("text", ""))
+
+
+def _may_work(by: User) -> None:
+    if not (by.has_permission(Permission.EXCHANGE_SEND) or by.has_permission(Permission.EXCHANGE_ANSWER)):
+        raise AccessDenied(MAY_NOT)
+
+
+def _member_of(by: User, team: JointTeam) -> JointTeam:
+    _may_work(by)
+    if team.office_id != by.office_id or by.office.code not in team.members:
+        raise AccessDenied(NOT_A_MEMBER)
+    return JointTeam.objects.select_for_update().get(pk=team.pk)
+
+
+def _check_office(member: str, me: str) -> None:
+    peer = network.peer(member)
+    if member == me or peer is None or peer.status != "active":
+        raise DomainError(UNKNOWN_OFFICE % {"member": member}, code="unknown_recipient")
+
+
+def _send(
+    by: User | None, team: JointTeam, body: dict[str, Any], *, to: list[str], codes: tuple[str, ...] = ()
+) -> None:
+    me = team.office.code
+    data = json.dumps({"team_id": str(team.team_id), **body}, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    for member in to:
+        if member != me:
+            outbox.send(type=TEAM_MESSAGE, recipient=member, payload=data, conversation=str(team.team_id),
+                        handling=codes, sent_by=by)  # fmt: skip
+
+
+def _formed(team: JointTeam) -> dict[str, Any]:
+    return {"kind": "formed", "name": team.name, "lead": team.lead, "members": list(team.members)}
+
+
+@transaction.atomic(durable=True)
+def form_team(*, by: User, name: str, members: list[str], case: Case | None = None) -> JointTeam:
+    """This office leads a new team with the offices named; each receives its copy."""
+    _may_work(by)
+    me = by.office.code
+    others = sorted({m.strip() for m in members if m.strip()} - {me})
+    if not others:
+        raise DomainError(TWO_OFFICES, code="two_offices")
+    for member in others:
+        _check_office(member, me)
+    if case is not None:
+        from vinculo.cases.selectors import cases_visible_to
+
+        if not cases_visible_to(by).filter(pk=case.pk).exists():
+            raise DomainError(CASE_ELSEWHERE, code="case_not_visible")
+    team = JointTeam.objects.create(
+        office=by.office, lead=me, name=name.strip()[:160], members=[me, *others], case=case, created_by=by
+    )
+    _send(by, team, _formed(team), to=others)
+    audit.record(action="exchange.team_formed", actor=by, target=team, data={"members": team.members})
+    return team
+
+
+@transaction.atomic(durable=True)
+def post(
+    *,
+    by: User,
+    team: JointTeam,
+    text: str,
+    codes: tuple[str, ...] = (),
+    conditions: str = "",
+    language: str = "es",
+    task_owner: str = "",
+    task_due_on: datetime.date | None = None,
+) -> TeamItem:
+    """A message in the thread, or a task (with ``task_owner``) for one office of the team."""
+    team = _member_of(by, team)
+    if not text.strip():
+        raise DomainError(EMPTY, code="empty")
+    try:
+        checked = handling.check_codes(codes, conditions=conditions)
+    except handling.InvalidHandling as error:
+        raise DomainError(str(error), code="handling") from None
+    is_task = bool(task_owner)
+    if is_task and task_owner not in team.members:
+        raise DomainError(OWNER_NOT_MEMBER, code="owner_not_member")
+    text = text.strip() + (f"\n\n[H3] {conditions.strip()}" if conditions.strip() else "")
+    item = TeamItem(
+        team=team, kind=TeamItem.Kind.TASK if is_task else TeamItem.Kind.POST, author_office=team.office.code,
+        author_name=by.full_name or by.username, language=language, handling=list(checked),
+        task_owner_office=task_owner if is_task else "", task_due_on=task_due_on if is_task else None,
+        task_status=TeamItem.TaskStatus.OPEN if is_task else "",
+    )  # fmt: skip
+    item.content = _seal({"text": text}, TeamItem.context(item.pk))
+    item.save(force_insert=True)
+    _send(by, team, {"kind": "item", "item": _item_body(item, text)}, to=team.members, codes=checked)
+    audit.record(action="exchange.team_posted", actor=by, target=team, data={"item": str(item.item_id)})
+    return item
+
+
+@transaction.atomic(durable=True)
+def set_task_status(*, by: User, item: TeamItem, done: bool) -> TeamItem:
+    team = _member_of(by, item.team)
+    if item.kind != TeamItem.Kind.TASK:
+        raise DomainError(NOT_A_TASK, code="not_a_task")
+    item.task_status = TeamItem.TaskStatus.DONE if done else TeamItem.TaskStatus.OPEN
+    item.save(update_fields=["task_status"])
+    _send(by, team, {"kind": "task_status", "item_id": str(item.item_id), "status": item.task_status},
+          to=team.members)  # fmt: skip
+    audit.record(action="exchange.team_task_updated", actor=by, target=team, data={"status": item.task_status})
+    return item
+
+
+@transaction.atomic(durable=True)
+def add_member(*, by: User, team: JointTeam, member: str) -> JointTeam:
+    """The lead adds an office: everyone is told, and the newcomer gets what the handling codes allow."""
+    team = _member_of(by, team)
+    if team.lead != team.office.code:
+        raise AccessDenied(LEAD_ONLY)
+    if member in team.members:
+        raise DomainError(ALREADY_MEMBER % {"member": member}, code="already_member")
+    _check_office(member, team.office.code)
+    previous = list(team.members)
+    team.members = [*previous, member]
+    team.save(update_fields=["members"])
+    _send(by, team, {"kind": "member_added", "member": member, "members": team.members}, to=previous)
+    items = list(team.items.order_by("at"))
+    shared = [i for i in items if "H2" not in i.handling]
+    _send(by, team, {**_formed(team), "withheld": len(items) - len(shared)}, to=[member])
+    for item in shared:
+        body = _item_body(item, text_of(item))
+        _send(by, team, {"kind": "item", "item": body}, to=[member], codes=tuple(item.handling))
+    audit.record(
+        action="exchange.team_member_added", actor=by, target=team,
+        data={"member": member, "shared": len(shared), "withheld": len(items) - len(shared)},
+    )  # fmt: skip
+    return team
+
+
+def _item_body(item: TeamItem, text: str) -> dict[str, Any]:
+    return {
+        "item_id": str(item.item_id), "kind": item.kind, "author_office": item.author_office,
+        "author_name": item.author_name, "text": text, "language": item.language, "handling": list(item.handling),
+        "task_owner_office": item.task_owner_office,
+        "task_due_on": item.task_due_on.isoformat() if item.task_due_on else "",
+        "task_status": item.task_status, "at": item.at.isoformat(),
+    }  # fmt: skip
+
+
+# --- receiving -----------------------------------------------------------------------------------
+
+
+def receive(message: InboundMessage, payload: bytes) -> None:
+    """Apply a team change from another member to this office's copy."""
+    try:
+        data = json.loads(payload.decode("utf-8"))
+        team_id = uuid.UUID(data["team_id"])
+        kind = data["kind"]
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+        raise wire.UnreadablePayload(f"{TEAM_MESSAGE}: not a team message") from None
+    if kind not in KINDS:
+        raise wire.UnreadablePayload(f"{TEAM_MESSAGE}: unknown kind {kind!r}")
+    office = Office.objects.get(code=network.node_id())
+    team = JointTeam.objects.select_for_update().filter(team_id=team_id, office=office).first()
+    if kind == "formed":
+        members = _members(data)
+        if office.code not in members or message.sender != data.get("lead"):
+            raise wire.UnreadablePayload(f"{TEAM_MESSAGE}: a team is formed by its lead, with this office in it")
+        if team is None:
+            JointTeam.objects.create(
+                team_id=team_id, office=office, lead=message.sender, name=str(data.get("name", ""))[:160],
+                members=members, withheld_items=int(data.get("withheld", 0) or 0),
+            )  # fmt: skip
+        return
+    if team is None or message.sender not in team.members:
+        # The lead's message forming the team (or adding this member) may still be on its way.
+        raise handlers.NotYet(f"{TEAM_MESSAGE}: {message.sender} is not (yet) a member of team {team_id} here")
+    if kind == "member_added":
+        if message.sender != team.lead:
+            raise wire.UnreadablePayload(f"{TEAM_MESSAGE}: only the lead adds members")
+        team.members = _members(data)
+        team.save(update_fields=["members"])
+    elif kind == "item":
+        _store_item(team, data.get("item"), message)
+    else:
+        item = team.items.filter(item_id=data.get("item_id")).first()
+        if item is None or item.kind != TeamItem.Kind.TASK or data.get("status") not in TeamItem.TaskStatus.values:
+            raise wire.UnreadablePayload(f"{TEAM_MESSAGE}: no such task to update")
+        item.task_status = data["status"]
+        item.save(update_fields=["task_status"])
+
+
+def _members(data: dict[str, Any]) -> list[str]:
+    import re
+
+    members = data.get("members")
+    if not isinstance(members, list) or not all(
+        isinstance(m, str) and re.fullmatch(wire.MEMBER_ID, m) for m in members
+    ):
+        raise wire.UnreadablePayload(f"{TEAM_MESSAGE}: members must be member ids")
+    return list(members)
+
+
+def _store_item(team: JointTeam, body: Any, message: InboundMessage) -> None:
+    keys_expected = {
+        "item_id", "kind", "author_office", "author_name", "text", "language", "handling", "task_owner_office",
+        "task_due_on", "task_status", "at",
+    }  # fmt: skip
+    if not isinstance(body, dict) or set(body) != keys_expected:
+        raise wire.UnreadablePayload(f"{TEAM_MESSAGE}: an item has exactly {sorted(keys_expected)}")
+    if body["author_office"] not in team.members or body["kind"] not in TeamItem.Kind.values:
+        raise wire.UnreadablePayload(f"{TEAM_MESSAGE}: the item's author is not in the team")
+    if body["author_office"] != message.sender and "H2" in body["handling"]:
+        raise wire.UnreadablePayload(f"{TEAM_MESSAGE}: H2 items are only sent by their author")
+    try:
+        item_id = uuid.UUID(body["item_id"])
+        at = datetime.datetime.fromisoformat(body["at"])
+        due = datetime.date.fromisoformat(body["task_due_on"]) if body["task_due_on"] else None
+        codes = handling.check_codes(body["handling"], conditions="x" if "H3" in body["handling"] else "")
+    except (ValueError, TypeError, handling.InvalidHandling):
+        raise wire.UnreadablePayload(f"{TEAM_MESSAGE}: an item's id, time, date or codes do not read") from None
+    if team.items.filter(item_id=item_id).exists():
+        return
+    item = TeamItem(
+        item_id=item_id, team=team, kind=body["kind"], author_office=body["author_office"],
+        author_name=str(body["author_name"])[:150], language=body["language"] if body["language"] in wire.LANGUAGES
+        else "es", handling=list(codes), task_owner_office=str(body["task_owner_office"])[:32], task_due_on=due,
+        task_status=body["task_status"] if body["task_status"] in TeamItem.TaskStatus.values else "", at=at,
+    )  # fmt: skip
+    item.content = _seal({"text": str(body["text"])}, TeamItem.context(item.pk))
+    item.save(force_insert=True)
