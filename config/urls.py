@@ -10,6 +10,7 @@ urlpatterns = [
     path("audit/", include("vinculo.audit.urls")),
     path("evidence/", include("vinculo.evidence.urls")),
     path("cases/", include("vinculo.cases.urls")),
+    path("exchanges/", include("vinculo.exchanges.urls")),
     path("reference/", include("vinculo.reference.urls")),
     path("federation/", include("vinculo.federation.urls")),
     path("messaging/", include("vinculo.messaging.urls")),

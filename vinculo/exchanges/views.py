@@ -192,9 +192,7 @@ def _timeline(request: InformationRequest, user: User, office_name: str) -> list
 @exchange_staff
 def request_list_view(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    offices = selectors.offices_by_code(
-        set(selectors.requests_visible_to(user).values_list("counterpart", flat=True).distinct())
-    )
+    offices = selectors.offices_by_code(selectors.counterparts_of(user))
     filters = RequestFilterForm(request.GET or None, offices=[(code, o.name) for code, o in sorted(offices.items())])
     criteria = filters.criteria()
     found = selectors.request_list(

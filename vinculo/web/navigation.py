@@ -27,6 +27,12 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem("web:home", _("Home")),
     NavItem("cases:case_list", _("Cases"), Permission.CASE_VIEW),
+    NavItem(
+        "exchanges:request_list",
+        _("Requests"),
+        Permission.EXCHANGE_SEND,
+        also=(Permission.EXCHANGE_ANSWER, Permission.EXCHANGE_TRIAGE),
+    ),
     NavItem("accounts:user_list", _("Users"), Permission.USERS_MANAGE),
     NavItem("audit:entry_list", _("Audit trail"), Permission.AUDIT_VIEW),
     NavItem("evidence:entry_list", _("Evidence log"), Permission.AUDIT_VIEW),
