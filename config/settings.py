@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "vinculo.federation",
     "vinculo.messaging",
     "vinculo.exchanges",
+    "vinculo.notifications",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

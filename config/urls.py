@@ -11,6 +11,7 @@ urlpatterns = [
     path("evidence/", include("vinculo.evidence.urls")),
     path("cases/", include("vinculo.cases.urls")),
     path("exchanges/", include("vinculo.exchanges.urls")),
+    path("notifications/", include("vinculo.notifications.urls")),
     path("reference/", include("vinculo.reference.urls")),
     path("federation/", include("vinculo.federation.urls")),
     path("messaging/", include("vinculo.messaging.urls")),

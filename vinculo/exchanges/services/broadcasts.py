@@ -26,6 +26,7 @@ from vinculo.core.validation import validate
 from vinculo.exchanges import handling, wire
 from vinculo.exchanges.lifecycle import Side
 from vinculo.exchanges.models import AlertCategory, Broadcast, BroadcastKind, BroadcastRecipient
+from vinculo.exchanges.services import notices
 from vinculo.messaging import network
 from vinculo.messaging.models import InboundMessage, OutboundMessage
 from vinculo.messaging.services import outbox
@@ -179,6 +180,7 @@ def receive_broadcast(message: InboundMessage, payload: bytes) -> None:
         {"text": data.text, "purpose": data.purpose, "conditions": data.conditions}, Broadcast.context(broadcast.pk)
     )
     broadcast.save(force_insert=True)
+    notices.broadcast_arrived(broadcast)
 
 
 def receive_acknowledgement(message: InboundMessage, payload: bytes) -> None:

@@ -26,7 +26,7 @@ from vinculo.core.errors import AccessDenied, DomainError
 from vinculo.exchanges import handling, wire
 from vinculo.exchanges.lifecycle import Side
 from vinculo.exchanges.models import Answer, Broadcast, ConsentRequest
-from vinculo.exchanges.services import broadcasts
+from vinculo.exchanges.services import broadcasts, notices
 from vinculo.exchanges.services.requests import answer_text, content_of
 from vinculo.messaging import network
 from vinculo.messaging.models import InboundMessage
@@ -247,7 +247,7 @@ def receive_consent_request(message: InboundMessage, payload: bytes) -> None:
         consent_id, item_id = uuid.UUID(data["consent_id"]), uuid.UUID(data["item_id"])
     except ValueError:
         raise wire.UnreadablePayload(f"{CONSENT_REQUEST}: ids must be UUIDs") from None
-    ConsentRequest.objects.get_or_create(
+    consent, created = ConsentRequest.objects.get_or_create(
         consent_id=consent_id, side=Side.INCOMING, office=office,
         defaults={
             "counterpart": message.sender, "item_kind": data["item_kind"], "item_id": item_id,
@@ -255,6 +255,8 @@ def receive_consent_request(message: InboundMessage, payload: bytes) -> None:
             "reason": data["reason"][:4000],
         },
     )  # fmt: skip
+    if created:
+        notices.consent_asked(consent)
 
 
 def receive_consent_answer(message: InboundMessage, payload: bytes) -> None:
@@ -272,3 +274,4 @@ def receive_consent_answer(message: InboundMessage, payload: bytes) -> None:
         consent.status = ConsentRequest.Status.GRANTED if data["granted"] else ConsentRequest.Status.REFUSED
         consent.answer_note, consent.answered_at = data["note"][:4000], message.received_at
         consent.save()
+        notices.consent_answered(consent)

@@ -29,6 +29,7 @@ from vinculo.core.versioning import lock_at_version
 from vinculo.exchanges import handling, lifecycle, wire
 from vinculo.exchanges.lifecycle import Side, State, Step
 from vinculo.exchanges.models import Answer, InformationRequest, RefusalReason, RequestEvent
+from vinculo.exchanges.services import notices
 from vinculo.messaging import handlers, network
 from vinculo.messaging.models import InboundMessage, OutboundMessage
 from vinculo.messaging.services import outbox
@@ -297,6 +298,7 @@ def assign(*, by: User, request: InformationRequest, expected_version: int | Non
     message = _send_step(by, request, Step.ASSIGN) if first else None
     _save(request)
     _event(request, Step.ASSIGN, by=by, message_id=message.id if message else None, changed=first)
+    notices.request_assigned(request)
     audit.record(action="exchange.request_assigned", actor=by, target=request, data={"to": to.username})
     return request
 
@@ -402,6 +404,7 @@ def receive_request(message: InboundMessage, payload: bytes) -> None:
     )
     request.save(force_insert=True)
     _event(request, Step.DELIVER, member=message.sender, message_id=message.message_id)
+    notices.request_arrived(request)
 
 
 def request_delivered(message: OutboundMessage) -> None:
@@ -433,6 +436,7 @@ def receive_step(message: InboundMessage, payload: bytes) -> None:
     if data.step in ("reminder", "clarification"):
         _event(request, data.step, member=message.sender, message_id=message.message_id, note=data.note,
                changed=False)  # fmt: skip
+        notices.remote_step(request, data.step)
         return
     step = Step(data.step)
     new_state, changed = lifecycle.apply_remote(State(request.state), step)
@@ -452,6 +456,8 @@ def receive_step(message: InboundMessage, payload: bytes) -> None:
         request.state = new_state
         _save(request, remote=True)
     _event(request, step, member=message.sender, message_id=message.message_id, note=data.note, changed=changed)
+    if changed or step == Step.ANSWER_PARTIAL:
+        notices.remote_step(request, step)
 
 
 # --- helpers -------------------------------------------------------------------------------------

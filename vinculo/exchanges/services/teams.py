@@ -24,6 +24,7 @@ from vinculo.cases.models import Case
 from vinculo.core.errors import AccessDenied, DomainError
 from vinculo.exchanges import handling, wire
 from vinculo.exchanges.models import JointTeam, TeamItem
+from vinculo.exchanges.services import notices
 from vinculo.messaging import handlers, network
 from vinculo.messaging.models import InboundMessage
 from vinculo.messaging.services import outbox
@@ -216,10 +217,11 @@ def receive(message: InboundMessage, payload: bytes) -> None:
         if office.code not in members or message.sender != data.get("lead"):
             raise wire.UnreadablePayload(f"{TEAM_MESSAGE}: a team is formed by its lead, with this office in it")
         if team is None:
-            JointTeam.objects.create(
+            team = JointTeam.objects.create(
                 team_id=team_id, office=office, lead=message.sender, name=str(data.get("name", ""))[:160],
                 members=members, withheld_items=int(data.get("withheld", 0) or 0),
             )  # fmt: skip
+            notices.team_formed(team)
         return
     if team is None or message.sender not in team.members:
         # The lead's message forming the team (or adding this member) may still be on its way.
