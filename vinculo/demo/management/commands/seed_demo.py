@@ -95,6 +95,22 @@ class Command(BaseCommand):
             elapsed = time.monotonic() - started
             ending = " (stopped on request; run again to add the rest)" if stop else ""
             self.stdout.write(f"{settings.NODE_ID}: {made} synthetic cases registered in {elapsed:.1f} s{ending}.")
+            self._seed_exchanges()
+
+    def _seed_exchanges(self) -> None:
+        """A few requests, an alert and a joint team, queued for the delivery worker (once per node)."""
+        from vinculo.demo.exchanges import seed_exchanges
+        from vinculo.messaging.network import NetworkUnavailable
+
+        try:
+            made = seed_exchanges(
+                node_id=settings.NODE_ID, prosecutor=User.objects.get(username=demo_username(Role.PROSECUTOR))
+            )
+        except NetworkUnavailable:  # a node seeded without the network's directory: no exchanges
+            self.stdout.write(f"{settings.NODE_ID}: no network directory, so no demo exchanges.")
+            return
+        if made:
+            self.stdout.write(f"{settings.NODE_ID}: {made} demo exchanges queued for the other offices.")
 
 
 @contextlib.contextmanager
