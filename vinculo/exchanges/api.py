@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -19,20 +20,32 @@ from vinculo.api.schemas import ErrorOut
 from vinculo.core.errors import DomainError
 from vinculo.exchanges import lifecycle, selectors
 from vinculo.exchanges.lifecycle import State
-from vinculo.exchanges.models import InformationRequest
+from vinculo.exchanges.models import Broadcast, ConsentRequest, InformationRequest, JointTeam
 from vinculo.exchanges.schemas import (
     AnswerIn,
     AssignIn,
+    BroadcastIn,
+    BroadcastOut,
+    ConsentAnswerIn,
+    ConsentIn,
+    ConsentOut,
     DeskOut,
+    ForwardIn,
+    MemberIn,
     ReasonIn,
     RefuseIn,
     RequestIn,
     RequestOut,
     RequestSummaryOut,
+    TaskStatusIn,
+    TeamIn,
+    TeamItemOut,
+    TeamOut,
+    TeamPostIn,
     TextIn,
     VersionIn,
 )
-from vinculo.exchanges.services import requests
+from vinculo.exchanges.services import broadcasts, consents, requests, teams
 
 router = Router(tags=["exchanges"], auth=TOKEN_OR_SESSION)
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -109,16 +122,17 @@ def _full(request: InformationRequest) -> dict[str, Any]:
 
 
 class _Rows:
-    """The requests as API rows, made for the page asked for only (the paginator slices, then counts)."""
+    """Rows made for the page asked for only (the paginator slices, then counts)."""
 
-    def __init__(self, rows: QuerySet[InformationRequest]) -> None:
+    def __init__(self, rows: QuerySet[Any], shape: Callable[[Any], dict[str, Any]] | None = None) -> None:
         self.rows = rows
+        self.shape = shape or _summary
 
     def __len__(self) -> int:
         return self.rows.count()
 
     def __getitem__(self, page: slice) -> list[dict[str, Any]]:
-        return [_summary(row) for row in self.rows[page]]
+        return [self.shape(row) for row in self.rows[page]]
 
 
 def _read(request: HttpRequest, request_id: str) -> tuple[User, InformationRequest]:
@@ -253,3 +267,180 @@ def refuse(request: HttpRequest, request_id: str, payload: RefuseIn) -> Any:
         explanation=payload.explanation,
     )  # fmt: skip
     return _full(refused)
+
+
+# --- spontaneous information and alerts ---------------------------------------------------------
+
+
+def _broadcast_out(item: Broadcast) -> dict[str, Any]:
+    content = broadcasts.content_of(item)
+    return {
+        "id": item.pk, "exchange_id": item.exchange_id, "kind": item.kind, "side": item.side, "origin": item.origin,
+        "category": item.category, "subject": item.subject, "text": content.get("text", ""),
+        "language": item.language, "handling": list(item.handling), "purpose": content.get("purpose", ""),
+        "conditions": content.get("conditions", ""), "evaluation": item.evaluation, "sent_at": item.sent_at,
+        "acknowledged_at": item.acknowledged_at,
+        "recipients": [
+            {"member": r.member, "delivered_at": r.delivered_at, "acknowledged_at": r.acknowledged_at}
+            for r in item.recipients.all()
+        ],
+    }  # fmt: skip
+
+
+@router.get("/exchanges/broadcasts", response=list[BroadcastOut], summary="Spontaneous information and alerts")
+@paginate(PageNumberPagination, page_size=50)
+def list_broadcasts(request: HttpRequest, side: str = "", kind: str = "", unacknowledged: bool = False) -> Any:
+    user = _exchange_staff(request)
+    rows = selectors.broadcast_list(user, side=side, kind=kind, unacknowledged=unacknowledged)
+    return _Rows(rows, _broadcast_out)
+
+
+@router.post("/exchanges/broadcasts", response={201: BroadcastOut, **ERRORS}, summary="Send information or an alert")
+def send_broadcast(request: HttpRequest, payload: BroadcastIn) -> Any:
+    user = _exchange_staff(request)
+    recipients = broadcasts.active_offices() if payload.recipients == ["*"] else payload.recipients
+    sent = broadcasts.send_broadcast(
+        by=user, kind=payload.kind, recipients=recipients, subject=payload.subject, text=payload.text,
+        language=payload.language, category=payload.category, codes=payload.handling, purpose=payload.purpose,
+        conditions=payload.conditions, evaluation=payload.evaluation,
+    )  # fmt: skip
+    return Status(201, _broadcast_out(sent))
+
+
+@router.get("/exchanges/broadcasts/{broadcast_id}", response={200: BroadcastOut, **ERRORS}, summary="One item")
+def get_broadcast(request: HttpRequest, broadcast_id: str) -> Any:
+    user = _exchange_staff(request)
+    found = selectors.broadcast_for(user, broadcast_id)
+    broadcasts.record_broadcast_viewed(by=user, broadcast=found)
+    return _broadcast_out(found)
+
+
+@router.post(
+    "/exchanges/broadcasts/{broadcast_id}/acknowledge", response={200: BroadcastOut, **ERRORS}, summary="Acknowledge"
+)
+def acknowledge_broadcast(request: HttpRequest, broadcast_id: str) -> Any:
+    user = _exchange_staff(request)
+    done = broadcasts.acknowledge(by=user, broadcast=selectors.broadcast_for(user, broadcast_id))
+    return _broadcast_out(selectors.broadcast_for(user, done.pk))
+
+
+@router.post(
+    "/exchanges/broadcasts/{broadcast_id}/forward",
+    response={201: BroadcastOut, **ERRORS},
+    summary="Pass received information on (refused under H2 without the provider's consent)",
+)
+def forward_broadcast(request: HttpRequest, broadcast_id: str, payload: ForwardIn) -> Any:
+    user = _exchange_staff(request)
+    item = selectors.broadcast_for(user, broadcast_id)
+    return Status(201, _broadcast_out(consents.forward(by=user, item=item, recipients=payload.recipients,
+                                                       note=payload.note)))  # fmt: skip
+
+
+# --- consents -----------------------------------------------------------------------------------
+
+
+def _consent_out(consent: ConsentRequest) -> dict[str, Any]:
+    return {
+        "id": consent.pk, "consent_id": consent.consent_id, "side": consent.side, "counterpart": consent.counterpart,
+        "item_kind": consent.item_kind, "item_id": consent.item_id, "item_subject": consent.item_subject,
+        "kind": consent.kind, "recipient": consent.recipient, "reason": consent.reason, "status": consent.status,
+        "answer_note": consent.answer_note, "asked_at": consent.asked_at, "answered_at": consent.answered_at,
+    }  # fmt: skip
+
+
+@router.get("/exchanges/consents", response=list[ConsentOut], summary="Consent requests asked and received")
+@paginate(PageNumberPagination, page_size=50)
+def list_consents(request: HttpRequest, side: str = "", status: str = "") -> Any:
+    user = _exchange_staff(request)
+    return _Rows(selectors.consent_list(user, side=side, status=status), _consent_out)
+
+
+@router.post("/exchanges/consents", response={201: ConsentOut, **ERRORS}, summary="Ask the provider to lift H1 or H2")
+def ask_consent(request: HttpRequest, payload: ConsentIn) -> Any:
+    user = _exchange_staff(request)
+    item = selectors.received_item(user, payload.item_kind, payload.item)
+    asked = consents.ask_consent(
+        by=user, item=item, kind=payload.kind, reason=payload.reason, recipient=payload.recipient
+    )
+    return Status(201, _consent_out(asked))
+
+
+@router.post("/exchanges/consents/{consent_id}/answer", response={200: ConsentOut, **ERRORS}, summary="Grant or refuse")
+def answer_consent(request: HttpRequest, consent_id: str, payload: ConsentAnswerIn) -> Any:
+    user = _exchange_staff(request)
+    consent = selectors.consent_for(user, consent_id)
+    return _consent_out(consents.answer_consent(by=user, consent=consent, granted=payload.granted, note=payload.note))
+
+
+# --- joint teams --------------------------------------------------------------------------------
+
+
+def _team_out(team: JointTeam) -> dict[str, Any]:
+    return {
+        "id": team.pk, "team_id": team.team_id, "name": team.name, "lead": team.lead, "members": list(team.members),
+        "withheld_items": team.withheld_items,
+        "items": [
+            {
+                "item_id": i.item_id, "kind": i.kind, "author_office": i.author_office, "author_name": i.author_name,
+                "text": teams.text_of(i), "language": i.language, "handling": list(i.handling),
+                "task_owner_office": i.task_owner_office, "task_due_on": i.task_due_on, "task_status": i.task_status,
+                "at": i.at,
+            }
+            for i in selectors.team_items(team)
+        ],
+    }  # fmt: skip
+
+
+@router.get("/exchanges/teams", response=list[TeamOut], summary="The office's joint teams")
+@paginate(PageNumberPagination, page_size=20)
+def list_teams(request: HttpRequest) -> Any:
+    user = _exchange_staff(request)
+    return _Rows(selectors.teams_visible_to(user).order_by("-created_at"), _team_out)
+
+
+@router.post("/exchanges/teams", response={201: TeamOut, **ERRORS}, summary="Form a joint team (this office leads)")
+def form_team(request: HttpRequest, payload: TeamIn) -> Any:
+    user = _exchange_staff(request)
+    case = None
+    if payload.case is not None:
+        from vinculo.cases.selectors import cases_visible_to
+
+        case = cases_visible_to(user).filter(pk=payload.case).first()
+        if case is None:
+            raise DomainError(teams.CASE_ELSEWHERE, code="case_not_visible")
+    return Status(201, _team_out(teams.form_team(by=user, name=payload.name, members=payload.members, case=case)))
+
+
+@router.get("/exchanges/teams/{team_id}", response={200: TeamOut, **ERRORS}, summary="A team and its items")
+def get_team(request: HttpRequest, team_id: str) -> Any:
+    return _team_out(selectors.team_for(_exchange_staff(request), team_id))
+
+
+@router.post("/exchanges/teams/{team_id}/items", response={201: TeamItemOut, **ERRORS}, summary="Post or add a task")
+def post_in_team(request: HttpRequest, team_id: str, payload: TeamPostIn) -> Any:
+    user = _exchange_staff(request)
+    team = selectors.team_for(user, team_id)
+    item = teams.post(
+        by=user, team=team, text=payload.text, codes=tuple(payload.handling), conditions=payload.conditions,
+        language=payload.language, task_owner=payload.task_owner, task_due_on=payload.task_due_on,
+    )  # fmt: skip
+    return Status(201, next(i for i in _team_out(team)["items"] if i["item_id"] == item.item_id))
+
+
+@router.post("/exchanges/teams/{team_id}/members", response={200: TeamOut, **ERRORS}, summary="Add an office")
+def add_team_member(request: HttpRequest, team_id: str, payload: MemberIn) -> Any:
+    user = _exchange_staff(request)
+    return _team_out(teams.add_member(by=user, team=selectors.team_for(user, team_id), member=payload.member))
+
+
+@router.post(
+    "/exchanges/teams/{team_id}/items/{item_id}/status", response={200: TeamItemOut, **ERRORS}, summary="Task done"
+)
+def set_task_status(request: HttpRequest, team_id: str, item_id: str, payload: TaskStatusIn) -> Any:
+    user = _exchange_staff(request)
+    team = selectors.team_for(user, team_id)
+    item = team.items.filter(item_id=item_id).first()
+    if item is None:
+        raise DomainError(teams.NOT_A_TASK, code="not_a_task")
+    teams.set_task_status(by=user, item=item, done=payload.done)
+    return next(i for i in _team_out(team)["items"] if str(i["item_id"]) == item_id)

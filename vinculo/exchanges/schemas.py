@@ -118,3 +118,123 @@ class DeskOut(Schema):
     due_soon: list[RequestSummaryOut]
     overdue: list[RequestSummaryOut]
     by_counterpart: dict[str, int]
+
+
+class BroadcastIn(Schema):
+    kind: str = Field(pattern="^(information|alert)$")
+    recipients: list[str] = Field(min_length=1, max_length=50, description='Member ids; ["*"] for every office')
+    subject: str = Field(min_length=1, max_length=160)
+    text: str = Field(min_length=1, max_length=20_000)
+    language: str = Field("es", pattern="^(es|en)$")
+    category: str = Field("", description="For alerts: child_at_risk, victim_moved, suspect_movement, route, other")
+    handling: list[str] = Field(default_factory=list)
+    purpose: str = Field("", max_length=500)
+    conditions: str = Field("", max_length=2000)
+    evaluation: str = Field("", pattern="^([ABCX][1-4])?$")
+
+
+class RecipientOut(Schema):
+    member: str
+    delivered_at: datetime.datetime | None
+    acknowledged_at: datetime.datetime | None
+
+
+class BroadcastOut(Schema):
+    id: uuid.UUID
+    exchange_id: uuid.UUID
+    kind: str
+    side: str
+    origin: str
+    category: str
+    subject: str
+    text: str
+    language: str
+    handling: list[str]
+    purpose: str
+    conditions: str
+    evaluation: str
+    sent_at: datetime.datetime
+    acknowledged_at: datetime.datetime | None
+    recipients: list[RecipientOut]
+
+
+class ForwardIn(Schema):
+    recipients: list[str] = Field(min_length=1, max_length=50)
+    note: str = Field("", max_length=2000)
+
+
+class ConsentIn(Schema):
+    item_kind: str = Field(pattern="^(answer|broadcast)$")
+    item: uuid.UUID = Field(description="The answer's answer_id, or the broadcast's id on this node")
+    kind: str = Field(pattern="^(evidence|onward)$")
+    recipient: str = Field("", description="With onward: the office to pass it on to")
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class ConsentAnswerIn(Schema):
+    granted: bool
+    note: str = Field("", max_length=4000)
+
+
+class ConsentOut(Schema):
+    id: uuid.UUID
+    consent_id: uuid.UUID
+    side: str
+    counterpart: str
+    item_kind: str
+    item_id: uuid.UUID
+    item_subject: str
+    kind: str
+    recipient: str
+    reason: str
+    status: str
+    answer_note: str
+    asked_at: datetime.datetime
+    answered_at: datetime.datetime | None
+
+
+class TeamIn(Schema):
+    name: str = Field(min_length=1, max_length=160)
+    members: list[str] = Field(min_length=1, max_length=20)
+    case: uuid.UUID | None = None
+
+
+class TeamPostIn(Schema):
+    text: str = Field(min_length=1, max_length=20_000)
+    language: str = Field("es", pattern="^(es|en)$")
+    handling: list[str] = Field(default_factory=list)
+    conditions: str = Field("", max_length=2000)
+    task_owner: str = Field("", description="An office of the team: makes the post a task for it")
+    task_due_on: datetime.date | None = None
+
+
+class TeamItemOut(Schema):
+    item_id: uuid.UUID
+    kind: str
+    author_office: str
+    author_name: str
+    text: str
+    language: str
+    handling: list[str]
+    task_owner_office: str
+    task_due_on: datetime.date | None
+    task_status: str
+    at: datetime.datetime
+
+
+class TeamOut(Schema):
+    id: uuid.UUID
+    team_id: uuid.UUID
+    name: str
+    lead: str
+    members: list[str]
+    withheld_items: int
+    items: list[TeamItemOut]
+
+
+class MemberIn(Schema):
+    member: str
+
+
+class TaskStatusIn(Schema):
+    done: bool

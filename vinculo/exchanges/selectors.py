@@ -20,7 +20,15 @@ from vinculo.accounts.roles import Permission
 from vinculo.core.errors import NotFound
 from vinculo.exchanges import lifecycle
 from vinculo.exchanges.lifecycle import Side, State
-from vinculo.exchanges.models import Answer, Broadcast, InformationRequest, JointTeam, RequestEvent, TeamItem
+from vinculo.exchanges.models import (
+    Answer,
+    Broadcast,
+    ConsentRequest,
+    InformationRequest,
+    JointTeam,
+    RequestEvent,
+    TeamItem,
+)
 
 OPEN_STATES = [state.value for state in lifecycle.OPEN]
 
@@ -147,6 +155,50 @@ def team_for(user: User, team_id: uuid.UUID | str) -> JointTeam:
 
 def team_items(team: JointTeam) -> QuerySet[TeamItem]:
     return team.items.order_by("at", "pk")
+
+
+def consents_visible_to(user: User) -> QuerySet[ConsentRequest]:
+    """Consent requests: those this office asked (their asker and the focal points), and those it
+    received as provider (the focal points, who answer them)."""
+    mine = ConsentRequest.objects.filter(office_id=user.office_id)
+    if user.has_permission(Permission.EXCHANGE_TRIAGE):
+        return mine
+    if user.has_permission(Permission.EXCHANGE_SEND):
+        return mine.filter(side=Side.OUTGOING, asked_by=user)
+    return ConsentRequest.objects.none()
+
+
+def consent_list(user: User, *, side: str = "", status: str = "") -> QuerySet[ConsentRequest]:
+    consents = consents_visible_to(user)
+    if side:
+        consents = consents.filter(side=side)
+    if status:
+        consents = consents.filter(status=status)
+    return consents.order_by("-asked_at")
+
+
+def consent_for(user: User, consent_id: uuid.UUID | str) -> ConsentRequest:
+    found = consents_visible_to(user).filter(pk=consent_id).first()
+    if found is None:
+        raise NotFound(_not_found())
+    return found
+
+
+def received_item(user: User, item_kind: str, item_id: uuid.UUID | str) -> Answer | Broadcast:
+    """An answer to one of the user's visible requests (by its answer_id) or a visible broadcast (by id)."""
+    if item_kind == "answer":
+        answer = (
+            Answer.objects.select_related("request")
+            .filter(answer_id=item_id, request__in=requests_visible_to(user))
+            .first()
+        )
+        if answer is not None:
+            return answer
+    elif item_kind == "broadcast":
+        broadcast = broadcasts_visible_to(user).filter(pk=item_id).first()
+        if broadcast is not None:
+            return broadcast
+    raise NotFound(_not_found())
 
 
 def assignable_people(user: User) -> QuerySet[User]:

@@ -57,6 +57,12 @@ def content_of(broadcast: Broadcast) -> dict[str, Any]:
     return dict(json.loads(raw.decode("utf-8")))
 
 
+@transaction.atomic(durable=True)
+def record_broadcast_viewed(*, by: User, broadcast: Broadcast) -> None:
+    """Reading an item's content is audited, like reading a request."""
+    audit.record(action="exchange.broadcast_viewed", actor=by, target=broadcast)
+
+
 def active_offices() -> list[str]:
     """Every active office of the directory in force, except this one (for "send to all")."""
     from vinculo.federation import directory

@@ -125,3 +125,72 @@ def test_errors_are_coded_and_change_nothing(
     judge = UserFactory(username="sv.juez", roles=[Role.JUDGE], with_totp=True)
     assert client.get("/api/v1/exchanges/requests", headers=token_for(judge)).status_code == 403
     assert client.get("/api/v1/exchanges/desk", headers=sv_headers).status_code == 403
+
+
+def test_alerts_consents_and_teams_through_the_api(
+    client: Client,
+    net: FakeNetwork,  # noqa: F811
+    sv_system: tuple[User, dict[str, str]],
+    gt_desk: tuple[User, dict[str, str]],
+) -> None:
+    from vinculo.exchanges.tests.test_broadcasts import deliver_everywhere
+
+    _sv, sv_headers = sv_system
+    _gt, gt_headers = gt_desk
+    alert = {
+        "kind": "alert", "recipients": ["GT-MP"], "subject": "Traslado nocturno", "category": "victim_moved",
+        "text": "Dos víctimas serán trasladadas esta noche por Ciudad Hidalgo.", "handling": ["H2"],
+    }  # fmt: skip
+    with net.as_node("SV-FGR"):
+        sent = post(client, "broadcasts", alert, sv_headers)
+    assert sent.status_code == 201, sent.content
+    assert sent.json()["recipients"][0]["member"] == "GT-MP"
+    deliver_everywhere(net)
+    received = client.get("/api/v1/exchanges/broadcasts?unacknowledged=true", headers=gt_headers).json()
+    assert received["count"] == 1
+    item = received["items"][0]
+    assert item["text"].startswith("Dos víctimas")
+    with net.as_node("GT-MP"):
+        blocked = post(client, f"broadcasts/{item['id']}/forward", {"recipients": ["HN-MP"]}, gt_headers)
+        assert blocked.status_code == 400
+        assert blocked.json()["code"] == "h2_forward_blocked"
+        asked = post(
+            client, "consents",
+            {"item_kind": "broadcast", "item": item["id"], "kind": "onward", "recipient": "HN-MP",
+             "reason": "Honduras investiga el mismo traslado."},
+            gt_headers,
+        )  # fmt: skip
+        assert asked.status_code == 201, asked.content
+        assert post(client, f"broadcasts/{item['id']}/acknowledge", {}, gt_headers).json()["acknowledged_at"]
+    deliver_everywhere(net)
+    sv_focal = UserFactory(username="sv.enlace", roles=[Role.FOCAL_POINT], with_totp=True)
+    focal_headers = token_for(sv_focal)
+    pending = client.get("/api/v1/exchanges/consents?side=incoming", headers=focal_headers).json()["items"]
+    assert [c["status"] for c in pending] == ["pending"]
+    with net.as_node("SV-FGR"):
+        answered = post(client, f"consents/{pending[0]['id']}/answer", {"granted": True}, focal_headers)
+    assert answered.json()["status"] == "granted"
+    deliver_everywhere(net)
+    mine = client.get("/api/v1/exchanges/broadcasts?side=outgoing", headers=sv_headers).json()["items"][0]
+    assert mine["recipients"][0]["acknowledged_at"] is not None
+    with net.as_node("GT-MP"):
+        forwarded = post(client, f"broadcasts/{item['id']}/forward", {"recipients": ["HN-MP"]}, gt_headers)
+    assert forwarded.status_code == 201, forwarded.content
+
+    with net.as_node("SV-FGR"):
+        team = post(client, "teams", {"name": "Equipo Ciudad Hidalgo", "members": ["GT-MP"]}, sv_headers)
+        assert team.status_code == 201, team.content
+        task = post(
+            client, f"teams/{team.json()['id']}/items",
+            {"text": "Ubicar a las víctimas", "task_owner": "GT-MP", "task_due_on": "2026-12-20"}, sv_headers,
+        )  # fmt: skip
+        assert task.json()["task_status"] == "open"
+    deliver_everywhere(net)
+    gt_team = client.get("/api/v1/exchanges/teams", headers=gt_headers).json()["items"][0]
+    assert gt_team["lead"] == "SV-FGR"
+    assert gt_team["items"][0]["text"] == "Ubicar a las víctimas"
+    with net.as_node("GT-MP"):
+        done = post(
+            client, f"teams/{gt_team['id']}/items/{gt_team['items'][0]['item_id']}/status", {"done": True}, gt_headers
+        )
+    assert done.json()["task_status"] == "done"
