@@ -8,7 +8,8 @@ The worker calls ``sign_head`` periodically; ``record_peer_head`` keeps the head
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
@@ -58,13 +59,14 @@ _HEAD_TABLE = EvidenceHead._meta.db_table
 _ENTRY_TABLE = EvidenceEntry._meta.db_table
 _ENTRY_COLUMNS = ("seq", "recorded_at", "kind", "message_id", "peer", "sha256", "facts", "prev_hash", "entry_hash")
 _FIELDS: dict[str, Field[Any, Any]] = {field.name: field for field in EvidenceEntry._meta.concrete_fields}
-_INSERT = (
-    f"INSERT INTO {_ENTRY_TABLE} ({', '.join(_ENTRY_COLUMNS)}) "  # noqa: S608 - constant names
-    f"VALUES ({', '.join(['%s'] * len(_ENTRY_COLUMNS))}) RETURNING id"
-)
+# One row's placeholders; an insert of several entries repeats it ({rows}).
+_ROW = f"({', '.join(['%s'] * len(_ENTRY_COLUMNS))})"
+_INSERT_ROWS = f"INSERT INTO {_ENTRY_TABLE} ({', '.join(_ENTRY_COLUMNS)}) VALUES {{rows}} RETURNING seq, id"  # noqa: S608
 _UPDATE_HEAD = f"UPDATE {_HEAD_TABLE} SET seq = %s, entry_hash = %s, updated_at = %s WHERE id = %s"  # noqa: S608
 # PostgreSQL does both in one round trip (on SQLite, in the same process, two calls cost nothing).
-_INSERT_AND_UPDATE_HEAD = f"WITH entry AS ({_INSERT}), head AS ({_UPDATE_HEAD}) SELECT id FROM entry"  # noqa: S608
+_INSERT_AND_UPDATE_HEAD_ROWS = f"WITH entry AS ({{insert}}), head AS ({_UPDATE_HEAD}) SELECT seq, id FROM entry"  # noqa: S608
+# Entries appended by one statement at most (SQLite allows 32,766 parameters, nine per entry).
+MAX_ROWS_PER_INSERT = 500
 
 
 def _locked_head() -> tuple[int, str]:
@@ -76,36 +78,66 @@ def _locked_head() -> tuple[int, str]:
         cursor.execute(f"SELECT seq, entry_hash FROM {_HEAD_TABLE} WHERE id = %s{lock}", [HEAD_PK])  # noqa: S608
         head = cursor.fetchone()
     if head is None:
-        EvidenceHead.objects.create(pk=HEAD_PK, seq=0, entry_hash=GENESIS_HASH)
-        return 0, GENESIS_HASH
+        # Missing (a database flushed since its migration): created once, whoever comes first;
+        # the others wait for that row and lock it in turn.
+        EvidenceHead.objects.bulk_create(
+            [EvidenceHead(pk=HEAD_PK, seq=0, entry_hash=GENESIS_HASH)], ignore_conflicts=True
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT seq, entry_hash FROM {_HEAD_TABLE} WHERE id = %s{lock}", [HEAD_PK])  # noqa: S608
+            head = cursor.fetchone()
     return int(head[0]), str(head[1])
 
 
 def _append(entry: ChainEntry, digest: str) -> EvidenceEntry:
-    row = EvidenceEntry(
-        seq=entry.seq,
-        recorded_at=entry.recorded_at,
-        kind=entry.kind,
-        message_id=entry.message_id or "",
-        peer=entry.peer or "",
-        sha256=entry.sha256 or "",
-        facts=dict(entry.facts),
-        prev_hash=entry.prev_hash,
-        entry_hash=digest,
-    )
-    values = [_FIELDS[name].get_db_prep_save(getattr(row, name), connection) for name in _ENTRY_COLUMNS]
-    moment = _FIELDS["recorded_at"].get_db_prep_save(entry.recorded_at, connection)
-    head = [entry.seq, digest, moment, HEAD_PK]
+    return _append_all([(entry, digest)])[0]
+
+
+def _append_all(entries: Sequence[tuple[ChainEntry, str]]) -> list[EvidenceEntry]:
+    """Insert consecutive entries (one statement) and move the head to the last (on PostgreSQL, the same statement)."""
+    rows = [
+        EvidenceEntry(
+            seq=entry.seq,
+            recorded_at=entry.recorded_at,
+            kind=entry.kind,
+            message_id=entry.message_id or "",
+            peer=entry.peer or "",
+            sha256=entry.sha256 or "",
+            facts=dict(entry.facts),
+            prev_hash=entry.prev_hash,
+            entry_hash=digest,
+        )
+        for entry, digest in entries
+    ]
+    # Only the time and the facts need converting; the other columns are plain numbers and text.
+    values = []
+    for row in rows:
+        values += [
+            row.seq,
+            _FIELDS["recorded_at"].get_db_prep_save(row.recorded_at, connection),
+            row.kind,
+            row.message_id,
+            row.peer,
+            row.sha256,
+            _FIELDS["facts"].get_db_prep_save(row.facts, connection),
+            row.prev_hash,
+            row.entry_hash,
+        ]
+    last = rows[-1]
+    head = [last.seq, last.entry_hash, _FIELDS["recorded_at"].get_db_prep_save(last.recorded_at, connection), HEAD_PK]
+    insert = _INSERT_ROWS.format(rows=", ".join([_ROW] * len(rows)))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(_INSERT_AND_UPDATE_HEAD, [*values, *head])
-            row.pk = cursor.fetchone()[0]
+            cursor.execute(_INSERT_AND_UPDATE_HEAD_ROWS.format(insert=insert), [*values, *head])
         else:
-            cursor.execute(_INSERT, values)
-            row.pk = cursor.fetchone()[0]
+            cursor.execute(insert, values)
+        ids = dict(cursor.fetchall())  # seq -> id (the order of RETURNING is not promised)
+        if connection.vendor != "postgresql":
             cursor.execute(_UPDATE_HEAD, head)
-    row._state.adding = False
-    return row
+    for row in rows:
+        row.pk = ids[row.seq]
+        row._state.adding = False
+    return rows
 
 
 def record(
@@ -140,6 +172,53 @@ def record(
             prev_hash=prev_hash,
         )
         return _append(entry, entry_hash(entry))
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One entry for ``record_many``: the arguments of ``record``."""
+
+    kind: str
+    message_id: str | None = None
+    peer: str | None = None
+    sha256: str | None = None
+    facts: Mapping[str, Any] | None = None
+
+
+def record_many(entries: Sequence[Fact]) -> list[EvidenceEntry]:
+    """Append several entries in this order; call inside the transaction of what they record.
+
+    The same entries as ``record`` called once for each, at the cost of one: the head is locked
+    and moved once, and the rows are inserted together (the worker records a batch of envelopes,
+    the inbox an envelope and its receipt).
+    """
+    for fact in entries:
+        check_references(kind=fact.kind, message_id=fact.message_id, peer=fact.peer, sha256=fact.sha256)
+        check_facts(fact.facts if fact.facts is not None else {})
+    if not entries:
+        return []
+    appended: list[EvidenceEntry] = []
+    with transaction.atomic(savepoint=False):
+        seq, prev_hash = _locked_head()
+        moment = timezone.now()
+        for start in range(0, len(entries), MAX_ROWS_PER_INSERT):
+            chained = []
+            for fact in entries[start : start + MAX_ROWS_PER_INSERT]:
+                seq += 1
+                entry = ChainEntry(
+                    seq=seq,
+                    recorded_at=moment,
+                    kind=fact.kind,
+                    message_id=fact.message_id,
+                    peer=fact.peer,
+                    sha256=fact.sha256,
+                    facts=dict(fact.facts or {}),
+                    prev_hash=prev_hash,
+                )
+                prev_hash = entry_hash(entry)
+                chained.append((entry, prev_hash))
+            appended += _append_all(chained)
+    return appended
 
 
 def record_audit_checkpoint() -> EvidenceEntry | None:

@@ -6,6 +6,7 @@ Delivery depends on these only through this module, so tests can give it a netwo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -108,3 +109,10 @@ def evidence(kind: str, **facts: Any) -> None:
     from vinculo.evidence import services
 
     services.record(kind, **facts)
+
+
+def evidence_many(entries: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Append several entries, each ``(kind, facts)`` as for ``evidence``, in this order (one append for all)."""
+    from vinculo.evidence import services
+
+    services.record_many([services.Fact(kind, **facts) for kind, facts in entries])

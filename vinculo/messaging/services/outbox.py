@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -164,6 +165,25 @@ def claim_due(worker: str, *, limit: int = 20) -> list[uuid.UUID]:
 
 
 PostFunction = Callable[[str, bytes], tuple[int, bytes]]
+# A message with the receipt the inbox answered, verified, and its token.
+Receipted = tuple[OutboundMessage, str, envelope.Receipt]
+
+# A batch's rows are written with one statement each (executemany), not an ORM update per
+# message: the ORM's own work per query costs more than the update itself.
+_TABLE = OutboundMessage._meta.db_table
+_ID = OutboundMessage._meta.get_field("id")
+_DIGESTS = OutboundMessage._meta.get_field("attempt_digests")
+_DELIVERED_AT = OutboundMessage._meta.get_field("delivered_at")
+_RECORD_ENVELOPE = f"UPDATE {_TABLE} SET envelope = %s, sealed_at = %s, attempt_digests = %s WHERE id = %s"  # noqa: S608
+_RECORD_RECEIPT = (
+    f"UPDATE {_TABLE} SET status = '{OutboundMessage.Status.DELIVERED.value}', receipt = %s, "  # noqa: S608
+    "delivered_at = %s, attempts = %s, payload = '', claimed_by = '', claimed_until = NULL, last_error = '' "
+    f"WHERE id = %s AND status = '{OutboundMessage.Status.PENDING.value}'"
+)
+
+
+def _pk(message: OutboundMessage) -> Any:
+    return _ID.get_db_prep_value(message.id, connection)
 
 
 def deliver(message_id: uuid.UUID, worker: str, *, post: PostFunction | None = None) -> Outcome:
@@ -182,11 +202,13 @@ def deliver_batch(
     """One delivery attempt of each of the messages ``worker`` claimed; their outcomes, in order.
 
     The messages are loaded together and the envelopes that need sealing are sealed and recorded
-    (``envelope_sent``) in one transaction; then each envelope is posted and its answer settled in
-    a transaction of its own, so a receipt is kept as soon as it arrives. After a peer could not
-    be reached, the batch's other messages for it are not posted (each would wait for the same
-    timeout): they fail the same way. A message is posted only while its claim lasts, and only
-    once ``should_stop`` is false; what is not posted is released for the next pass.
+    (``envelope_sent``) in one transaction; then each envelope is posted and its answer checked,
+    and the receipts are recorded (``receipt_received``, the message delivered) in one
+    transaction at the end. A receipt lost with the worker costs nothing: the message is posted
+    again once the claim ends, and the inbox answers with the same receipt. After a peer could
+    not be reached, the batch's other messages for it are not posted (each would wait for the
+    same timeout): they fail the same way. A message is posted only while its claim lasts, and
+    only while ``should_stop`` is false; what is not posted is released for the next pass.
     """
     rows = OutboundMessage.objects.in_bulk(list(message_ids))
     outcomes: dict[uuid.UUID, Outcome] = {}
@@ -209,6 +231,7 @@ def deliver_batch(
                 continue
         ready.append((message, checked))
     unposted = {message.id for message, _member in ready}
+    receipts: list[Receipted] = []
     try:
         try:
             sealed = _envelopes_for(ready)
@@ -234,11 +257,21 @@ def deliver_batch(
                 unreachable[message.recipient] = str(error)[:100]
                 outcomes[message.id] = _retry_or_give_up(message, "unreachable", detail=str(error)[:150])
             else:
-                outcomes[message.id] = _settle(message, member, status, body)
+                answer = _read_answer(message, member, status, body)
+                if not isinstance(answer, Outcome):
+                    receipts.append(answer)
+                    continue
+                outcomes[message.id] = answer
             if outcomes[message.id].final and message.id in with_attachments:
                 release_attachments(message)
     finally:
-        _release(unposted, worker)
+        try:
+            outcomes.update(_record_receipts(receipts))
+        finally:
+            _release(unposted, worker)
+    for message, _token, _receipt in receipts:
+        if outcomes[message.id].final and message.id in with_attachments:
+            release_attachments(message)
     for message_id in unposted:
         outcomes[message_id] = Outcome(delivered=False, final=False, error="not_posted")
     return [outcomes[message_id] for message_id in message_ids]
@@ -331,19 +364,31 @@ def _envelopes_for(batch: Sequence[tuple[OutboundMessage, network.Peer]]) -> lis
         fresh.append((message, message.attempt_digests[-1]))
         result.append((message, member, data))
     if fresh:
-        with transaction.atomic():
-            for message, digest in fresh:
-                OutboundMessage.objects.filter(id=message.id).update(
-                    envelope=message.envelope, sealed_at=now, attempt_digests=message.attempt_digests
-                )
-                network.evidence(
-                    "envelope_sent", message_id=str(message.id), peer=message.recipient, sha256=digest,
-                    facts={"attempt": message.attempts + 1},
-                )  # fmt: skip
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(
+                _RECORD_ENVELOPE,
+                [
+                    [
+                        message.envelope,
+                        now,
+                        _DIGESTS.get_db_prep_save(message.attempt_digests, connection),
+                        _pk(message),
+                    ]
+                    for message, _digest in fresh
+                ],
+            )
+            network.evidence_many(
+                [
+                    ("envelope_sent", {"message_id": str(message.id), "peer": message.recipient, "sha256": digest,
+                                       "facts": {"attempt": message.attempts + 1}})
+                    for message, digest in fresh
+                ]
+            )  # fmt: skip
     return result
 
 
-def _settle(message: OutboundMessage, member: network.Peer, status: int, body: bytes) -> Outcome:
+def _read_answer(message: OutboundMessage, member: network.Peer, status: int, body: bytes) -> Outcome | Receipted:
+    """The verified receipt in the inbox's answer, or the outcome of an answer without one (recorded)."""
     try:
         answer = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -361,27 +406,7 @@ def _settle(message: OutboundMessage, member: network.Peer, status: int, body: b
             return _retry_or_give_up(message, "bad_receipt", detail=f"{refused.code}: {refused.detail}")
         if receipt.message_id != str(message.id) or receipt.envelope_sha256 not in message.attempt_digests:
             return _retry_or_give_up(message, "bad_receipt", detail="the receipt names another message")
-        with transaction.atomic():
-            # Only while it is pending: of two workers holding a receipt for it (a claim that
-            # ran out), one records it.
-            settled = OutboundMessage.objects.filter(id=message.id, status=OutboundMessage.Status.PENDING).update(
-                status=OutboundMessage.Status.DELIVERED,
-                receipt=token,
-                delivered_at=timezone.now(),
-                attempts=message.attempts + 1,
-                payload="",
-                claimed_by="",
-                claimed_until=None,
-                last_error="",
-            )
-            if settled:
-                network.evidence(
-                    "receipt_received", message_id=str(message.id), peer=message.recipient,
-                    sha256=receipt.envelope_sha256, facts={"received_at": receipt.received_at},
-                )  # fmt: skip
-                # The module that sent it learns of the receipt in the same transaction.
-                handlers.run_on_delivered(message)
-        return Outcome(delivered=True, final=True)
+        return message, token, receipt
     code = str(answer.get("code", "")) if isinstance(answer, dict) else ""
     if 400 <= status < 500 and code and code not in TRANSIENT_REFUSALS:
         _give_up(message, code, str(answer.get("detail", ""))[:150])
@@ -390,6 +415,65 @@ def _settle(message: OutboundMessage, member: network.Peer, status: int, body: b
         # Our envelope was too old when it arrived (or the clocks disagree): seal afresh next time.
         OutboundMessage.objects.filter(id=message.id).update(sealed_at=None)
     return _retry_or_give_up(message, code or f"http_{status}")
+
+
+def _record_receipts(receipts: Sequence[Receipted]) -> dict[uuid.UUID, Outcome]:
+    """Record verified receipts, together in one transaction (one by one if that fails: one module's hook)."""
+    if not receipts:
+        return {}
+    delivered = Outcome(delivered=True, final=True)
+    try:
+        with transaction.atomic():
+            _store_receipts(receipts)
+    except Exception:
+        if len(receipts) == 1:
+            raise
+        log.exception("recording %d receipts together failed; recording them one by one", len(receipts))
+    else:
+        return {message.id: delivered for message, _token, _receipt in receipts}
+    outcomes = {}
+    for receipted in receipts:
+        try:
+            with transaction.atomic():
+                _store_receipts([receipted])
+            outcomes[receipted[0].id] = delivered
+        except Exception:
+            # Left claimed: when the claim ends it is posted again and the same receipt comes back.
+            log.exception("recording the receipt of %s failed", receipted[0].id)
+            outcomes[receipted[0].id] = Outcome(delivered=False, final=False, error="receipt_not_recorded")
+    return outcomes
+
+
+def _store_receipts(receipts: Sequence[Receipted]) -> None:
+    """The messages delivered, their ``receipt_received`` entries and their modules told (inside a transaction).
+
+    Only messages still pending: of two workers holding a receipt for one (a claim that ran out),
+    one records it. Their rows are locked first (on SQLite the transaction holds the write lock).
+    """
+    pending = set(
+        OutboundMessage.objects.select_for_update()
+        .filter(id__in=[message.id for message, _token, _receipt in receipts], status=OutboundMessage.Status.PENDING)
+        .values_list("id", flat=True)
+    )
+    settled = [receipted for receipted in receipts if receipted[0].id in pending]
+    if not settled:
+        return
+    moment = _DELIVERED_AT.get_db_prep_value(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            _RECORD_RECEIPT,
+            [[token, moment, message.attempts + 1, _pk(message)] for message, token, _receipt in settled],
+        )
+    network.evidence_many(
+        [
+            ("receipt_received", {"message_id": str(message.id), "peer": message.recipient,
+                                  "sha256": receipt.envelope_sha256, "facts": {"received_at": receipt.received_at}})
+            for message, _token, receipt in settled
+        ]
+    )  # fmt: skip
+    for message, _token, _receipt in settled:
+        # The module that sent it learns of the receipt in the same transaction.
+        handlers.run_on_delivered(message)
 
 
 def _verify_receipt(token: str, member: network.Peer) -> envelope.Receipt:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
+from typing import Any
 
 import pytest
 from django.db import connection, connections, transaction
 
 from vinculo.federation import envelope
+from vinculo.messaging import handlers
 from vinculo.messaging.management.commands.messaging import Command
 from vinculo.messaging.models import InboundMessage, OutboundMessage
-from vinculo.messaging.services import outbox
+from vinculo.messaging.services import inbox, outbox
 from vinculo.messaging.tests.conftest import FakeNetwork
 
 PAYLOAD = json.dumps({"pregunta": "¿Conoce a esta persona?"}).encode()
@@ -42,6 +45,39 @@ def test_a_batch_is_sealed_together_then_posted_and_settled_one_by_one(net: Fake
     assert InboundMessage.objects.count() == 5
     kinds = Counter(kind for kind, _node, _facts in net.evidence)
     assert kinds == {"envelope_sent": 5, "envelope_received": 5, "receipt_sent": 5, "receipt_received": 5}
+
+
+def test_the_receipts_of_a_batch_are_recorded_together_once_every_envelope_is_posted(net: FakeNetwork) -> None:
+    _send(count=3)
+    delivered_while_posting: list[int] = []
+
+    def post(url: str, data: bytes) -> tuple[int, bytes]:
+        delivered_while_posting.append(OutboundMessage.objects.filter(status="delivered").count())
+        return net.post_to_inbox(url, data)
+
+    outcomes = outbox.deliver_batch(outbox.claim_due("w1"), "w1", post=post)
+    assert [outcome.delivered for outcome in outcomes] == [True] * 3
+    assert delivered_while_posting == [0, 0, 0]
+    assert OutboundMessage.objects.filter(status="delivered").count() == 3
+
+
+def test_a_module_hook_failing_on_one_receipt_does_not_hold_back_the_others(
+    net: FakeNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    messages = _send(count=3)
+
+    def on_delivered(message: OutboundMessage) -> None:
+        if message.id == messages[1].id:
+            raise RuntimeError("the module's own bug")
+
+    monkeypatch.setitem(handlers.ON_DELIVERED, "system.ping", on_delivered)
+    outcomes = outbox.deliver_batch(outbox.claim_due("w1"), "w1", post=net.post_to_inbox)
+    assert [outcome.delivered for outcome in outcomes] == [True, False, True]
+    assert outcomes[1].error == "receipt_not_recorded"
+    failed = OutboundMessage.objects.get(id=messages[1].id)
+    assert (failed.status, failed.claimed_by, failed.receipt) == ("pending", "w1", ""), "taken up when its claim ends"
+    statuses = dict(OutboundMessage.objects.values_list("id", "status"))
+    assert [statuses[message.id] for message in messages] == ["delivered", "pending", "delivered"]
 
 
 def test_one_claim_takes_the_whole_batch_and_nobody_else_takes_it(net: FakeNetwork) -> None:
@@ -136,7 +172,7 @@ def test_a_worker_does_not_post_once_its_claim_has_run_out(net: FakeNetwork) -> 
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="threads share one in-memory SQLite database")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, available_apps=["vinculo.messaging"])
 def test_concurrent_delivery_threads_deliver_each_message_exactly_once(
     net: FakeNetwork, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -174,3 +210,30 @@ def test_concurrent_delivery_threads_deliver_each_message_exactly_once(
     assert kinds["envelope_received"] == 60
     assert len(posts) == 60
     assert set(posts.values()) == {1}, "each envelope posted once"
+
+
+def test_the_inbox_recognises_a_repeat_with_one_query(net: FakeNetwork, django_assert_num_queries: Any) -> None:
+    [message] = _send()
+    posted: list[bytes] = []
+
+    def keep(url: str, data: bytes) -> tuple[int, bytes]:
+        posted.append(data)
+        return net.post_to_inbox(url, data)
+
+    assert outbox.deliver_batch(outbox.claim_due("w1"), "w1", post=keep)[0].delivered
+    sv, gt = net.nodes["SV-FGR"], net.nodes["GT-MP"]
+    # The same message sealed again for a retry: other bytes, the same signed content.
+    header = envelope.Header(
+        id=str(message.id), type="system.ping", sender="SV-FGR", recipient="GT-MP", created_at=int(time.time()) + 1,
+        sender_key=sv.signing.thumbprint(), recipient_key=gt.encryption.thumbprint(),
+    )  # fmt: skip
+    resealed = envelope.seal(header, PAYLOAD, signing_key=sv.signing, recipient_key=gt.encryption.recipient_key)
+    with net.as_node("GT-MP"):
+        with django_assert_num_queries(1):
+            again = inbox.receive(posted[0])
+        assert again.duplicate
+        with django_assert_num_queries(1):
+            retried = inbox.receive(resealed)
+    assert retried.duplicate
+    assert retried.receipt == again.receipt
+    assert InboundMessage.objects.count() == 1
