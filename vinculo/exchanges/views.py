@@ -158,6 +158,8 @@ def _timeline(request: InformationRequest, user: User, office_name: str) -> list
     entries = []
     for event in events:
         delivery = deliveries.get(event.message_id) if event.message_id else None
+        if event.step == "send" and delivery is not None and delivery.status == "delivered":
+            delivery = None  # the "delivered" entry shows the receipt of this message
         url = ""
         if delivery is not None and may_open_messages:
             url = (
@@ -420,6 +422,9 @@ def _page(
         "answers": answers,
         "timeline": _timeline(found, user, office_name),
         "step_forms": step_forms,
+        # Who set the handling codes and conditions: the request's writer, and the answering office.
+        "request_setter": _("your office") if found.side == Side.OUTGOING else office_name,
+        "answer_setter": office_name if found.side == Side.OUTGOING else _("your office"),
         "opened": next(iter(bound), "") if bound else "",
     }
     return render(request, "exchanges/request_detail.html", context, status=400 if bound else 200)

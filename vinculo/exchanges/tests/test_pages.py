@@ -368,25 +368,33 @@ def test_a_request_goes_round_through_the_pages(
     steps = [entry.event.step for entry in page.context["timeline"]]
     assert steps[:3] == ["draft", "send", "deliver"]
     assert {"acknowledge", "assign", "answer_partial", "answer"} <= set(steps)
-    sent = next(entry for entry in page.context["timeline"] if entry.event.step == "send")
-    assert sent.delivery.status == "delivered"
-    assert sent.who == prosecutor.full_name
-    assert sent.message_url == ""  # a prosecutor does not open the network pages
-    acknowledged = next(entry for entry in page.context["timeline"] if entry.event.step == "acknowledge")
-    assert acknowledged.who == GT_NAME_ES
-    assert acknowledged.delivery.outgoing is False
-    receipt_at = timezone.localtime(sent.delivery.at).strftime("%Y-%m-%d %H:%M")
+    entries = {entry.event.step: entry for entry in page.context["timeline"]}
+    assert entries["send"].who == prosecutor.full_name
+    assert entries["send"].delivery is None  # its receipt is the next entry's
+    delivered = entries["deliver"]
+    assert (delivered.who, delivered.delivery.status) == (GT_NAME_ES, "delivered")
+    assert delivered.delivery.message_id == entries["send"].event.message_id
+    assert delivered.message_url == ""  # a prosecutor does not open the network pages
+    receipt_at = timezone.localtime(delivered.delivery.at).strftime("%Y-%m-%d %H:%M")
     assert es("Signed receipt received at %(at)s.") % {"at": receipt_at} in shown
+    assert entries["acknowledge"].who == GT_NAME_ES
+    assert entries["acknowledge"].delivery.outgoing is False  # it arrived here
 
 
 def test_a_node_administrator_who_also_works_on_requests_gets_the_message_pages(
     net: FakeNetwork,  # noqa: F811
+    gt_focal_point: User,
 ) -> None:
     both = UserFactory(username="sv.enlace.admin", roles=[Role.FOCAL_POINT, Role.NODE_ADMIN], with_totp=True)
-    outgoing, _incoming = copies(sent_request(net, both))
-    timeline = signed_in(both).get(detail(outgoing)).context["timeline"]
-    sent = next(entry for entry in timeline if entry.event.step == "send")
-    assert sent.message_url == reverse("messaging:sent_detail", args=[sent.event.message_id])
+    outgoing, incoming = copies(sent_request(net, both))
+    with net.as_node("GT-MP"):
+        requests.clarify(by=gt_focal_point, request=incoming, text="¿Qué pasaporte?")
+    deliver_all(net)
+    timeline = {entry.event.step: entry for entry in signed_in(both).get(detail(outgoing)).context["timeline"]}
+    sent_id = timeline["send"].event.message_id
+    assert timeline["deliver"].message_url == reverse("messaging:sent_detail", args=[sent_id])
+    question = timeline["clarification"]
+    assert question.message_url == reverse("messaging:received_detail", args=["GT-MP", question.event.message_id])
 
 
 def test_the_other_offices_reminders_and_clarifications_show_with_their_text(
