@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -311,6 +311,20 @@ def _version(form: forms.Form) -> int:
     return int(form.cleaned_data["version"])
 
 
+def _answer(user: User, found: InformationRequest, form: AnswerForm) -> Any:
+    return requests.answer(
+        by=user,
+        request=found,
+        expected_version=_version(form),
+        text=form.cleaned_data["text"],
+        is_complete=form.is_complete,
+        language=form.cleaned_data["language"],
+        codes=form.codes(),
+        conditions=form.cleaned_data.get("conditions") or "",
+        evaluation=form.evaluation(),
+    )
+
+
 STEPS: dict[str, StepForm] = {
     "send": StepForm(
         form=lambda data, user, found: VersionForm(data),
@@ -350,20 +364,10 @@ STEPS: dict[str, StepForm] = {
     ),
     "answer": StepForm(
         form=lambda data, user, found: AnswerForm(data, initial={"language": user.language}),
-        act=lambda user, found, form: requests.answer(
-            by=user,
-            request=found,
-            expected_version=_version(form),
-            text=form.cleaned_data["text"],
-            is_complete=form.is_complete,  # type: ignore[attr-defined]
-            language=form.cleaned_data["language"],
-            codes=form.codes(),  # type: ignore[attr-defined]
-            conditions=form.cleaned_data.get("conditions") or "",
-            evaluation=form.evaluation(),  # type: ignore[attr-defined]
-        ),
+        act=lambda user, found, form: _answer(user, found, cast(AnswerForm, form)),
         done=lambda form: (
             _("The answer has been sent.")
-            if form.is_complete  # type: ignore[attr-defined]
+            if cast(AnswerForm, form).is_complete
             else _("The partial answer has been sent.")
         ),
     ),
