@@ -18,6 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connection
+
+# The demo's nodes keep their own SQLite databases whatever the database under test (the demo
+# network strips DATABASE_URL from their environment), so these run in the SQLite pass only.
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="the demo's nodes use their own SQLite databases; run in the SQLite pass"
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_IDS = ["CCCMP-HUB", "GT-MP", "SV-FGR", "HN-MP"]
@@ -34,14 +41,15 @@ def _free(port: int) -> bool:
     return True
 
 
-def free_base_port() -> int:
-    """A port from 18100 up with itself and the next three free; each xdist worker has its own range."""
+def free_base_port(first: int = 18100, count: int = 4) -> int:
+    """A port from ``first`` up with itself and the next ``count - 1`` free; each xdist worker has its own
+    range of 100 (``first`` + 100 * the worker's number)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    start = 18100 + 100 * int(worker.removeprefix("gw") or 0)
-    for base in range(start, start + 100, 4):
-        if all(_free(base + offset) for offset in range(4)):
+    start = first + 100 * int(worker.removeprefix("gw") or 0)
+    for base in range(start, start + 100, count):
+        if all(_free(base + offset) for offset in range(count)):
             return base
-    pytest.fail(f"No four consecutive free ports between {start} and {start + 100}.")
+    pytest.fail(f"No {count} consecutive free ports between {start} and {start + 100}.")
 
 
 # A few synthetic cases per office keep these tests quick (the caseload itself is tested in

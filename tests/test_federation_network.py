@@ -13,8 +13,16 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+from django.db import connection
+
 from tests.test_demo_network import ROOT, base_port, running_network, var_dir  # noqa: F401 - fixtures
 from vinculo.demo.management.commands.demo_network import NODES, Node, node_environment
+
+# Like the demo network's own tests: the nodes use their own SQLite databases, so this runs in the SQLite pass.
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="the demo's nodes use their own SQLite databases; run in the SQLite pass"
+)
 
 
 def node_env(directory: Path, port: int, node_id: str) -> dict[str, str]:

@@ -237,6 +237,18 @@ class Supervisor:
         self.children.append((label, process))
         return process
 
+    def stop(self, process: subprocess.Popen[bytes], *, signum: int = signal.SIGTERM) -> int:
+        """Stop one child's whole process group with ``signum`` (SIGKILL after the grace period); its exit code."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signum)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=STOP_GRACE_SECONDS)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)  # what is left of the group, or a child deaf to signum
+        code = process.wait(timeout=STOP_GRACE_SECONDS)
+        _wait_until_group_is_gone(process.pid, timeout=STOP_GRACE_SECONDS)
+        return code
+
     def stop_all(self) -> None:
         running = [(label, p) for label, p in self.children if p.poll() is None]
         for _label, process in running:
