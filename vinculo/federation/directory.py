@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
@@ -105,7 +106,6 @@ def in_force(*, now: int | None = None) -> Directory:
         raise DirectoryUnavailable("no_directory")
     moment = int(time.time()) if now is None else now
     if directory.is_expired(now=moment):
-        raise DirectoryUnavailable(
-            "directory_expired", f"directory version {directory.version} expired at {directory.expires_at}"
-        )
+        expired_at = datetime.fromtimestamp(directory.expires_at, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        raise DirectoryUnavailable("directory_expired", f"directory version {directory.version} expired at {expired_at}")
     return directory

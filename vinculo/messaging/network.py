@@ -72,7 +72,7 @@ def _directory() -> Any:
     try:
         return directory.in_force()
     except directory.DirectoryUnavailable as unavailable:
-        raise NetworkUnavailable(str(getattr(unavailable, "code", "no_directory")), str(unavailable)) from None
+        raise NetworkUnavailable(unavailable.code, unavailable.detail) from None
 
 
 def peer(member_id: str) -> Peer | None:
