@@ -6,9 +6,11 @@ envelopes and receipts); a GT person's requests are made while the network is GT
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -21,10 +23,10 @@ from vinculo.audit.models import AuditEntry
 from vinculo.cases.tests.factories import open_case
 from vinculo.core.errors import DomainError
 from vinculo.core.versioning import CHANGED_MEANWHILE
-from vinculo.exchanges import forms
+from vinculo.exchanges import forms, views
 from vinculo.exchanges.lifecycle import Side, State
-from vinculo.exchanges.models import InformationRequest
-from vinculo.exchanges.services import requests
+from vinculo.exchanges.models import InformationRequest, RefusalReason
+from vinculo.exchanges.services import deadlines, requests
 from vinculo.exchanges.tests.test_desk import sent_request
 from vinculo.exchanges.tests.test_requests import copies, deliver_all
 from vinculo.exchanges.views import NO_DIRECTORY
@@ -478,3 +480,47 @@ def test_a_step_forms_errors_are_shown_on_it_and_nothing_is_sent(
     assert response.context["opened"] == "refuse"
     assert InformationRequest.objects.get(pk=incoming.pk).state == State.DELIVERED
     assert OutboundMessage.objects.count() == sent_before
+
+
+def test_a_refusal_reaches_the_requester_with_its_reason_and_explanation(
+    net: FakeNetwork,  # noqa: F811
+    prosecutor: User,
+    gt_focal_point: User,
+) -> None:
+    outgoing, incoming = copies(sent_request(net, prosecutor))
+    with net.as_node("GT-MP"):
+        signed_in(gt_focal_point).post(
+            step(incoming, "refuse"),
+            {"version": incoming.version, "reason": "needs_mla", "explanation": "Hace falta una asistencia formal."},
+        )
+    deliver_all(net)
+    page = signed_in(prosecutor).get(detail(outgoing))
+    refused = next(entry for entry in page.context["timeline"] if entry.event.step == "refuse")
+    with translation.override("es"):
+        reason = str(RefusalReason.NEEDS_MLA.label)
+        assert refused.label == translation.gettext("Refused: %(reason)s") % {"reason": reason}
+    assert refused.note == "Hace falta una asistencia formal."
+    assert page.context["step_forms"] == {}
+    assert InformationRequest.objects.get(pk=outgoing.pk).state == State.REFUSED
+
+
+def test_deadlines_show_in_the_list_and_the_timeline(
+    net: FakeNetwork,  # noqa: F811
+    prosecutor: User,
+    gt_focal_point: User,
+) -> None:
+    _outgoing, incoming = copies(sent_request(net, prosecutor, urgency="urgent", subject="Urgente"))
+    start = timezone.now()
+    deadlines.check_deadlines(now=start + timedelta(hours=7))
+    deadlines.check_deadlines(now=start + timedelta(hours=9))
+    with time_machine.travel(start + timedelta(hours=9), tick=False), net.as_node("GT-MP"):
+        client = signed_in(gt_focal_point)  # a session of that moment (an older one would have expired)
+        rows = client.get(reverse("exchanges:request_list")).context["rows"]
+        page = client.get(detail(incoming))
+    assert [(row.request.subject, row.deadline.is_overdue) for row in rows] == [("Urgente", True)]
+    assert page.context["deadline"].is_overdue
+    labels = [entry.label for entry in page.context["timeline"]]
+    with translation.override("es"):
+        assert translation.gettext("Due soon: whoever holds it was reminded") in labels
+        assert translation.gettext("Overdue: escalated to the focal points") in labels
+    assert es(views.STEP_LABELS["escalation"]) in page.content.decode()
