@@ -81,7 +81,18 @@ def peer(member_id: str) -> Peer | None:
 
 
 def policy() -> Policy:
-    source = _directory().policy
+    return _policy_of(_directory())
+
+
+def peer_and_policy(member_id: str) -> tuple[Peer | None, Policy]:
+    """``peer`` and ``policy`` from one reading of the directory (inside a transaction, each reading is a query)."""
+    directory = _directory()
+    member: Peer | None = directory.member(member_id)
+    return member, _policy_of(directory)
+
+
+def _policy_of(directory: Any) -> Policy:
+    source = directory.policy
     defaults = Policy()
     return Policy(
         max_envelope_bytes=int(getattr(source, "max_envelope_bytes", defaults.max_envelope_bytes)),

@@ -13,8 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from vinculo.federation import envelope
@@ -135,17 +134,41 @@ def receive(data: bytes, *, remote_address: str | None = None, now: int | None =
     return Accepted(receipt=receipt, duplicate=False, message=message)
 
 
+# The look-up every envelope makes goes through a plain statement: building the ORM's query costs
+# twenty times running it (0.6 ms against 0.03 ms on a small server), and it runs for every message.
+# In the model's order of fields, as Model.from_db reads them.
+_EARLIER_FIELDS = [
+    field.attname
+    for field in InboundMessage._meta.concrete_fields
+    if field.attname in ("id", "sender", "message_id", "envelope_sha256", "message_digest", "receipt")
+]
+_EARLIER = (
+    f"SELECT {', '.join(_EARLIER_FIELDS)} FROM {InboundMessage._meta.db_table} "  # noqa: S608 - constant names
+    "WHERE envelope_sha256 = %s OR (sender = %s AND message_id = %s) LIMIT 2"
+)
+_MESSAGE_ID = InboundMessage._meta.get_field("message_id")
+
+
 def _earlier(data: bytes, sha256: str, max_bytes: int) -> InboundMessage | None:
-    """The message already stored with these very bytes, or under the sender and id the clear header claims."""
-    same = Q(envelope_sha256=sha256)
+    """The message already stored with these very bytes, or under the sender and id the clear header claims.
+
+    Loaded with only the columns the inbox compares and answers with (the others load on access).
+    """
     try:
         routing = envelope.read_routing(data, max_bytes=max_bytes)
-        same |= Q(sender=routing.sender, message_id=uuid.UUID(routing.id))
+        claimed = [routing.sender, _MESSAGE_ID.get_db_prep_value(uuid.UUID(routing.id), connection)]
     except (envelope.EnvelopeRefused, ValueError):
-        pass  # opening refuses it with the right code
-    found = list(InboundMessage.objects.filter(same)[:2])
+        claimed = ["", None]  # opening refuses it with the right code; only the digest is looked up
+    with connection.cursor() as cursor:
+        cursor.execute(_EARLIER, [sha256, *claimed])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    found = [dict(zip(_EARLIER_FIELDS, row, strict=True)) for row in rows]
     # At most one row per condition; the same bytes first (their receipt is given as it was).
-    return next((row for row in found if row.envelope_sha256 == sha256), found[0] if found else None)
+    values = next((row for row in found if row["envelope_sha256"] == sha256), found[0])
+    values["message_id"] = _MESSAGE_ID.to_python(values["message_id"])
+    return InboundMessage.from_db(connection.alias, _EARLIER_FIELDS, list(values.values()))
 
 
 def _again(earlier: InboundMessage, opened: envelope.Opened, data: bytes, remote_address: str | None) -> Accepted:

@@ -85,14 +85,13 @@ def send(
     ``attachments`` are blobs from ``attachments.prepare`` (encrypted before the transaction); the
     payload refers to them by their ``sha256``.
     """
-    member = network.peer(recipient)
+    member, policy = network.peer_and_policy(recipient)
     if recipient == network.node_id():
         raise DomainError(TO_ITSELF, code="to_itself")
     if member is None:
         raise DomainError(UNKNOWN_RECIPIENT % {"member": recipient}, code="unknown_recipient")
     if member.status != "active":
         raise DomainError(SUSPENDED_RECIPIENT % {"member": recipient}, code="suspended_recipient")
-    policy = network.policy()
     if not policy.allows(type):
         raise DomainError(TYPE_NOT_ALLOWED % {"type": type}, code="type_not_allowed")
     payload = frame_attachments(payload, attachments)

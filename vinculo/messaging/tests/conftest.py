@@ -114,6 +114,7 @@ def net(monkeypatch: pytest.MonkeyPatch, db: None) -> FakeNetwork:
     monkeypatch.setattr(network, "encryption_keys", lambda: [fake.nodes[fake.current].encryption])
     monkeypatch.setattr(network, "peer", fake.peer)
     monkeypatch.setattr(network, "policy", fake.network_policy)
+    monkeypatch.setattr(network, "peer_and_policy", lambda member_id: (fake.peer(member_id), fake.network_policy()))
     monkeypatch.setattr(network, "evidence", lambda kind, **facts: fake.evidence.append((kind, fake.current, facts)))
     monkeypatch.setattr(
         network, "evidence_many", lambda entries: fake.evidence.extend((k, fake.current, f) for k, f in entries)

@@ -236,4 +236,5 @@ def test_the_inbox_recognises_a_repeat_with_one_query(net: FakeNetwork, django_a
             retried = inbox.receive(resealed)
     assert retried.duplicate
     assert retried.receipt == again.receipt
+    assert (again.message.message_id, again.message.type) == (message.id, "system.ping"), "the rest loads on access"
     assert InboundMessage.objects.count() == 1
