@@ -14,6 +14,7 @@ import vinculo
 from vinculo.accounts.decorators import signed_in_user
 from vinculo.api.schemas import ErrorOut, MeOut, NodeOut
 from vinculo.core.errors import AccessDenied, DomainError, NotFound
+from vinculo.messaging.network import NetworkUnavailable
 
 api = NinjaAPI(
     title="Vínculo node API",
@@ -29,6 +30,15 @@ api = NinjaAPI(
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     status = 403 if isinstance(exc, AccessDenied) else 404 if isinstance(exc, NotFound) else 400
     return api.create_response(request, {"code": exc.code, "message": str(exc.message)}, status=status)
+
+
+@api.exception_handler(NetworkUnavailable)
+def network_unavailable(request: HttpRequest, exc: NetworkUnavailable) -> HttpResponse:
+    """No network directory in force on this node: nothing can be sent until a fresh one arrives."""
+    from django.utils.translation import gettext as _
+
+    message = _("This node has no network directory in force, so nothing can be sent to other offices now.")
+    return api.create_response(request, {"code": exc.code, "message": message}, status=503)
 
 
 @api.exception_handler(AuthenticationError)

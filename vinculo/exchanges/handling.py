@@ -53,7 +53,11 @@ class Restrictions:
 
 
 class InvalidHandling(ValueError):
-    """The codes or their conditions are not acceptable (unknown code, H3 without conditions …)."""
+    """The codes or their conditions are not acceptable; ``code`` says which rule (for the message)."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code  # unknown_code, h3_needs_conditions, conditions_without_h3, bad_evaluation
 
 
 def check_codes(codes: Iterable[str], *, conditions: str = "", allowed: Iterable[str] = CODES) -> tuple[str, ...]:
@@ -62,11 +66,11 @@ def check_codes(codes: Iterable[str], *, conditions: str = "", allowed: Iterable
     permitted = set(allowed)
     unknown = [code for code in chosen if code not in permitted]
     if unknown:
-        raise InvalidHandling(f"unknown handling code(s): {', '.join(unknown)}")
+        raise InvalidHandling("unknown_code", f"unknown handling code(s): {', '.join(unknown)}")
     if "H3" in chosen and not conditions.strip():
-        raise InvalidHandling("H3 needs its conditions written out")
+        raise InvalidHandling("h3_needs_conditions", "H3 needs its conditions written out")
     if conditions.strip() and "H3" not in chosen:
-        raise InvalidHandling("conditions are given only with H3")
+        raise InvalidHandling("conditions_without_h3", "conditions are given only with H3")
     return tuple(chosen)
 
 
@@ -100,5 +104,5 @@ def check_evaluation(source: str, information: str) -> str:
     if not source and not information:
         return ""
     if source not in SOURCE_GRADES or information not in INFORMATION_GRADES:
-        raise InvalidHandling(f"not a 4x4 evaluation: {source!r}{information!r}")
+        raise InvalidHandling("bad_evaluation", f"not a 4x4 evaluation: {source!r}{information!r}")
     return f"{source}{information}"

@@ -27,6 +27,7 @@ from vinculo.exchanges import handling, wire
 from vinculo.exchanges.lifecycle import Side
 from vinculo.exchanges.models import AlertCategory, Broadcast, BroadcastKind, BroadcastRecipient
 from vinculo.exchanges.services import notices
+from vinculo.exchanges.services.refusals import handling_refusal
 from vinculo.messaging import network
 from vinculo.messaging.models import InboundMessage, OutboundMessage
 from vinculo.messaging.services import outbox
@@ -113,7 +114,7 @@ def send_broadcast(
         checked = handling.check_codes(codes, conditions=conditions)
         handling.check_evaluation(evaluation[:1], evaluation[1:])
     except handling.InvalidHandling as error:
-        raise DomainError(str(error), code="handling") from None
+        raise handling_refusal(error) from None
     broadcast = Broadcast(
         kind=kind, side=Side.OUTGOING, office=by.office, category=category, subject=subject.strip(),
         language=language, handling=list(checked), evaluation=evaluation, case=case, recipients_named=members,

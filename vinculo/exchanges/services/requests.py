@@ -30,6 +30,7 @@ from vinculo.exchanges import handling, lifecycle, wire
 from vinculo.exchanges.lifecycle import Side, State, Step
 from vinculo.exchanges.models import Answer, InformationRequest, RefusalReason, RequestEvent
 from vinculo.exchanges.services import notices
+from vinculo.exchanges.services.refusals import handling_refusal
 from vinculo.messaging import handlers, network
 from vinculo.messaging.models import InboundMessage, OutboundMessage
 from vinculo.messaging.services import outbox
@@ -127,7 +128,7 @@ def _check_draft(by: User, draft: Draft) -> tuple[str, ...]:
         handling.check_evaluation(draft.evaluation[:1], draft.evaluation[1:])
         return handling.check_codes(draft.handling, conditions=draft.conditions)
     except handling.InvalidHandling as error:
-        raise DomainError(str(error), code="handling") from None
+        raise handling_refusal(error) from None
 
 
 @transaction.atomic(durable=True)
@@ -325,7 +326,7 @@ def answer(
         checked = handling.check_codes(codes, conditions=conditions)
         handling.check_evaluation(evaluation[:1], evaluation[1:])
     except handling.InvalidHandling as error:
-        raise DomainError(str(error), code="handling") from None
+        raise handling_refusal(error) from None
     step = Step.ANSWER if is_complete else Step.ANSWER_PARTIAL
     request.state = _take(request, step)
     given = Answer(

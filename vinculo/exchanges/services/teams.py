@@ -25,6 +25,7 @@ from vinculo.core.errors import AccessDenied, DomainError
 from vinculo.exchanges import handling, wire
 from vinculo.exchanges.models import JointTeam, TeamItem
 from vinculo.exchanges.services import notices
+from vinculo.exchanges.services.refusals import handling_refusal
 from vinculo.messaging import handlers, network
 from vinculo.messaging.models import InboundMessage
 from vinculo.messaging.services import outbox
@@ -130,7 +131,7 @@ def post(
     try:
         checked = handling.check_codes(codes, conditions=conditions)
     except handling.InvalidHandling as error:
-        raise DomainError(str(error), code="handling") from None
+        raise handling_refusal(error) from None
     is_task = bool(task_owner)
     if is_task and task_owner not in team.members:
         raise DomainError(OWNER_NOT_MEMBER, code="owner_not_member")

@@ -194,3 +194,31 @@ def test_alerts_consents_and_teams_through_the_api(
             client, f"teams/{gt_team['id']}/items/{gt_team['items'][0]['item_id']}/status", {"done": True}, gt_headers
         )
     assert done.json()["task_status"] == "done"
+
+
+def test_without_a_directory_in_force_the_api_says_so_in_the_callers_language(
+    client: Client,
+    net: FakeNetwork,  # noqa: F811
+    sv_system: tuple[User, dict[str, str]],
+) -> None:
+    _sv, sv_headers = sv_system
+    net.available = False
+    with net.as_node("SV-FGR"):
+        refused = post(client, "requests", {**NEW_REQUEST, "send": True}, sv_headers)
+    assert refused.status_code == 503
+    assert refused.json()["code"] == "directory_expired"
+    assert "directorio" in refused.json()["message"]
+    assert not InformationRequest.objects.exists()
+
+
+def test_a_broken_handling_rule_is_explained_in_spanish(
+    client: Client,
+    net: FakeNetwork,  # noqa: F811
+    sv_system: tuple[User, dict[str, str]],
+) -> None:
+    _sv, sv_headers = sv_system
+    with net.as_node("SV-FGR"):
+        refused = post(client, "requests", {**NEW_REQUEST, "handling": ["H3"]}, sv_headers)
+    assert refused.json()["code"] == "handling"
+    assert "H3" in refused.json()["message"]
+    assert "Write" not in refused.json()["message"]
