@@ -23,13 +23,14 @@ from vinculo.audit.models import AuditEntry
 from vinculo.cases.tests.factories import open_case
 from vinculo.core.errors import DomainError
 from vinculo.core.versioning import CHANGED_MEANWHILE
-from vinculo.exchanges import forms, views
+from vinculo.exchanges.forms import common as forms
 from vinculo.exchanges.lifecycle import Side, State
 from vinculo.exchanges.models import InformationRequest, RefusalReason
 from vinculo.exchanges.services import deadlines, requests
 from vinculo.exchanges.tests.test_desk import sent_request
 from vinculo.exchanges.tests.test_requests import copies, deliver_all
-from vinculo.exchanges.views import NO_DIRECTORY
+from vinculo.exchanges.views import requests as views
+from vinculo.exchanges.views.requests import NO_DIRECTORY
 from vinculo.messaging.models import OutboundMessage
 from vinculo.messaging.tests.conftest import FakeNetwork, net  # noqa: F401 - the fixture
 

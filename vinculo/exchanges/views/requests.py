@@ -31,10 +31,8 @@ from vinculo.accounts.roles import Permission
 from vinculo.cases.selectors import cases_visible_to
 from vinculo.core.errors import DomainError, NotFound
 from vinculo.exchanges import lifecycle, selectors
-from vinculo.exchanges.forms import (
-    CODE_MEANINGS,
-    INFORMATION_GRADES,
-    SOURCE_GRADES,
+from vinculo.exchanges.forms.common import CODE_MEANINGS, INFORMATION_GRADES, SOURCE_GRADES
+from vinculo.exchanges.forms.requests import (
     AnswerForm,
     AssignForm,
     ClarifyForm,

@@ -1,8 +1,7 @@
-"""Forms of the exchanges pages: compose a request, filter the list, and each step on a request.
+"""Forms of the information requests' pages: compose a request, filter the list, and each step on a request.
 
-The rules the services enforce (H0 needs its purpose, H3 its conditions, the 4x4 grade both
-parts or none, at least one item) are checked here first, so a person reads them in their
-language next to the field; the services still refuse what gets past.
+At least one item is checked here first (and everything ``common`` checks), so a person reads it
+in their language next to the field; the services still refuse what gets past.
 """
 
 from __future__ import annotations
@@ -12,105 +11,22 @@ from typing import Any, cast
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from vinculo.accounts.models import User
-from vinculo.cases.models import Case
-from vinculo.cases.selectors import cases_visible_to
-from vinculo.exchanges import handling
+from vinculo.exchanges.forms.common import (
+    LANGUAGES,
+    CaseNumberMixin,
+    HandlingForm,
+    case_number_field,
+    deadline_in_words,
+    office_choices,
+)
 from vinculo.exchanges.lifecycle import Side, Urgency
 from vinculo.exchanges.models import InformationRequest, RefusalReason, RequestType
 from vinculo.exchanges.selectors import OfficeToAsk
 
-LANGUAGES = [("es", "Español"), ("en", "English")]
 
-# What each handling code asks of whoever holds the information (handling.py).
-CODE_MEANINGS = {
-    "H0": _("Use only for the purpose stated in the exchange."),
-    "H1": _(
-        "Not to be used as evidence without the provider's permission (a formal request for legal assistance follows)."
-    ),
-    "H2": _("No onward transmission: not to be passed to anyone else without the provider's permission."),
-    "H3": _("Other conditions, written out: shown wherever the content is shown."),
-}
-SOURCE_GRADES = {
-    "A": _("A — reliable"),
-    "B": _("B — usually reliable"),
-    "C": _("C — not usually reliable"),
-    "X": _("X — reliability cannot be assessed"),
-}
-INFORMATION_GRADES = {
-    "1": _("1 — known to be true without reservation"),
-    "2": _("2 — known personally to the source"),
-    "3": _("3 — not known personally to the source, but corroborated"),
-    "4": _("4 — cannot be judged"),
-}
-
-
-def deadline_in_words(seconds: int) -> str:
-    """8 hours, 3 days: how long the other office has, as a person says it."""
-    days, rest = divmod(seconds, 24 * 3600)
-    if days and not rest:
-        return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
-    hours, rest = divmod(seconds, 3600)
-    if hours and not rest:
-        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
-    minutes = max(1, seconds // 60)
-    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
-
-
-class HandlingForm(forms.Form):
-    """The handling codes, their conditions and the 4x4 evaluation, as both requests and answers carry them."""
-
-    handling = forms.MultipleChoiceField(
-        label=_("Handling codes"),
-        required=False,
-        choices=[(code, code) for code in handling.CODES],
-        widget=forms.CheckboxSelectMultiple,
-    )
-    conditions = forms.CharField(
-        label=_("Conditions (H3)"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Needed with H3, and only with it."),
-    )
-    source_grade = forms.ChoiceField(
-        label=_("Source"), required=False, choices=[("", _("Not graded")), *SOURCE_GRADES.items()]
-    )
-    information_grade = forms.ChoiceField(
-        label=_("Information"), required=False, choices=[("", _("Not graded")), *INFORMATION_GRADES.items()]
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        codes = set(data.get("handling") or [])
-        if "H3" in codes and not (data.get("conditions") or "").strip():
-            self.add_error("conditions", _("Write the conditions that come with H3."))
-        if (data.get("conditions") or "").strip() and "H3" not in codes:
-            self.add_error("conditions", _("Conditions are given with H3: tick H3 or leave this empty."))
-        if bool(data.get("source_grade")) != bool(data.get("information_grade")):
-            self.add_error(
-                "information_grade" if data.get("source_grade") else "source_grade",
-                _("Grade both the source and the information, or neither."),
-            )
-        return data
-
-    def codes(self) -> tuple[str, ...]:
-        return tuple(sorted(set(self.cleaned_data.get("handling") or [])))
-
-    def evaluation(self) -> str:
-        return f"{self.cleaned_data.get('source_grade') or ''}{self.cleaned_data.get('information_grade') or ''}"
-
-    def code_choices(self) -> list[dict[str, Any]]:
-        """The handling checkboxes with what each code means, for the template."""
-        return [
-            {"widget": widget, "code": widget.choice_label, "meaning": CODE_MEANINGS[str(widget.choice_label)]}
-            for widget in self["handling"]
-        ]
-
-
-class ComposeForm(HandlingForm):
+class ComposeForm(CaseNumberMixin, HandlingForm):
     counterpart = forms.ChoiceField(label=_("Office asked"))
     request_type = forms.ChoiceField(label=_("Kind of request"), choices=[("", _("Choose…")), *RequestType.choices])
     subject = forms.CharField(
@@ -143,13 +59,7 @@ class ComposeForm(HandlingForm):
         max_length=500,
         help_text=_("What the information will be used for; needed with H0."),
     )
-    case = forms.CharField(
-        label=_("Linked case"),
-        required=False,
-        max_length=64,
-        help_text=_("The national number of one of your cases (optional)."),
-        widget=forms.TextInput(attrs={"list": "case-numbers", "autocomplete": "off"}),
-    )
+    case = case_number_field()
 
     field_order = [
         "counterpart", "request_type", "subject", "legal_basis", "urgency", "text", "items", "language",
@@ -162,7 +72,7 @@ class ComposeForm(HandlingForm):
         super().__init__(*args, **kwargs)
         self.user = user
         counterpart = cast(forms.ChoiceField, self.fields["counterpart"])
-        counterpart.choices = [("", _("Choose…"))] + [(o.code, f"{o.name} ({o.code})") for o in offices]
+        counterpart.choices = [("", _("Choose…")), *office_choices(offices)]
         urgency = cast(forms.ChoiceField, self.fields["urgency"])
         urgency.choices = [
             (
@@ -179,24 +89,11 @@ class ComposeForm(HandlingForm):
             raise forms.ValidationError(_("List at least one item, one per line."))
         return lines
 
-    def clean_case(self) -> Case | None:
-        number = self.cleaned_data.get("case", "").strip()
-        if not number:
-            return None
-        case = cases_visible_to(self.user).filter(national_number=number).first()
-        if case is None:
-            raise forms.ValidationError(_("None of the cases you may see has this number."))
-        return case
-
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if "H0" in set(data.get("handling") or []) and not (data.get("purpose") or "").strip():
             self.add_error("purpose", _("Say what the information is for: H0 limits its use to this purpose."))
         return data
-
-    def case_numbers(self) -> list[str]:
-        """A few of the person's cases, offered while typing a number."""
-        return list(cases_visible_to(self.user).order_by("-created_at").values_list("national_number", flat=True)[:50])
 
 
 class RequestFilterForm(forms.Form):
