@@ -87,6 +87,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "vault.key_removed": _("Old identity vault key removed"),
     "vault.reindexed": _("Identity search index rebuilt"),
     "exchange.request_viewed": _("Information request read"),
+    "exchange.file_opened": _("File of an exchange opened"),
     "exchange.information_sent": _("Spontaneous information sent"),
     "exchange.alert_sent": _("Alert sent"),
     "exchange.information_acknowledged": _("Spontaneous information acknowledged"),

@@ -17,7 +17,7 @@ from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
 from vinculo.api.auth import TOKEN_OR_SESSION
 from vinculo.api.schemas import ErrorOut
-from vinculo.core.errors import DomainError
+from vinculo.core.errors import DomainError, NotFound
 from vinculo.exchanges import lifecycle, selectors
 from vinculo.exchanges.lifecycle import State
 from vinculo.exchanges.models import Broadcast, ConsentRequest, InformationRequest, JointTeam
@@ -102,8 +102,19 @@ def _full(request: InformationRequest) -> dict[str, Any]:
                 "conditions": requests.answer_text(answer).get("conditions", ""),
                 "evaluation": answer.evaluation,
                 "at": answer.at,
+                "files": [
+                    {
+                        "id": f.pk,
+                        "name": f.name,
+                        "media_type": f.media_type,
+                        "size": f.size,
+                        "sha256": f.sha256,
+                        "received": f.is_received,
+                    }
+                    for f in answer.files.all()
+                ],
             }
-            for answer in selectors.answers_of(request)
+            for answer in selectors.answers_of(request).prefetch_related("files")
         ],
         "timeline": [
             {
@@ -199,6 +210,21 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Any:
     if payload.send:
         created = requests.send_request(by=user, request=created, expected_version=created.version)
     return Status(201, _full(created))
+
+
+@router.get("/exchanges/requests/{request_id}/files/{file_id}", response={200: None, **ERRORS}, summary="A file")
+def get_file(request: HttpRequest, request_id: str, file_id: str) -> Any:
+    """The file's content as it arrived (verified chunk by chunk while it is read); audited."""
+    from django.http import FileResponse
+
+    user, found = _read(request, request_id)
+    file = found.files.filter(pk=file_id).first()
+    if file is None:
+        raise NotFound(requests.FILE_NOT_FOUND)
+    stream = requests.open_file(by=user, file=file)
+    response = FileResponse(stream, as_attachment=True, filename=file.name, content_type=file.media_type)
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 @router.post("/exchanges/requests/{request_id}/send", response={200: RequestOut, **ERRORS}, summary="Send a draft")

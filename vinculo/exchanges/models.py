@@ -382,3 +382,34 @@ class TeamItem(models.Model):
     @staticmethod
     def context(item_pk: uuid.UUID | str) -> str:
         return f"exchanges.team_item:{item_pk}:content"
+
+
+class ExchangeFile(models.Model):
+    """A file that came with a request or an answer.
+
+    On the receiving node it is the message's verified attachment (kept encrypted in the node's
+    attachment store, opened as a stream); on the sending node only what was sent is recorded
+    (the sender keeps the original in its own systems).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    request = models.ForeignKey(InformationRequest, on_delete=models.CASCADE, related_name="files")
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, null=True, blank=True, related_name="files")
+    name = models.CharField(_("file name"), max_length=255)
+    media_type = models.CharField(_("media type"), max_length=127)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    attachment = models.ForeignKey(
+        "messaging.InboundAttachment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_received(self) -> bool:
+        return self.attachment_id is not None

@@ -77,6 +77,15 @@ class RequestSummaryOut(Schema):
     version: int
 
 
+class FileOut(Schema):
+    id: uuid.UUID
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    received: bool = Field(description="True when the file came from the other office and can be downloaded here")
+
+
 class AnswerOut(Schema):
     answer_id: uuid.UUID
     is_complete: bool
@@ -86,6 +95,7 @@ class AnswerOut(Schema):
     conditions: str
     evaluation: str
     at: datetime.datetime
+    files: list[FileOut]
 
 
 class EventOut(Schema):

@@ -82,6 +82,15 @@ def _codes(data: Mapping[str, Any], *, where: str) -> tuple[str, ...]:
     return tuple(sorted(value))
 
 
+def _digests(data: Mapping[str, Any], *, where: str) -> tuple[str, ...]:
+    import re
+
+    value = _get(data, "attachments", list, where=where)
+    if len(value) > 20 or not all(isinstance(d, str) and re.fullmatch(r"[0-9a-f]{64}", d) for d in value):
+        raise UnreadablePayload(f"{where}.attachments: at most 20 SHA-256 digests in hex")
+    return tuple(value)
+
+
 def _evaluation(data: Mapping[str, Any], *, where: str) -> str:
     value = _get(data, "evaluation", str, where=where)
     if value and not (len(value) == 2 and value[0] in SOURCE_GRADES and value[1] in INFORMATION_GRADES):
@@ -211,8 +220,11 @@ class AnswerPayload:
     conditions: str
     evaluation: str
     is_complete: bool
+    attachments: tuple[str, ...] = ()  # SHA-256 of each attached file (docs/protocol.md §16)
 
-    KEYS = frozenset({"answer_id", "text", "language", "handling", "conditions", "evaluation", "is_complete"})
+    KEYS = frozenset(
+        {"answer_id", "text", "language", "handling", "conditions", "evaluation", "is_complete", "attachments"}
+    )
 
     @classmethod
     def read(cls, data: Mapping[str, Any]) -> AnswerPayload:
@@ -227,6 +239,7 @@ class AnswerPayload:
             conditions=_text(data, "conditions", where=where, limit=2000),
             evaluation=_evaluation(data, where=where),
             is_complete=_get(data, "is_complete", bool, where=where),
+            attachments=_digests(data, where=where),
         )
 
 

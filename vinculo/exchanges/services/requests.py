@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,11 +29,12 @@ from vinculo.core.validation import validate
 from vinculo.core.versioning import lock_at_version
 from vinculo.exchanges import handling, lifecycle, wire
 from vinculo.exchanges.lifecycle import Side, State, Step
-from vinculo.exchanges.models import Answer, InformationRequest, RefusalReason, RequestEvent
+from vinculo.exchanges.models import Answer, ExchangeFile, InformationRequest, RefusalReason, RequestEvent
 from vinculo.exchanges.services import notices
 from vinculo.exchanges.services.refusals import handling_refusal
 from vinculo.messaging import handlers, network
 from vinculo.messaging.models import InboundMessage, OutboundMessage
+from vinculo.messaging.services import attachments as attachment_store
 from vinculo.messaging.services import outbox
 from vinculo.vault import crypto, keys
 
@@ -49,6 +51,8 @@ REFUSAL_NEEDS_REASON = _("Choose why the request is refused.")
 EXPLAIN_OTHER = _("Explain the refusal (at least 10 characters).")
 WITHDRAW_REASON = _("Say why the request is withdrawn (at least 10 characters).")
 EMPTY_ANSWER = _("Write the answer.")
+FILE_NOT_FOUND = _("There is no such file in this request.")
+NOT_KEPT_HERE = _("This file was sent from this office; the original is in your own records, not kept here.")
 EMPTY_CLARIFICATION = _("Write the question or the clarification.")
 STEP_REFUSED: dict[str, Any] = {
     "final": _("This request is concluded (%(state)s): nothing more can be done to it."),
@@ -316,8 +320,13 @@ def answer(
     codes: tuple[str, ...] = (),
     conditions: str = "",
     evaluation: str = "",
+    attachments: Sequence[attachment_store.Prepared] = (),
 ) -> Answer:
-    """Give the requester what was found: in parts, the last one complete."""
+    """Give the requester what was found: in parts, the last one complete, with files if any.
+
+    ``attachments`` are files encrypted beforehand with ``attachments.prepare`` (outside this
+    transaction); they travel with the answer and are verified on arrival.
+    """
     request = _lock(request, expected_version)
     _may_answer(by, request)
     if not text.strip():
@@ -337,10 +346,16 @@ def answer(
     body = {
         "answer_id": str(given.answer_id), "text": text.strip(), "language": language, "handling": list(checked),
         "conditions": conditions.strip(), "evaluation": evaluation, "is_complete": is_complete,
+        "attachments": [prepared.sha256 for prepared in attachments],
     }  # fmt: skip
-    message = _send_step(by, request, step, answer=body, codes=checked)
+    message = _send_step(by, request, step, answer=body, codes=checked, attachments=attachments)
     given.message_id = message.id
     given.save(force_insert=True)
+    for prepared in attachments:
+        ExchangeFile.objects.create(
+            request=request, answer=given, name=prepared.manifest.name, media_type=prepared.manifest.media_type,
+            size=prepared.manifest.size, sha256=prepared.sha256,
+        )  # fmt: skip
     _save(request)
     _event(request, step, by=by, message_id=message.id)
     audit.record(
@@ -451,6 +466,7 @@ def receive_step(message: InboundMessage, payload: bytes) -> None:
             )  # fmt: skip
             given.content = _seal({"text": body.text, "conditions": body.conditions}, Answer.context(given.pk))
             given.save(force_insert=True)
+            _keep_files(request, given, body.attachments, message)
     if step == Step.REFUSE and changed:
         request.refusal_reason = data.refusal_reason if data.refusal_reason in RefusalReason.values else "other"
     if changed:
@@ -462,6 +478,30 @@ def receive_step(message: InboundMessage, payload: bytes) -> None:
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+def _keep_files(request: InformationRequest, given: Answer, digests: tuple[str, ...], message: InboundMessage) -> None:
+    """The answer's files: the message's verified attachments, named by digest in the answer."""
+    arrived = {attachment.sha256: attachment for attachment in attachment_store.attachments_of(message)}
+    for digest in digests:
+        attachment = arrived.get(digest)
+        if attachment is None:
+            raise wire.UnreadablePayload(f"{message.type}: the answer names a file that did not come with it")
+        ExchangeFile.objects.create(
+            request=request, answer=given, name=attachment.name, media_type=attachment.media_type,
+            size=attachment.size or 0, sha256=digest, attachment=attachment,
+        )  # fmt: skip
+
+
+@transaction.atomic(durable=True)
+def open_file(*, by: User, file: ExchangeFile) -> Any:
+    """A received file as a stream, for someone who may see its request (the caller checked); audited."""
+    if file.attachment is None:
+        raise DomainError(NOT_KEPT_HERE, code="not_kept_here")
+    audit.record(
+        action="exchange.file_opened", actor=by, target=file.request, data={"file": str(file.pk), "sha256": file.sha256}
+    )
+    return attachment_store.open_attachment(file.attachment)
 
 
 def _lock(request: InformationRequest, expected_version: int | None) -> InformationRequest:
@@ -515,6 +555,7 @@ def _send_step(
     refusal_reason: str = "",
     answer: dict[str, Any] | None = None,
     codes: tuple[str, ...] = (),
+    attachments: Sequence[attachment_store.Prepared] = (),
 ) -> Any:
     payload = wire.StepPayload(
         exchange_id=str(request.exchange_id),
@@ -531,6 +572,7 @@ def _send_step(
         conversation=str(request.exchange_id),
         handling=codes,
         sent_by=by,
+        attachments=attachments,
     )
 
 
