@@ -145,3 +145,23 @@ def test_the_deadlines_command_reports_what_it_did(
         call_command("exchanges", "deadlines", stdout=out)
     assert out.getvalue().strip() == "0 reminded, 1 escalated"
     assert [m.to for m in mail.outbox] == [["enlace@gt.example"]]
+
+
+def test_the_deadlines_command_can_rehearse_a_later_time_and_refuses_a_bad_one(
+    net: FakeNetwork,  # noqa: F811
+    prosecutor: User,
+    gt_focal_point: User,
+) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    sent_request(net, prosecutor, urgency="urgent")
+    later = (timezone.now() + timedelta(hours=9)).isoformat()
+    out = StringIO()
+    with django_capture_on_commit():
+        call_command("exchanges", "deadlines", "--at", later, stdout=out)
+    assert out.getvalue().strip() == "0 reminded, 1 escalated"
+    for bad in ("mañana", "2026-12-01T09:00:00"):
+        with pytest.raises(CommandError):
+            call_command("exchanges", "deadlines", "--at", bad)
