@@ -247,6 +247,14 @@ def _group_cpu(pgid: int) -> float:
     return total
 
 
+def _machine_cpu() -> tuple[float, float]:
+    """Seconds of CPU time the whole machine spent busy, and in all, since boot (all CPUs, from /proc/stat)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(fields) - idle) / tick, sum(fields) / tick
+
+
 def _load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
@@ -373,7 +381,7 @@ class Network:
 def run_phase(network: Network, phase: str, args: argparse.Namespace) -> dict[str, Any]:
     conversation = f"bench-{phase}-{uuid.uuid4()}"
     rate = args.rate if phase == "paced" else 0
-    load_before, cpu_before, wall = _load(), network.cpu(), time.monotonic()
+    load_before, cpu_before, wall, machine_before = _load(), network.cpu(), time.monotonic(), _machine_cpu()
     print(f"{phase}: queueing {args.messages} messages of {args.size} bytes"
           + (f" at {rate:g}/s" if rate else " in one transaction") + f" (load average {load_before})",
           file=sys.stderr, flush=True)  # fmt: skip
@@ -382,7 +390,7 @@ def run_phase(network: Network, phase: str, args: argparse.Namespace) -> dict[st
         "--size", str(args.size), "--rate", str(rate), "--recipient", RECEIVER,
     )  # fmt: skip
     wall = time.monotonic() - wall
-    cpu_after, load_after = network.cpu(), _load()
+    cpu_after, load_after, machine_after = network.cpu(), _load(), _machine_cpu()
     rows = data["rows"]
     delivered = [row for row in rows if row[2] == "delivered"]
     start = data["first_queued"] if rate else data["committed"]
@@ -414,6 +422,9 @@ def run_phase(network: Network, phase: str, args: argparse.Namespace) -> dict[st
         "mean": statistics.fmean(latencies) if latencies else 0.0,
         "load": f"{load_before} -> {load_after}",
         "wall": wall,
+        # How busy the machine was during the phase, and how much of that was the nodes' own work.
+        "machine_busy": (machine_after[0] - machine_before[0]) / max(1e-9, machine_after[1] - machine_before[1]),
+        "machine_seconds": machine_after[0] - machine_before[0],
         "cpu": {
             f"{SENDER} queueing": data["queue_cpu"],
             **{label: cpu_after.get(label, 0.0) - cpu_before.get(label, 0.0) for label in cpu_after},
@@ -445,7 +456,12 @@ def report(results: list[dict[str, Any]], checks: dict[str, Any], args: argparse
             f"{label} {seconds:.1f} s ({seconds * 1000 / max(1, r['delivered']):.1f})"
             for label, seconds in r["cpu"].items()
         )
+        ours = sum(r["cpu"].values())
         print(f"  {r['phase']}: {spent}")
+        print(
+            f"    the machine's CPUs were {r['machine_busy']:.0%} busy; the nodes' processes above did "
+            f"{ours / max(1e-9, r['machine_seconds']):.0%} of that work ({ours:.1f} of {r['machine_seconds']:.1f} s)"
+        )
     print(
         f"\nX-Road's sizing for 2 vCPU: < {XROAD_PER_MINUTE} requests/minute = {xroad:.2f}/s; "
         "'x X-Road' is msg/s / that."

@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from vinculo.federation import envelope
-from vinculo.messaging import network
+from vinculo.messaging import network, rows
 from vinculo.messaging.models import InboundMessage, RefusedEnvelope
 from vinculo.messaging.services import blob_uploads, refusal_limits
 from vinculo.vault import crypto, keys
@@ -95,29 +95,31 @@ def receive(data: bytes, *, remote_address: str | None = None, now: int | None =
         sender=header.sender,
         signing_key=network.signing_key(),
     )
+    # Built (and its content sealed) before the transaction: the write lock is held only to write.
+    message = InboundMessage(
+        sender=header.sender,
+        message_id=uuid.UUID(header.id),
+        type=header.type,
+        conversation=header.conversation or "",
+        in_reply_to=uuid.UUID(header.in_reply_to) if header.in_reply_to else None,
+        handling=list(header.handling),
+        message_digest=opened.message_digest,
+        envelope_sha256=opened.sha256,
+        signed=crypto.seal_bytes(
+            opened.signed,
+            keyring=keys.current_keyring(),
+            context=InboundMessage.signed_context(header.sender, header.id),
+        ),
+        payload=crypto.seal_bytes(
+            arrival.payload,
+            keyring=keys.current_keyring(),
+            context=InboundMessage.context(header.sender, header.id),
+        ),
+        receipt=receipt,
+    )
     try:
         with transaction.atomic():
-            message = InboundMessage.objects.create(
-                sender=header.sender,
-                message_id=uuid.UUID(header.id),
-                type=header.type,
-                conversation=header.conversation or "",
-                in_reply_to=uuid.UUID(header.in_reply_to) if header.in_reply_to else None,
-                handling=list(header.handling),
-                message_digest=opened.message_digest,
-                envelope_sha256=opened.sha256,
-                signed=crypto.seal_bytes(
-                    opened.signed,
-                    keyring=keys.current_keyring(),
-                    context=InboundMessage.signed_context(header.sender, header.id),
-                ),
-                payload=crypto.seal_bytes(
-                    arrival.payload,
-                    keyring=keys.current_keyring(),
-                    context=InboundMessage.context(header.sender, header.id),
-                ),
-                receipt=receipt,
-            )
+            rows.insert(message)
             about = {"message_id": header.id, "peer": header.sender, "sha256": opened.sha256}
             received = ("envelope_received", {**about, "facts": {"type": header.type}})
             sent = ("receipt_sent", about)

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.accounts.models import User
 from vinculo.core.errors import DomainError
 from vinculo.federation import envelope
-from vinculo.messaging import handlers, network
+from vinculo.messaging import handlers, network, rows
 from vinculo.messaging.models import OutboundAttachment, OutboundMessage
 from vinculo.messaging.services.attachments import (
     Prepared,
@@ -112,7 +112,7 @@ def send(
     message.payload = crypto.seal_bytes(
         payload, keyring=keys.current_keyring(), context=OutboundMessage.context(message.id)
     )
-    message.save(force_insert=True)
+    rows.insert(message)
     record_attachments(message, attachments)
     return message
 
@@ -130,37 +130,20 @@ class Outcome:
 def claim_due(worker: str, *, limit: int = 20) -> list[uuid.UUID]:
     """Claim up to ``limit`` messages that are due, for ``worker``; a claim lasts ``VINCULO_DELIVERY_CLAIM_SECONDS``.
 
-    Two statements in one transaction, whatever the number of messages: the due ones are picked
-    (row locks with SKIP LOCKED on PostgreSQL; on SQLite the transaction holds the database's
-    write lock from its start, BEGIN IMMEDIATE), then taken by an update that is conditional
-    anyway, so a row another worker took in between is never taken twice.
+    One statement, whatever the number of messages: an update of the due rows that returns the
+    ones it took. A statement is atomic on both databases (on PostgreSQL the due rows are locked
+    with SKIP LOCKED, so concurrent workers take different ones; on SQLite the statement holds
+    the write lock), so a row is never taken twice. The messages come in the order they are due.
     """
     now = timezone.now()
     until = now + timedelta(seconds=settings.DELIVERY_CLAIM_SECONDS)
-    due = (
-        OutboundMessage.objects.filter(status=OutboundMessage.Status.PENDING, next_attempt_at__lte=now)
-        .exclude(claimed_until__gt=now)
-        .order_by("next_attempt_at")
-    )
-    with transaction.atomic():
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        ids = list(due.values_list("id", flat=True)[:limit])
-        if not ids:
-            return []
-        won = (
-            OutboundMessage.objects.filter(id__in=ids, status=OutboundMessage.Status.PENDING)
-            .exclude(claimed_until__gt=now)
-            .update(claimed_by=worker, claimed_until=until)
-        )
-        if won != len(ids):
-            taken = set(
-                OutboundMessage.objects.filter(id__in=ids, claimed_by=worker, claimed_until=until).values_list(
-                    "id", flat=True
-                )
-            )
-            ids = [message_id for message_id in ids if message_id in taken]
-    return ids
+    moment, deadline = (_NEXT_ATTEMPT_AT.get_db_prep_value(value, connection) for value in (now, until))
+    skip_locked = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM.format(skip_locked=skip_locked), [worker, deadline, moment, moment, limit])
+        claimed = cursor.fetchall()
+    claimed.sort(key=lambda row: row[1])  # the stored times sort as the times do (SQLite keeps ISO text)
+    return [_ID.to_python(row[0]) for row in claimed]
 
 
 PostFunction = Callable[[str, bytes], tuple[int, bytes]]
@@ -173,6 +156,13 @@ _TABLE = OutboundMessage._meta.db_table
 _ID = OutboundMessage._meta.get_field("id")
 _DIGESTS = OutboundMessage._meta.get_field("attempt_digests")
 _DELIVERED_AT = OutboundMessage._meta.get_field("delivered_at")
+_NEXT_ATTEMPT_AT = OutboundMessage._meta.get_field("next_attempt_at")
+_CLAIM = (
+    f"UPDATE {_TABLE} SET claimed_by = %s, claimed_until = %s WHERE id IN ("  # noqa: S608
+    f"SELECT id FROM {_TABLE} WHERE status = '{OutboundMessage.Status.PENDING.value}' AND next_attempt_at <= %s "
+    "AND (claimed_until IS NULL OR claimed_until <= %s) ORDER BY next_attempt_at LIMIT %s{skip_locked}"
+    ") RETURNING id, next_attempt_at"
+)
 _RECORD_ENVELOPE = f"UPDATE {_TABLE} SET envelope = %s, sealed_at = %s, attempt_digests = %s WHERE id = %s"  # noqa: S608
 _RECORD_RECEIPT = (
     f"UPDATE {_TABLE} SET status = '{OutboundMessage.Status.DELIVERED.value}', receipt = %s, "  # noqa: S608
@@ -209,12 +199,12 @@ def deliver_batch(
     same timeout): they fail the same way. A message is posted only while its claim lasts, and
     only while ``should_stop`` is false; what is not posted is released for the next pass.
     """
-    rows = OutboundMessage.objects.in_bulk(list(message_ids))
+    loaded = OutboundMessage.objects.in_bulk(list(message_ids))
     outcomes: dict[uuid.UUID, Outcome] = {}
-    with_attachments = _with_attachments(list(rows))
+    with_attachments = _with_attachments(list(loaded))
     ready: list[tuple[OutboundMessage, network.Peer]] = []
     for message_id in message_ids:
-        message = rows.get(message_id)
+        message = loaded.get(message_id)
         if message is None:
             outcomes[message_id] = Outcome(delivered=False, final=True, error="not_found")
             continue
