@@ -15,7 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.audit.models import AuditEntry
-from vinculo.evidence.chain import AUDIT_CHECKPOINT, document
+from vinculo.evidence.chain import AUDIT_CHECKPOINT, document, hash_document
 from vinculo.evidence.models import EvidenceEntry, EvidenceHead
 from vinculo.evidence.verify import ChainWalk, Verdict
 
@@ -75,7 +75,7 @@ def verify_stored_log(*, chunk_size: int = CHUNK_SIZE) -> Verdict:
     for entry in stored_documents(up_to_seq=counted, chunk_size=chunk_size):
         verdict = walk.step(entry)
         if verdict is not None:
-            return verdict
+            return _moved(walk, entry, verdict)
     last_seq = walk.expected - 1
     if last_seq < counted:
         return walk.broken(last_seq + 1, "truncated", f"entries #{last_seq + 1} to #{counted} are missing")
@@ -88,6 +88,25 @@ def verify_stored_log(*, chunk_size: int = CHUNK_SIZE) -> Verdict:
     if trusted is None:
         return walk.intact(notes=["this node has no signing key, so whose the heads are was not checked"])
     return walk.check_latest_key(trusted, whose="this node") or walk.intact()
+
+
+def _moved(walk: ChainWalk, entry: dict[str, object], verdict: Verdict) -> Verdict:
+    """An "edited" entry whose hash matches its content under another number was moved, not edited.
+
+    In a file an entry keeps its number when its line moves; in the table its number is its place,
+    so moving a row means giving it another number, which its hash covers. The number it was written
+    with is the one after the entry its ``prev`` names, or the one before the entry naming it.
+    """
+    seq, digest = entry["seq"], entry["hash"]
+    if verdict.code != "edited" or not isinstance(seq, int):
+        return verdict
+    before = EvidenceEntry.objects.filter(entry_hash=entry["prev"]).values_list("seq", flat=True).first()
+    after = EvidenceEntry.objects.filter(prev_hash=digest).values_list("seq", flat=True).first()
+    hashed = {name: value for name, value in entry.items() if name != "hash"}
+    for written in sorted({before + 1 if before is not None else 0, after - 1 if after is not None else 0}):
+        if written >= 1 and written != seq and hash_document({**hashed, "seq": written}) == digest:
+            return walk.broken(seq, "reordered", f"is out of order: its place holds entry #{written}; it was moved")
+    return verdict
 
 
 def _check_nothing_beyond_head(walk: ChainWalk, *, counted: int) -> Verdict | None:

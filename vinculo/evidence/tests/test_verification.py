@@ -66,6 +66,22 @@ def test_a_tampered_log_is_named_and_nothing_is_audited(
     assert verified() is None
 
 
+def test_two_entries_that_trade_places_are_named_as_moved(
+    signed_log: list[EvidenceEntry], unguarded: BaseDatabaseWrapper
+) -> None:
+    with connection.cursor() as cursor:
+        for statement in (
+            "UPDATE evidence_evidenceentry SET seq = 1000 WHERE seq = 2",
+            "UPDATE evidence_evidenceentry SET seq = 2 WHERE seq = 3",
+            "UPDATE evidence_evidenceentry SET seq = 3 WHERE seq = 1000",
+        ):
+            cursor.execute(statement)
+    verdict = services.verify_log(actor=None)
+    assert (verdict.code, verdict.first_bad_seq) == ("reordered", 2)
+    assert verdict.reason == "entry #2: is out of order: its place holds entry #3; it was moved"
+    assert verified() is None
+
+
 def test_an_entry_written_around_the_service_is_beyond_the_head(signed_log: list[EvidenceEntry]) -> None:
     last = signed_log[-1]
     EvidenceEntry.objects.create(
