@@ -124,7 +124,7 @@ def test_a_request_from_sv_is_answered_by_gt_through_the_pages(
 def _walk(offices: Offices, people: People, sv_prosecutor: User, gt_focal_point: User, gt_prosecutor: User) -> None:
     # --- SV's prosecutor composes the request and sends it ---------------------------------------
     sv = people.page_of(sv_prosecutor)
-    assert navigation_links(sv).get(reverse("exchanges:request_list")) == translated("Requests", "es")
+    assert navigation_links(sv).get(reverse("exchanges:request_list")) == translated("Exchanges", "es")
     sv.goto(reverse("exchanges:request_list"))
     _press(sv, "main a[href$='/exchanges/new/']")
     _check(sv, "compose")

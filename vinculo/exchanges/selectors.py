@@ -133,7 +133,13 @@ def broadcast_list(user: User, *, side: str = "", kind: str = "", unacknowledged
 
 
 def broadcast_for(user: User, broadcast_id: uuid.UUID | str) -> Broadcast:
-    found = broadcasts_visible_to(user).prefetch_related("recipients").filter(pk=broadcast_id).first()
+    found = (
+        broadcasts_visible_to(user)
+        .select_related("case", "created_by", "acknowledged_by")
+        .prefetch_related("recipients")
+        .filter(pk=broadcast_id)
+        .first()
+    )
     if found is None:
         raise NotFound(_not_found())
     return found
@@ -182,6 +188,32 @@ def consent_for(user: User, consent_id: uuid.UUID | str) -> ConsentRequest:
     if found is None:
         raise NotFound(_not_found())
     return found
+
+
+def consents_for_items(user: User, item_kind: str, item_ids: list[uuid.UUID]) -> list[ConsentRequest]:
+    """The consents this office asked for received items, whoever asked them (a grant serves the office).
+
+    For the items' pages: what was asked, what it lifts and how it stands (one query for many items).
+    """
+    if not user.has_permission(Permission.EXCHANGE_SEND) and not user.has_permission(Permission.EXCHANGE_TRIAGE):
+        return []
+    found = ConsentRequest.objects.filter(
+        office_id=user.office_id, side=Side.OUTGOING, item_kind=item_kind, item_id__in=item_ids
+    )
+    return list(found.order_by("asked_at"))
+
+
+def consented_item(user: User, consent: ConsentRequest) -> Broadcast | InformationRequest | None:
+    """Where the item a consent is about lives on this node, if the user may open it.
+
+    The broadcast (received by the holder, sent by the provider), or the request whose answer it is.
+    """
+    holder = consent.side == Side.OUTGOING
+    if consent.item_kind == ConsentRequest.ItemKind.BROADCAST:
+        side = Side.INCOMING if holder else Side.OUTGOING
+        return broadcasts_visible_to(user).filter(exchange_id=consent.item_id, side=side).first()
+    side = Side.OUTGOING if holder else Side.INCOMING
+    return requests_visible_to(user).filter(answers__answer_id=consent.item_id, side=side).first()
 
 
 def received_item(user: User, item_kind: str, item_id: uuid.UUID | str) -> Answer | Broadcast:

@@ -27,9 +27,11 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem("web:home", _("Home")),
     NavItem("cases:case_list", _("Cases"), Permission.CASE_VIEW),
+    # One entry for the exchanges between offices; their pages link requests, alerts and
+    # information, joint teams and consents among themselves.
     NavItem(
         "exchanges:request_list",
-        _("Requests"),
+        _("Exchanges"),
         Permission.EXCHANGE_SEND,
         also=(Permission.EXCHANGE_ANSWER, Permission.EXCHANGE_TRIAGE),
     ),

@@ -25,13 +25,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from vinculo.accounts.decorators import require_any_permission, require_permission, signed_in_user
+from vinculo.accounts.decorators import require_permission, signed_in_user
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
 from vinculo.cases.selectors import cases_visible_to
 from vinculo.core.errors import DomainError, NotFound
 from vinculo.exchanges import lifecycle, selectors
-from vinculo.exchanges.forms.common import CODE_MEANINGS, INFORMATION_GRADES, SOURCE_GRADES
 from vinculo.exchanges.forms.requests import (
     AnswerForm,
     AssignForm,
@@ -43,18 +42,20 @@ from vinculo.exchanges.forms.requests import (
     WithdrawForm,
 )
 from vinculo.exchanges.lifecycle import Side, State
-from vinculo.exchanges.models import InformationRequest, RefusalReason, RequestEvent
+from vinculo.exchanges.models import Answer, InformationRequest, RefusalReason, RequestEvent
 from vinculo.exchanges.services import requests
+from vinculo.exchanges.views import consents as received
+from vinculo.exchanges.views.common import (
+    NO_DIRECTORY,
+    PAGE_SIZE,
+    codes_with_meanings,
+    evaluation_in_words,
+    exchange_staff,
+    offices_to_choose,
+    refusal,
+)
 from vinculo.messaging import network
 from vinculo.web.form_errors import show_error_on_form
-
-PAGE_SIZE = 50
-exchange_staff = require_any_permission(
-    Permission.EXCHANGE_SEND, Permission.EXCHANGE_ANSWER, Permission.EXCHANGE_TRIAGE
-)
-NO_DIRECTORY = gettext_lazy(
-    "This node holds no network directory in force, so nothing can be sent now. The node administrator can refresh it."
-)
 
 
 def _found(user: User, request_id: uuid.UUID) -> InformationRequest:
@@ -62,10 +63,6 @@ def _found(user: User, request_id: uuid.UUID) -> InformationRequest:
         return selectors.request_for(user, request_id)
     except NotFound:
         raise Http404 from None
-
-
-def _refusal(error: DomainError | network.NetworkUnavailable) -> str:
-    return str(error.message) if isinstance(error, DomainError) else str(NO_DIRECTORY)
 
 
 # --- presentation ---------------------------------------------------------------------------------
@@ -98,16 +95,6 @@ def _listed(found: list[InformationRequest], names: dict[str, Any], now: datetim
         Listed(r, names[r.counterpart].name if r.counterpart in names else r.counterpart, _deadline(r, now))
         for r in found
     ]
-
-
-def _codes(codes: list[str]) -> list[tuple[str, Any]]:
-    return [(code, CODE_MEANINGS.get(code, "")) for code in codes]
-
-
-def _evaluation(grade: str) -> tuple[Any, Any] | None:
-    if len(grade) != 2:
-        return None
-    return SOURCE_GRADES.get(grade[0], grade[0]), INFORMATION_GRADES.get(grade[1], grade[1])
 
 
 STEP_LABELS: dict[str, Any] = {
@@ -257,7 +244,7 @@ def _compose(request: HttpRequest, form: ComposeForm) -> HttpResponse | None:
     try:
         draft = requests.create_draft(by=user, draft=_draft_of(form))
     except (DomainError, network.NetworkUnavailable) as error:
-        show_error_on_form(form, DomainError(_refusal(error)))
+        show_error_on_form(form, DomainError(refusal(error)))
         return None
     if request.POST.get("then") != "send":
         messages.success(request, _("The request has been saved as a draft. It leaves only when you send it."))
@@ -265,7 +252,7 @@ def _compose(request: HttpRequest, form: ComposeForm) -> HttpResponse | None:
     try:
         requests.send_request(by=user, request=draft, expected_version=draft.version)
     except (DomainError, network.NetworkUnavailable) as error:
-        messages.error(request, _("The draft has been saved but not sent: %(reason)s") % {"reason": _refusal(error)})
+        messages.error(request, _("The draft has been saved but not sent: %(reason)s") % {"reason": refusal(error)})
     else:
         messages.success(request, _("The request has been sent."))
     return redirect("exchanges:request_detail", request_id=draft.pk)
@@ -389,8 +376,39 @@ def _offered(steps: frozenset[str]) -> list[str]:
     return [name for name in STEPS if name in wanted]
 
 
+def _answers(
+    user: User, found: InformationRequest, *, bound: dict[uuid.UUID, dict[str, forms.Form]] | None = None
+) -> list[dict[str, Any]]:
+    """The answers with their content and, on the requesting side, what may be done with each."""
+    found_answers = list(selectors.answers_of(found))
+    actions: dict[uuid.UUID, Any] = {}
+    if found.side == Side.OUTGOING and found_answers:
+        offices, _missing = offices_to_choose(user)
+        asked = selectors.consents_for_items(user, "answer", [a.answer_id for a in found_answers])
+        for answer in found_answers:
+            actions[answer.pk] = received.received_actions(
+                user, answer, provider=found.counterpart, offices=offices,
+                asked=[c for c in asked if c.item_id == answer.answer_id], bound=(bound or {}).get(answer.pk),
+            )  # fmt: skip
+    return [
+        {
+            "answer": answer,
+            "content": requests.answer_text(answer),
+            "codes": codes_with_meanings(answer.handling),
+            "evaluation": evaluation_in_words(answer.evaluation),
+            "actions": actions.get(answer.pk),
+        }
+        for answer in found_answers
+    ]
+
+
 def _page(
-    request: HttpRequest, user: User, found: InformationRequest, *, bound: dict[str, forms.Form] | None = None
+    request: HttpRequest,
+    user: User,
+    found: InformationRequest,
+    *,
+    bound: dict[str, forms.Form] | None = None,
+    answer_forms: dict[uuid.UUID, dict[str, forms.Form]] | None = None,
 ) -> HttpResponse:
     now = timezone.now()
     office = selectors.offices_by_code({found.counterpart}).get(found.counterpart)
@@ -403,23 +421,15 @@ def _page(
             form.initial["version"] = found.version
         form.auto_id = f"id_{name}_%s"  # several forms on one page: ids stay unique
         step_forms[name] = form
-    answers = [
-        {
-            "answer": answer,
-            "content": requests.answer_text(answer),
-            "codes": _codes(answer.handling),
-            "evaluation": _evaluation(answer.evaluation),
-        }
-        for answer in selectors.answers_of(found)
-    ]
+    answers = _answers(user, found, bound=answer_forms)
     context = {
         "found": found,
         "is_outgoing": found.side == Side.OUTGOING,
         "office_name": office_name,
         "deadline": _deadline(found, now),
         "content": content,
-        "codes": _codes(found.handling),
-        "evaluation": _evaluation(found.evaluation),
+        "codes": codes_with_meanings(found.handling),
+        "evaluation": evaluation_in_words(found.evaluation),
         "may_open_case": found.case_id is not None and cases_visible_to(user).filter(pk=found.case_id).exists(),
         "answers": answers,
         "timeline": _timeline(found, user, office_name),
@@ -428,8 +438,13 @@ def _page(
         "request_setter": _("your office") if found.side == Side.OUTGOING else office_name,
         "answer_setter": office_name if found.side == Side.OUTGOING else _("your office"),
         "opened": next(iter(bound), "") if bound else "",
+        # The file forms share one list of the person's case numbers.
+        "case_numbers_form": next(
+            (a["actions"].file_form for a in answers if a["actions"] and a["actions"].file_form), None
+        ),
     }
-    return render(request, "exchanges/request_detail.html", context, status=400 if bound else 200)
+    status = 400 if bound or answer_forms else 200
+    return render(request, "exchanges/request_detail.html", context, status=status)
 
 
 @require_GET
@@ -453,7 +468,7 @@ def request_step_view(request: HttpRequest, request_id: uuid.UUID, step: str) ->
         try:
             STEPS[step].act(user, found, form)
         except (DomainError, network.NetworkUnavailable) as error:
-            messages.error(request, _refusal(error))
+            messages.error(request, refusal(error))
         else:
             messages.success(request, STEPS[step].done(form))
             return redirect("exchanges:request_detail", request_id=found.pk)
@@ -470,3 +485,23 @@ def request_step_view(request: HttpRequest, request_id: uuid.UUID, step: str) ->
     again = STEPS[step].form(data, user, found)
     again.is_valid()
     return _page(request, user, found, bound={step: again})
+
+
+@require_POST
+@exchange_staff
+def answer_action_view(request: HttpRequest, request_id: uuid.UUID, answer_id: uuid.UUID, action: str) -> HttpResponse:
+    """File a received answer into a case, or ask its provider to lift H1 or H2 (views/consents.py)."""
+    if action not in received.RECEIVED_ACTIONS:
+        raise Http404
+    user = signed_in_user(request)
+    found = _found(user, request_id)
+    try:
+        answer = selectors.received_item(user, "answer", answer_id)
+    except NotFound:
+        raise Http404 from None
+    if not isinstance(answer, Answer) or answer.request_id != found.pk:
+        raise Http404
+    again = received.take_received_action(request, user, answer, action, provider=found.counterpart)
+    if again is None:
+        return redirect(f"{reverse('exchanges:request_detail', args=[found.pk])}#answer-{answer.pk}")
+    return _page(request, user, _found(user, request_id), answer_forms={answer.pk: {action: again}})
