@@ -6,10 +6,13 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.db import connections
+
+if TYPE_CHECKING:
+    from tests.federation_harness import Federation
 
 # --- Browser -------------------------------------------------------------------------
 # Playwright's sync API runs an asyncio event loop in the test's thread, so Django sees
@@ -132,3 +135,24 @@ def session(
 @pytest.fixture
 def page(session: BrowserSession) -> Any:
     return session.page
+
+
+# --- A federation of real node processes (tests/federation_harness.py) -----------------
+
+
+@pytest.fixture(scope="session")
+def federation_snapshot(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """The hub and two offices set up once per session (per xdist worker): their folder and base port."""
+    from tests.federation_harness import build_snapshot
+
+    return build_snapshot(tmp_path_factory.mktemp("federation-snapshot"))
+
+
+@pytest.fixture
+def federation(federation_snapshot: tuple[Path, int], tmp_path: Path) -> Iterator[Federation]:
+    """A fresh copy of the snapshot for this test; every process it starts is stopped at the end."""
+    from tests.federation_harness import federation_in
+
+    snapshot, base_port = federation_snapshot
+    with federation_in(snapshot, tmp_path / "federation", base_port) as network:
+        yield network
