@@ -38,6 +38,7 @@ from vinculo.exchanges.views.common import (
     codes_with_meanings,
     evaluation_in_words,
     exchange_staff,
+    nothing_done,
     office_name,
     offices_to_choose,
     refusal,
@@ -226,7 +227,7 @@ def _forward(request: HttpRequest, user: User, found: Broadcast) -> forms.Form |
         else:
             messages.success(request, _("The information has been passed on, with its provider and codes."))
             return None
-    messages.error(request, _("Nothing was done: correct what is marked below."))
+    nothing_done(request, form)
     return form
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vinculo.accounts.decorators import require_any_permission
@@ -49,3 +53,12 @@ def offices_to_choose(user: User) -> tuple[list[selectors.OfficeToAsk], bool]:
 def office_name(names: dict[str, Any], code: str) -> str:
     """An office's name in the reader's language, from ``selectors.offices_by_code`` (its code if unknown)."""
     return str(names[code].name) if code in names else code
+
+
+def nothing_done(request: HttpRequest, form: forms.Form) -> None:
+    """Say on top of the page that an action changed nothing: the service refused it (its reason is
+    on the form), or the form has fields to correct."""
+    if form.non_field_errors():
+        messages.error(request, _("Nothing was done: the reason is shown below."))
+    else:
+        messages.error(request, _("Nothing was done: correct what is marked below."))

@@ -31,7 +31,7 @@ from vinculo.exchanges.forms.consents import ConsentAnswerForm, ConsentAskForm, 
 from vinculo.exchanges.lifecycle import Side
 from vinculo.exchanges.models import Answer, Broadcast, ConsentRequest
 from vinculo.exchanges.services import consents
-from vinculo.exchanges.views.common import PAGE_SIZE, office_name, offices_to_choose, refusal
+from vinculo.exchanges.views.common import PAGE_SIZE, nothing_done, office_name, offices_to_choose, refusal
 from vinculo.messaging import network
 from vinculo.web.form_errors import show_error_on_form
 
@@ -193,7 +193,7 @@ def take_received_action(
             else:
                 messages.success(request, _("Your request for consent has been sent to the provider's focal point."))
                 return None
-    messages.error(request, _("Nothing was done: correct what is marked below."))
+    nothing_done(request, form)
     return form
 
 

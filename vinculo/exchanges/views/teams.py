@@ -37,6 +37,7 @@ from vinculo.exchanges.views.common import (
     NO_DIRECTORY,
     PAGE_SIZE,
     codes_with_meanings,
+    nothing_done,
     office_name,
     offices_to_choose,
     refusal,
@@ -260,7 +261,7 @@ def team_action_view(request: HttpRequest, team_id: uuid.UUID, action: str) -> H
     again = _post(request, user, team) if action == "post" else _add_member(request, user, team)
     if again is None:
         return redirect("exchanges:team_detail", team_id=team.pk)
-    messages.error(request, _("Nothing was done: correct what is marked below."))
+    nothing_done(request, again)
     return _page(request, user, _found(user, team_id), bound={action: again})
 
 
