@@ -113,7 +113,8 @@ def send(
         payload, keyring=keys.current_keyring(), context=OutboundMessage.context(message.id)
     )
     rows.insert(message)
-    record_attachments(message, attachments)
+    if attachments:  # most messages carry none (an empty bulk_create still costs a millisecond)
+        record_attachments(message, attachments)
     return message
 
 
@@ -157,6 +158,15 @@ _ID = OutboundMessage._meta.get_field("id")
 _DIGESTS = OutboundMessage._meta.get_field("attempt_digests")
 _DELIVERED_AT = OutboundMessage._meta.get_field("delivered_at")
 _NEXT_ATTEMPT_AT = OutboundMessage._meta.get_field("next_attempt_at")
+_PENDING_AMONG = (
+    f"SELECT id FROM {_TABLE} WHERE status = '{OutboundMessage.Status.PENDING.value}' "  # noqa: S608
+    "AND id IN ({ids}){lock}"
+)
+_ATTACHED_TO = OutboundAttachment._meta.get_field("message").column
+_WITH_ATTACHMENTS = (
+    f"SELECT DISTINCT {_ATTACHED_TO} FROM {OutboundAttachment._meta.db_table} "  # noqa: S608
+    f"WHERE {_ATTACHED_TO} IN ({{ids}})"
+)
 _CLAIM = (
     f"UPDATE {_TABLE} SET claimed_by = %s, claimed_until = %s WHERE id IN ("  # noqa: S608
     f"SELECT id FROM {_TABLE} WHERE status = '{OutboundMessage.Status.PENDING.value}' AND next_attempt_at <= %s "
@@ -270,7 +280,10 @@ def _with_attachments(message_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     """Which of these messages carry attachments (one query for the batch; most carry none)."""
     if not message_ids:
         return set()
-    return set(OutboundAttachment.objects.filter(message_id__in=message_ids).values_list("message_id", flat=True))
+    statement = _WITH_ATTACHMENTS.format(ids=", ".join(["%s"] * len(message_ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [_ID.get_db_prep_value(message_id, connection) for message_id in message_ids])
+        return {_ID.to_python(row[0]) for row in cursor.fetchall()}
 
 
 def _check(message: OutboundMessage, worker: str) -> Outcome | network.Peer:
@@ -439,11 +452,12 @@ def _store_receipts(receipts: Sequence[Receipted]) -> None:
     Only messages still pending: of two workers holding a receipt for one (a claim that ran out),
     one records it. Their rows are locked first (on SQLite the transaction holds the write lock).
     """
-    pending = set(
-        OutboundMessage.objects.select_for_update()
-        .filter(id__in=[message.id for message, _token, _receipt in receipts], status=OutboundMessage.Status.PENDING)
-        .values_list("id", flat=True)
+    statement = _PENDING_AMONG.format(
+        ids=", ".join(["%s"] * len(receipts)), lock=" FOR UPDATE" if connection.features.has_select_for_update else ""
     )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [_pk(message) for message, _token, _receipt in receipts])
+        pending = {_ID.to_python(row[0]) for row in cursor.fetchall()}
     settled = [receipted for receipted in receipts if receipted[0].id in pending]
     if not settled:
         return
