@@ -107,5 +107,7 @@ def in_force(*, now: int | None = None) -> Directory:
     moment = int(time.time()) if now is None else now
     if directory.is_expired(now=moment):
         expired_at = datetime.fromtimestamp(directory.expires_at, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        raise DirectoryUnavailable("directory_expired", f"directory version {directory.version} expired at {expired_at}")
+        raise DirectoryUnavailable(
+            "directory_expired", f"directory version {directory.version} expired at {expired_at}"
+        )
     return directory
