@@ -145,7 +145,11 @@ def federation_snapshot(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path,
     """The hub and two offices set up once per session (per xdist worker): their folder and base port."""
     from tests.federation_harness import build_snapshot
 
-    return build_snapshot(tmp_path_factory.mktemp("federation-snapshot"))
+    # The xdist workers of one run share the parent of their temporary folders; a run without
+    # workers keeps to its own.
+    own = tmp_path_factory.getbasetemp()
+    shared = own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own
+    return build_snapshot(tmp_path_factory.mktemp("federation-snapshot"), shared=shared)
 
 
 @pytest.fixture

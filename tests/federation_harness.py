@@ -4,9 +4,10 @@ The hub (CCCMP-HUB) and two offices (GT-MP, SV-FGR), each with its own SQLite da
 files and secret key, set up with the real commands the demo network uses (its ``Node``,
 ``Supervisor``, register and set-up steps), without its synthetic caseload:
 
-- once per test session (per xdist worker): one ``migrate`` into a template database copied to
-  every node; each node's ``keys init``; the hub's ``directory member import
-  --publish`` (the demo's ``register_members``); the offices' ``directory import``;
+- once per test run: one ``migrate`` into a template database copied to every node, and each
+  node's ``keys init``; then once per xdist worker (the directory names its ports): the hub's
+  ``directory member import --publish`` (the demo's ``register_members``) and the offices'
+  ``directory import``;
 - for each test, a copy of that snapshot in the test's own folder, on which the test starts only
   the processes it needs: a gunicorn server and a delivery worker (``vinculo messaging worker``)
   per node, each of which can be stopped, frozen, SIGKILLed and started again.
@@ -23,6 +24,7 @@ inbox exactly what a peer, or an attacker holding a peer's bytes, would.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -75,13 +77,10 @@ def _sqlite_url(path: Path) -> str:
     return "sqlite:///" + quote(str(path.resolve()))
 
 
-def build_snapshot(root: Path) -> tuple[Path, int]:
-    """Set up the three nodes in ``root/nodes`` with the real commands; returns that folder and the base port."""
-    base_port = free_base_port(FIRST_PORT, len(MEMBERS))
-    nodes = _nodes(root / "nodes", base_port)
-    demo = DemoNetwork()
+def _build_base(root: Path) -> None:
+    """The part of the set-up that does not depend on ports: the nodes' databases and keys."""
+    nodes = _nodes(root / "nodes", 0)
     supervisor = Supervisor()
-    deadline = time.monotonic() + SETUP_SECONDS
     try:
         # One migration for all: the schema and the shipped reference data are the same on every node.
         template = root / "template.sqlite3"
@@ -99,18 +98,41 @@ def build_snapshot(root: Path) -> tuple[Path, int]:
             for node in nodes:
                 with contextlib.closing(sqlite3.connect(node.database)) as target:
                     source.backup(target)
-        demo.run_steps(
+        DemoNetwork().run_steps(
             nodes,
             supervisor,
             lambda node: [["keys", "init", "--public-out", str(node.directory / "public-keys.json")]],
-            deadline=deadline,
+            deadline=time.monotonic() + SETUP_SECONDS,
         )
+    finally:
+        supervisor.stop_all()
+
+
+def build_snapshot(root: Path, *, shared: Path) -> tuple[Path, int]:
+    """Set up the three nodes in ``root/nodes`` with the real commands; returns that folder and the base port.
+
+    The databases and keys are made once in ``shared`` (a folder every xdist worker of the run sees;
+    a lock lets one of them do it) and copied; the register and the directory name each worker's ports.
+    """
+    with (shared / "federation-base.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        base = shared / "federation-base"
+        if not (base / "done").exists():
+            shutil.rmtree(base, ignore_errors=True)
+            _build_base(base)
+            (base / "done").touch()
+    shutil.copytree(base / "nodes", root / "nodes")
+    base_port = free_base_port(FIRST_PORT, len(MEMBERS))
+    nodes = _nodes(root / "nodes", base_port)
+    demo = DemoNetwork()
+    supervisor = Supervisor()
+    try:
         directory_file = demo.register_members(nodes)
         demo.run_steps(
             nodes,
             supervisor,
             lambda node: [] if node.spec.role == "hub" else [["directory", "import", str(directory_file)]],
-            deadline=deadline,
+            deadline=time.monotonic() + SETUP_SECONDS,
         )
     finally:
         supervisor.stop_all()
