@@ -14,7 +14,8 @@ files and secret key, set up with the real commands the demo network uses (its `
 
 Every process runs in its own process group with a parent-death signal, so none outlives the test
 run; every command and every wait has a time limit. Nodes listen on 127.0.0.1 only, on ports from
-19100 up (100 per xdist worker; tests/test_demo_network.py uses 18100 up).
+19100 to 28299 (tests/test_demo_network.py uses 18100 up): each xdist worker draws one of nine
+thousands and takes its own hundred in it, so that two runs on one machine seldom meet.
 
 The test process reads the nodes' databases directly (``sql``) and seals envelopes with the
 nodes' own key files (``envelope``) through the protocol's pure core, so that it can post to an
@@ -27,6 +28,7 @@ import contextlib
 import fcntl
 import json
 import os
+import random
 import shutil
 import signal
 import sqlite3
@@ -50,6 +52,7 @@ from vinculo.messaging.services.outbox import INBOX_PATH, http_post
 HUB, GT, SV = "CCCMP-HUB", "GT-MP", "SV-FGR"
 MEMBERS = (HUB, GT, SV)
 FIRST_PORT = 19100
+PORT_THOUSANDS = 9  # ports 19100 to 28299, below the kernel's ephemeral range
 SETUP_SECONDS = 180.0
 START_SECONDS = 30.0
 COMMAND_SECONDS = 90.0
@@ -122,7 +125,8 @@ def build_snapshot(root: Path, *, shared: Path) -> tuple[Path, int]:
             _build_base(base)
             (base / "done").touch()
     shutil.copytree(base / "nodes", root / "nodes")
-    base_port = free_base_port(FIRST_PORT, len(MEMBERS))
+    # A thousand chosen at random, so that two test runs on one machine seldom meet on a port.
+    base_port = free_base_port(FIRST_PORT + 1000 * random.SystemRandom().randrange(PORT_THOUSANDS), len(MEMBERS))
     nodes = _nodes(root / "nodes", base_port)
     demo = DemoNetwork()
     supervisor = Supervisor()
