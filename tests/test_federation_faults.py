@@ -88,6 +88,7 @@ def test_messages_queued_while_the_receiver_is_down_are_delivered_once_when_it_i
     federation.wait_for(
         lambda: {row["status"] for row in federation.outbox(SV, ids).values()} == {"delivered"},
         "every message to be delivered once GT is back",
+        timeout=120,  # the retries' delays grow: 2.5 to 5 s, then 5 to 10 s, ...
     )
     received = federation.inbox(GT, SV)
     assert sorted(received) == sorted(ids)
@@ -139,7 +140,7 @@ def test_a_worker_killed_in_the_middle_of_a_delivery_loses_and_repeats_nothing(f
     assert {left[i]["status"] for i in lost} == {"pending"}
 
     federation.start_worker(SV, "second", VINCULO_DELIVERY_CLAIM_SECONDS=claim)
-    federation.wait_for(lambda: delivered() == set(ids), "the second worker to deliver the rest")
+    federation.wait_for(lambda: delivered() == set(ids), "the second worker to deliver the rest", timeout=120)
     final = federation.outbox(SV, ids)
     for message_id, until in claimed.items():
         assert final[message_id]["delivered_at"] >= until, f"{message_id} taken before the dead worker's claim expired"
