@@ -82,11 +82,16 @@ def process_pending(*, limit: int = 50, sender: str | None = None) -> int:
             continue
         try:
             with transaction.atomic():
-                locked = InboundMessage.objects.select_for_update().get(pk=message.pk)
-                if locked.processed_at is not None:
+                # Taking the message is marking it handled, in the transaction the handler runs in
+                # (one statement, not a locked read and an update): another worker's update finds it
+                # taken (on PostgreSQL after waiting for this transaction), and a handler that fails
+                # or is not ready yet rolls the mark back.
+                taken = InboundMessage.objects.filter(pk=message.pk, processed_at__isnull=True).update(
+                    processed_at=timezone.now()
+                )
+                if not taken:
                     continue
-                handler(locked, payload_of(locked))
-                InboundMessage.objects.filter(pk=message.pk).update(processed_at=timezone.now())
+                handler(message, payload_of(message))
             handled += 1
         except NotYet as waiting:
             if now - message.received_at > WAIT_AT_MOST:
