@@ -28,8 +28,9 @@ from vinculo.cases.selectors import cases_visible_to
 from vinculo.core.errors import DomainError, NotFound
 from vinculo.exchanges import selectors
 from vinculo.exchanges.forms.broadcasts import BroadcastForm, ForwardForm
+from vinculo.exchanges.handling import ConsentKind
 from vinculo.exchanges.lifecycle import Side
-from vinculo.exchanges.models import Broadcast, BroadcastKind, BroadcastRecipient
+from vinculo.exchanges.models import Broadcast, BroadcastKind, BroadcastRecipient, ConsentRequest
 from vinculo.exchanges.services import broadcasts, consents
 from vinculo.exchanges.views import consents as received
 from vinculo.exchanges.views.common import (
@@ -173,12 +174,13 @@ def _page(
     bound = bound or {}
     incoming = found.side == Side.INCOMING
     offices, directory_missing = offices_to_choose(user) if incoming else ([], False)
-    names = selectors.offices_by_code({found.origin, *found.recipients_named} - {""})
+    names = selectors.offices_by_code({found.origin, *found.recipients_named, *(blocked or [])} - {""})
     actions = forward_form = None
     if incoming:
         actions = received.received_actions(
             user, found, provider=found.origin, asked=received.consents_of(user, found), offices=offices,
-            bound=bound, ask_initial={"kind": "onward", "recipient": blocked[0]} if blocked else None,
+            bound=bound,
+            ask_initial={"kind": ConsentKind.ONWARD_TRANSMISSION, "recipient": blocked[0]} if blocked else None,
         )  # fmt: skip
     if actions is not None:
         forward_form = bound.get("forward") or ForwardForm(offices=[o for o in offices if o.code != found.origin])
@@ -197,7 +199,7 @@ def _page(
         "may_acknowledge": _may_acknowledge(user, found),
         "actions": actions,
         "forward_form": forward_form,
-        "blocked": [office_name(names, code) if code in names else code for code in blocked or []],
+        "blocked": [office_name(names, code) for code in blocked or []],
         "directory_missing": directory_missing,
         "no_directory": NO_DIRECTORY,
         "opened": next(iter(bound), ""),
@@ -236,7 +238,11 @@ def _blocked(user: User, found: Broadcast, form: forms.Form) -> list[str]:
     if "H2" not in found.handling:
         return []
     chosen = getattr(form, "cleaned_data", {}).get("recipients") or []
-    granted = {c.recipient for c in received.consents_of(user, found) if c.status == "granted" and c.kind == "onward"}
+    granted = {
+        c.recipient
+        for c in received.consents_of(user, found)
+        if c.status == ConsentRequest.Status.GRANTED and c.kind == ConsentKind.ONWARD_TRANSMISSION
+    }
     return [code for code in chosen if code not in granted]
 
 
