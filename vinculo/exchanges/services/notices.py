@@ -27,8 +27,12 @@ REMOTE_KINDS = {
 
 
 def _link(request: InformationRequest) -> str:
+    return _page("exchanges:request_detail", request.pk)
+
+
+def _page(name: str, pk: object) -> str:
     try:
-        return reverse("exchanges:request_detail", args=[request.pk])
+        return reverse(name, args=[pk])
     except NoReverseMatch:  # pragma: no cover - the pages are always installed with the module
         return ""
 
@@ -66,19 +70,22 @@ def broadcast_arrived(broadcast: Broadcast) -> None:
         broadcast.office_id, Permission.EXCHANGE_SEND, Permission.EXCHANGE_ANSWER, Permission.EXCHANGE_TRIAGE
     )
     kind = "alert.received" if broadcast.kind == "alert" else "information.received"
-    notify(people=people, kind=kind, subject=broadcast.subject, office=broadcast.origin)
+    notify(people=people, kind=kind, subject=broadcast.subject, office=broadcast.origin,
+           link=_page("exchanges:broadcast_detail", broadcast.pk))  # fmt: skip
 
 
 def consent_asked(consent: ConsentRequest) -> None:
     notify(people=_focal_points(consent.office_id), kind="consent.requested", subject=consent.item_subject,
-           office=consent.counterpart)  # fmt: skip
+           office=consent.counterpart, link=_page("exchanges:consent_detail", consent.pk))  # fmt: skip
 
 
 def consent_answered(consent: ConsentRequest) -> None:
     people = [consent.asked_by] if consent.asked_by is not None else _focal_points(consent.office_id)
-    notify(people=people, kind="consent.answered", subject=consent.item_subject, office=consent.counterpart)
+    notify(people=people, kind="consent.answered", subject=consent.item_subject, office=consent.counterpart,
+           link=_page("exchanges:consent_detail", consent.pk))  # fmt: skip
 
 
 def team_formed(team: JointTeam) -> None:
     people = office_people_with(team.office_id, Permission.EXCHANGE_SEND, Permission.EXCHANGE_ANSWER)
-    notify(people=people, kind="team.formed", subject=team.name, office=team.lead)
+    notify(people=people, kind="team.formed", subject=team.name, office=team.lead,
+           link=_page("exchanges:team_detail", team.pk))  # fmt: skip

@@ -94,3 +94,20 @@ def test_exchanges_tell_the_right_people(net: FakeNetwork, prosecutor: User) -> 
     assert list(Notification.objects.filter(user=gt_fiscal).values_list("kind", flat=True)) == ["request.assigned"]
     told = sorted(Notification.objects.filter(user=prosecutor).values_list("kind", flat=True))
     assert told == ["request.answered", "request.in_progress"]
+
+
+def test_an_alert_notification_links_to_the_alert(net: FakeNetwork, prosecutor: User) -> None:  # noqa: F811
+    from vinculo.exchanges.models import Broadcast
+    from vinculo.exchanges.services import broadcasts
+    from vinculo.exchanges.tests.test_broadcasts import deliver_everywhere
+
+    gt_desk = UserFactory(username="gt.enlace", office_code="GT-MP", roles=[Role.FOCAL_POINT], with_totp=True)
+    with net.as_node("SV-FGR"):
+        broadcasts.send_broadcast(
+            by=prosecutor, kind="alert", recipients=["GT-MP"], category="route", subject="Ruta nueva", text="Texto."
+        )
+    deliver_everywhere(net)
+    received = Broadcast.objects.get(office__code="GT-MP")
+    told = Notification.objects.get(user=gt_desk)
+    assert told.kind == "alert.received"
+    assert told.link == f"/exchanges/broadcasts/{received.pk}/"
