@@ -458,9 +458,12 @@ def report(results: list[dict[str, Any]], checks: dict[str, Any], args: argparse
         )
         ours = sum(r["cpu"].values())
         print(f"  {r['phase']}: {spent}")
+        per_message = ours / max(1, r["delivered"])
         print(
             f"    the machine's CPUs were {r['machine_busy']:.0%} busy; the nodes' processes above did "
-            f"{ours / max(1e-9, r['machine_seconds']):.0%} of that work ({ours:.1f} of {r['machine_seconds']:.1f} s)"
+            f"{ours / max(1e-9, r['machine_seconds']):.0%} of that work ({ours:.1f} of {r['machine_seconds']:.1f} s); "
+            f"{per_message * 1000:.1f} ms of CPU per message in all, so {os.cpu_count()} idle CPUs would "
+            f"deliver at most {(os.cpu_count() or 1) / per_message:.0f} msg/s"
         )
     print(
         f"\nX-Road's sizing for 2 vCPU: < {XROAD_PER_MINUTE} requests/minute = {xroad:.2f}/s; "
