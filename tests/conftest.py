@@ -54,8 +54,11 @@ def browser() -> Iterator[Any]:
         if os.environ.get("VINCULO_REQUIRE_BROWSER") == "1":
             pytest.fail(message + " VINCULO_REQUIRE_BROWSER=1, so this is a failure.")
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Assertions wait as long as actions do (Playwright's own default is 5 s): on a busy 2-core
+    # machine a sign-in with its redirects can take longer than that without anything being wrong.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
