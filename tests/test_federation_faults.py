@@ -107,26 +107,21 @@ def test_messages_queued_while_the_receiver_is_down_are_delivered_once_when_it_i
 def test_a_worker_killed_in_the_middle_of_a_delivery_loses_and_repeats_nothing(federation: Federation) -> None:
     claim = "5"  # seconds (VINCULO_DELIVERY_CLAIM_SECONDS); 120 by default
     federation.start_server(GT)
-    ids = federation.queue_pings(SV, GT, 50)
+    early = federation.queue_pings(SV, GT, 3)
     federation.start_worker(SV, "first", VINCULO_DELIVERY_CLAIM_SECONDS=claim)
+    ids = list(early)
 
     def delivered() -> set[str]:
         return {i for i, row in federation.outbox(SV, ids).items() if row["status"] == "delivered"}
 
-    def receipts_not_yet_recorded() -> bool:
-        """GT accepted messages SV has not recorded as delivered, or a request waits unread at GT."""
-        return len(federation.inbox(GT, SV)) > len(delivered()) or federation.unread_requests(GT) > 0
-
-    federation.wait_for(lambda: len(delivered()) >= 3, "the first deliveries")
-    # Freeze GT so that the worker's posts hang, and kill it while it waits for GT's answers.
+    federation.wait_for(lambda: delivered() == set(early), "the first deliveries")
+    # Freeze GT, then queue the rest: the worker takes them at once and its posts hang on GT (a
+    # worker this fast would otherwise deliver a whole queue before it could be frozen).
     gt_server = federation.servers[GT]
-    for _attempt in range(5):
-        federation.freeze(gt_server)
-        if federation.eventually(receipts_not_yet_recorded, timeout=5):
-            break
-        federation.thaw(gt_server)  # frozen in the middle of the only request: let it go, and again
-        time.sleep(0.2)
-    else:
+    federation.freeze(gt_server)
+    ids += federation.queue_pings(SV, GT, 50)
+    if not federation.eventually(lambda: federation.unread_requests(GT) > 0, timeout=30):
+        federation.thaw(gt_server)
         pytest.fail(f"The worker never waited for GT.\n{federation.logs()}")
     assert federation.stop_worker("first", signum=signal.SIGKILL) == -signal.SIGKILL
     federation.thaw(gt_server)
