@@ -73,6 +73,9 @@ def test_every_control_has_a_name_and_pages_have_landmarks(session: BrowserSessi
         problems[reverse(name)] = page.evaluate(UNNAMED_CONTROLS) + page.evaluate(LANDMARKS)
     page.goto(reverse("accounts:user_detail", args=[auditor.pk]))
     problems["user_detail"] = page.evaluate(UNNAMED_CONTROLS)
+    # The page loads its notification count after itself: let that request end first, or its answer
+    # (which refreshes the session) would bring the administrator's session cookie back.
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
     sign_in(page, auditor)
     page.goto(reverse("audit:entry_list"))
