@@ -145,10 +145,7 @@ if _database.engine == "django.db.backends.sqlite3":
     _sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            # Django's SQLite backend, with writers queued on a file lock next to the database
-            # (vinculo/core/sqlite/base.py): the next writer starts when the last one commits,
-            # not after SQLite's sleeps of up to 100 ms.
-            "ENGINE": "vinculo.core.sqlite",
+            "ENGINE": _database.engine,
             "NAME": _sqlite_path,
             "OPTIONS": {
                 # IMMEDIATE: a write transaction takes the lock when it starts, so two writers
@@ -158,8 +155,7 @@ if _database.engine == "django.db.backends.sqlite3":
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
             "CONN_MAX_AGE": env.int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
-            # In memory (written out: pytest-django leaves ":memory:" alone, whatever the engine).
-            "TEST": {"NAME": ":memory:"},
+            "TEST": {"NAME": None},
         }
     }
 else:

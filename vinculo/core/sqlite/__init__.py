@@ -1,1 +1,0 @@
-"""SQLite, with writers queued on a file lock (``base.DatabaseWrapper``); set in ``config/settings.py``."""
