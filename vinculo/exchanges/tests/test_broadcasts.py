@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Role
@@ -51,10 +52,11 @@ def _handle_addressed_to(office: str, sender: str) -> None:
         from vinculo.messaging.services.inbox import payload_of
 
         try:
-            handlers.HANDLERS[message.type](message, payload_of(message))
+            with transaction.atomic():  # as the worker hands a message on: in one transaction
+                handlers.HANDLERS[message.type](message, payload_of(message))
+                InboundMessage.objects.filter(pk=pk).update(processed_at=message.received_at)
         except handlers.NotYet:
             continue  # an earlier message is still on its way: offered again next round
-        InboundMessage.objects.filter(pk=pk).update(processed_at=message.received_at)
 
 
 def _addressed(message: object, office: str) -> bool:
