@@ -214,7 +214,7 @@ DELIVERY_CLAIM_SECONDS = env.int("VINCULO_DELIVERY_CLAIM_SECONDS", 120, minimum=
 # Deliveries a delivery worker has in flight at once (threads, each with its own database
 # connection and HTTP connections to the peers): while one waits for a peer's answer, the others
 # seal, post and record.
-DELIVERY_THREADS = env.int("VINCULO_DELIVERY_THREADS", 4, minimum=1, maximum=32)
+DELIVERY_THREADS = env.int("VINCULO_DELIVERY_THREADS", 6, minimum=1, maximum=32)
 # Where attachments' encrypted chunks are kept: those this node sends, until they are delivered,
 # and those it receives (docs/adr/0018-attachments-as-chunked-encrypted-blobs.md). Each node its
 # own directory; development keeps one per node id under var/.

@@ -51,7 +51,7 @@ MAX_DELAY_SECONDS = 3600.0
 HTTP_TIMEOUT_SECONDS = 15
 # Messages a delivery thread claims, loads and seals at once (one transaction records the batch's
 # envelopes); each is then posted and settled on its own.
-BATCH_SIZE = 10
+BATCH_SIZE = 20
 CONTENT_TYPE = "application/jose"
 INBOX_PATH = "messaging/inbox"
 # Refusals that a later attempt can overcome (the recipient's directory may be behind ours, a
