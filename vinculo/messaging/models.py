@@ -86,6 +86,14 @@ class InboundMessage(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["sender", "message_id"], name="one_message_per_sender_and_id"),
         ]
+        indexes: ClassVar = [
+            # The worker's look for messages to hand on, without reading the whole inbox each time.
+            models.Index(
+                fields=["received_at"],
+                name="inbox_to_handle",
+                condition=models.Q(processed_at__isnull=True, processing_error=""),
+            ),
+        ]
         verbose_name = _("incoming message")
         verbose_name_plural = _("incoming messages")
 
