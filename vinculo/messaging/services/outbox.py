@@ -16,11 +16,12 @@ import http.client
 import json
 import logging
 import random
+import re
 import threading
 import time
 import urllib.parse
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -57,9 +58,22 @@ INBOX_PATH = "messaging/inbox"
 # Refusals that a later attempt can overcome (the recipient's directory may be behind ours, a
 # clock may be off); any other refusal is final.
 # ``attachment_incomplete``: the recipient lacks a chunk (lost on its disk): upload again, then post.
+# ``rate_limited`` (429): the recipient's inbox had too many refusals from our address this minute
+# (perhaps a flooder behind the same proxy); it says when to come back in ``Retry-After``.
 TRANSIENT_REFUSALS = frozenset(
-    {"unknown_sender", "directory_expired", "no_directory", "stale", "unavailable", "attachment_incomplete"}
+    {
+        "unknown_sender",
+        "directory_expired",
+        "no_directory",
+        "stale",
+        "unavailable",
+        "attachment_incomplete",
+        "rate_limited",
+    }
 )
+# A peer's ``Retry-After`` postpones the next attempt at most this long: a wrong or hostile value
+# must not park a message for days (the policy's maximum age still gives it up in the end).
+MAX_RETRY_AFTER_SECONDS = 3600
 
 UNKNOWN_RECIPIENT = _("%(member)s is not a member of the network.")
 SUSPENDED_RECIPIENT = _("%(member)s is suspended in the network directory; nothing can be sent to it.")
@@ -147,7 +161,10 @@ def claim_due(worker: str, *, limit: int = 20) -> list[uuid.UUID]:
     return [_ID.to_python(row[0]) for row in claimed]
 
 
-PostFunction = Callable[[str, bytes], tuple[int, bytes]]
+# What posting an envelope answers: the status and the body, and the answer's headers (names in
+# lower case) when the poster has them; a poster without headers answers (status, body).
+PostAnswer = tuple[int, bytes] | tuple[int, bytes, Mapping[str, str]]
+PostFunction = Callable[[str, bytes], PostAnswer]
 # A message with the receipt the inbox answered, verified, and its token.
 Receipted = tuple[OutboundMessage, str, envelope.Receipt]
 
@@ -251,12 +268,12 @@ def deliver_batch(
                 outcomes[message.id] = _retry_or_give_up(message, "unreachable", detail=detail[:150])
                 continue
             try:
-                status, body = (post or http_post)(member.endpoint.rstrip("/") + "/" + INBOX_PATH, data)
+                posted = (post or http_post_with_headers)(member.endpoint.rstrip("/") + "/" + INBOX_PATH, data)
             except OSError as error:  # connection refused, timeout, reset …
                 unreachable[message.recipient] = str(error)[:100]
                 outcomes[message.id] = _retry_or_give_up(message, "unreachable", detail=str(error)[:150])
             else:
-                answer = _read_answer(message, member, status, body)
+                answer = _read_answer(message, member, posted)
                 if not isinstance(answer, Outcome):
                     receipts.append(answer)
                     continue
@@ -389,8 +406,9 @@ def _envelopes_for(batch: Sequence[tuple[OutboundMessage, network.Peer]]) -> lis
     return result
 
 
-def _read_answer(message: OutboundMessage, member: network.Peer, status: int, body: bytes) -> Outcome | Receipted:
+def _read_answer(message: OutboundMessage, member: network.Peer, posted: PostAnswer) -> Outcome | Receipted:
     """The verified receipt in the inbox's answer, or the outcome of an answer without one (recorded)."""
+    status, body = posted[0], posted[1]
     try:
         answer = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -416,7 +434,8 @@ def _read_answer(message: OutboundMessage, member: network.Peer, status: int, bo
     if code == "stale":
         # Our envelope was too old when it arrived (or the clocks disagree): seal afresh next time.
         OutboundMessage.objects.filter(id=message.id).update(sealed_at=None)
-    return _retry_or_give_up(message, code or f"http_{status}")
+    headers = posted[2] if len(posted) == 3 else {}
+    return _retry_or_give_up(message, code or f"http_{status}", not_before=retry_after_seconds(headers))
 
 
 def _record_receipts(receipts: Sequence[Receipted]) -> dict[uuid.UUID, Outcome]:
@@ -496,9 +515,24 @@ def backoff(attempts: int, *, rng: random.Random | None = None) -> float:
     return delay * (0.5 + 0.5 * (rng or random).random())
 
 
-def _retry_or_give_up(message: OutboundMessage, code: str, *, detail: str = "", final: bool = False) -> Outcome:
+def retry_after_seconds(headers: Mapping[str, str]) -> int | None:
+    """The answer's ``Retry-After`` in seconds, at most ``MAX_RETRY_AFTER_SECONDS``; None if absent or malformed.
+
+    Only the delta-seconds form is read: the protocol's inbox sends seconds (docs/protocol.md §5),
+    and an HTTP date would depend on the two clocks agreeing.
+    """
+    value = next((value for name, value in headers.items() if name.lower() == "retry-after"), None)
+    if value is None or not re.fullmatch(r"[0-9]{1,10}", value.strip()):
+        return None
+    return min(int(value.strip()), MAX_RETRY_AFTER_SECONDS)
+
+
+def _retry_or_give_up(
+    message: OutboundMessage, code: str, *, detail: str = "", final: bool = False, not_before: int | None = None
+) -> Outcome:
+    """Schedule the next attempt after the backoff, or ``not_before`` seconds if that is later; or give up."""
     attempts = message.attempts + 1
-    next_at = timezone.now() + timedelta(seconds=backoff(attempts))
+    next_at = timezone.now() + timedelta(seconds=max(backoff(attempts), not_before or 0))
     if final or next_at >= message.give_up_at:
         _give_up(message, code, detail)
         return Outcome(delivered=False, final=True, error=code)
@@ -579,6 +613,12 @@ def close_connections() -> None:
 
 def http_post(url: str, data: bytes) -> tuple[int, bytes]:
     """POST an envelope; (status, body) for any HTTP answer, OSError when there is none."""
+    status, body, _headers = http_post_with_headers(url, data)
+    return status, body
+
+
+def http_post_with_headers(url: str, data: bytes) -> tuple[int, bytes, dict[str, str]]:
+    """POST an envelope; (status, body, headers named in lower case) for any HTTP answer, OSError if none."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise OSError(f"not an http(s) URL: {url[:100]}")
@@ -602,4 +642,4 @@ def http_post(url: str, data: bytes) -> tuple[int, bytes]:
             _CONNECTIONS.idle[key] = (connection_, time.monotonic())
         else:
             connection_.close()  # the server closes it, or the answer was longer than we read
-        return response.status, body[:MAX_ANSWER_BYTES]
+        return response.status, body[:MAX_ANSWER_BYTES], {name.lower(): value for name, value in response.getheaders()}

@@ -185,7 +185,7 @@ def test_concurrent_delivery_threads_deliver_each_message_exactly_once(
         posts[envelope.sha256_of(data)] += 1
         return original(url, data)
 
-    monkeypatch.setattr(outbox, "http_post", counting_post)
+    monkeypatch.setattr(outbox, "http_post_with_headers", counting_post)
     worker = Command()
     threads = [
         threading.Thread(target=worker._deliver_loop, args=("w", 3, stopping), name=f"delivery-{number}")

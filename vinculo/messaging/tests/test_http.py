@@ -117,3 +117,9 @@ def test_no_server_is_an_oserror_and_is_not_retried(inbox: Inbox) -> None:
         outbox.http_post(f"http://127.0.0.1:{port}/messaging/inbox", b"lost")
     with pytest.raises(OSError, match="not an http"):
         outbox.http_post("ftp://127.0.0.1/messaging/inbox", b"not http")
+
+
+def test_the_answer_s_headers_come_with_it_named_in_lower_case(inbox: Inbox) -> None:
+    status, body, headers = outbox.http_post_with_headers(inbox.url, b"envelope")
+    assert (status, body) == (200, b'{"ok": true}')
+    assert headers["content-type"] == "application/json"
