@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
+from vinculo.cases.models import Case, CaseAssignment
 from vinculo.core.errors import NotFound
 from vinculo.exchanges import lifecycle
 from vinculo.exchanges.lifecycle import Side, State
@@ -201,6 +202,17 @@ def consents_for_items(user: User, item_kind: str, item_ids: list[uuid.UUID]) ->
         office_id=user.office_id, side=Side.OUTGOING, item_kind=item_kind, item_id__in=item_ids
     )
     return list(found.order_by("asked_at"))
+
+
+def cases_to_file_in(user: User) -> QuerySet[Case]:
+    """The cases this person may file received information into: the cases module's rule for adding
+    a document (their office's cases whose team they are on as lead or member, with ``case.edit``)."""
+    from vinculo.cases.selectors import EDITING_ROLES, cases_visible_to
+
+    if not user.has_permission(Permission.CASE_EDIT):
+        return Case.objects.none()
+    editing = CaseAssignment.objects.filter(user=user, role__in=EDITING_ROLES).values("case_id")
+    return cases_visible_to(user).filter(pk__in=editing)
 
 
 def consented_item(user: User, consent: ConsentRequest) -> Broadcast | InformationRequest | None:
