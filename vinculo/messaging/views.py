@@ -40,7 +40,10 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     try:
         limit = network.policy().max_envelope_bytes
     except network.NetworkUnavailable as unavailable:
-        return _answer(503, {"code": unavailable.code, "detail": unavailable.detail})
+        # Nothing can be checked without a directory, but the refusal is recorded like the others;
+        # the envelope is read up to the protocol's default limit (the policy's is unknown).
+        data = request.read(network.Policy().max_envelope_bytes)
+        return _refused(inbox.refuse_unavailable(data, unavailable, remote_address=client_ip(request)))
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if not declared.isdigit() or int(declared) > limit:
         return _answer(413, {"code": "too_large", "detail": f"an envelope is at most {limit} bytes"})
@@ -50,11 +53,15 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     try:
         accepted = inbox.receive(data, remote_address=client_ip(request))
     except inbox.Refused as refused:
-        answer = _answer(refused.status, {"code": refused.code, "detail": refused.detail})
-        if refused.retry_after is not None:
-            answer["Retry-After"] = str(refused.retry_after)
-        return answer
+        return _refused(refused)
     return _answer(200, {"receipt": accepted.receipt, "duplicate": accepted.duplicate})
+
+
+def _refused(refused: inbox.Refused) -> HttpResponse:
+    answer = _answer(refused.status, {"code": refused.code, "detail": refused.detail})
+    if refused.retry_after is not None:
+        answer["Retry-After"] = str(refused.retry_after)
+    return answer
 
 
 # --- the delivery pages --------------------------------------------------------------------------

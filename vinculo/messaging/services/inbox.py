@@ -48,7 +48,7 @@ def receive(data: bytes, *, remote_address: str | None = None, now: int | None =
     try:
         policy = network.policy()
     except network.NetworkUnavailable as unavailable:
-        raise _refuse(data, unavailable.code, unavailable.detail, remote_address, status=503) from None
+        raise refuse_unavailable(data, unavailable, remote_address=remote_address) from None
     sha256 = envelope.sha256_of(data)
     # One look-up before any work: the very same bytes again get the receipt already given; a
     # message stored under the sender and id the clear header claims is compared once the
@@ -181,6 +181,22 @@ def _again(earlier: InboundMessage, opened: envelope.Opened, data: bytes, remote
             authenticated=True,
         )  # fmt: skip
     return Accepted(receipt=earlier.receipt, duplicate=True, message=earlier)
+
+
+def refuse_unavailable(
+    data: bytes, unavailable: network.NetworkUnavailable, *, remote_address: str | None = None
+) -> Refused:
+    """Refuse, and record, an envelope that came while this node holds no directory in force (503).
+
+    It is recorded like any other refusal of an envelope nobody has authenticated, and so it counts
+    towards its address's share of refusals a minute (``refusal_limits``). The node's own state is
+    to blame, not the sender, but without a directory no sender can be authenticated: exempting
+    these refusals would let anyone fill the refusal table and the evidence log (whose head lock
+    accepted envelopes need too) for as long as the outage lasts. A peer that keeps retrying past
+    its share gets ``429 rate_limited`` with ``Retry-After`` instead of 503, which its outbox also
+    treats as transient, so nothing is lost; the summary row of that minute counts the rest.
+    """
+    return _refuse(data, unavailable.code, unavailable.detail, remote_address, status=503)
 
 
 def _refuse(
