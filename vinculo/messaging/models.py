@@ -49,7 +49,11 @@ class OutboundMessage(models.Model):
 
     class Meta:
         ordering: ClassVar = ["-created_at"]
-        indexes: ClassVar = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+        indexes: ClassVar = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            # The pages of messages sent list them newest first (an index serves both directions).
+            models.Index(fields=["created_at"], name="outbox_created"),
+        ]
         verbose_name = _("outgoing message")
         verbose_name_plural = _("outgoing messages")
 
@@ -123,6 +127,10 @@ class RefusedEnvelope(models.Model):
 
     class Meta:
         ordering: ClassVar = ["-refused_at"]
+        indexes: ClassVar = [
+            # The inbox's rate limiter counts each address's refusals this minute, on every refusal.
+            models.Index(fields=["remote_address", "refused_at"], name="refused_by_address"),
+        ]
         verbose_name = _("refused envelope")
         verbose_name_plural = _("refused envelopes")
 

@@ -57,7 +57,7 @@ def last_pk_before(moment: datetime) -> int:
 
     Rows get increasing keys as they are written, so this walks the primary key back from the
     newest row and stops at the first older one. It costs as many rows as were written since
-    ``moment``, whatever the size of the table, which has no index on time or address.
+    ``moment``, whatever the size of the table, which has no index on time alone (only after the address).
     """
     older = RefusedEnvelope.objects.filter(refused_at__lt=moment).order_by("-pk").values_list("pk", flat=True)
     return older.first() or 0
