@@ -215,6 +215,10 @@ DELIVERY_CLAIM_SECONDS = env.int("VINCULO_DELIVERY_CLAIM_SECONDS", 120, minimum=
 # connection and HTTP connections to the peers): while one waits for a peer's answer, the others
 # seal, post and record.
 DELIVERY_THREADS = env.int("VINCULO_DELIVERY_THREADS", 6, minimum=1, maximum=32)
+# Seconds between the delivery worker's checks of incoming requests' deadlines (reminders and
+# escalations, vinculo/exchanges/services/deadlines.py); 0: the worker does not check them (run
+# `vinculo exchanges deadlines` from a timer instead).
+DEADLINE_CHECK_SECONDS = env.int("VINCULO_DEADLINE_CHECK_SECONDS", 300, minimum=0, maximum=86_400)
 # Where attachments' encrypted chunks are kept: those this node sends, until they are delivered,
 # and those it receives (docs/adr/0018-attachments-as-chunked-encrypted-blobs.md). Each node its
 # own directory; development keeps one per node id under var/.

@@ -8,10 +8,13 @@ class ExchangesConfig(AppConfig):
     verbose_name = _("Exchanges under the MoU")
 
     def ready(self) -> None:
+        from django.conf import settings
+        from django.utils import timezone
+
         from vinculo.exchanges import wire
         from vinculo.exchanges.models import Answer, Broadcast, InformationRequest, RequestEvent, TeamItem
-        from vinculo.exchanges.services import broadcasts, consents, requests, teams
-        from vinculo.messaging import handlers
+        from vinculo.exchanges.services import broadcasts, consents, deadlines, requests, teams
+        from vinculo.messaging import handlers, periodic
         from vinculo.vault import keys
 
         handlers.register(wire.REQUEST, requests.receive_request, on_delivered=requests.request_delivered)
@@ -26,6 +29,13 @@ class ExchangesConfig(AppConfig):
         handlers.register(teams.TEAM_MESSAGE, teams.receive)
         handlers.register(consents.CONSENT_REQUEST, consents.receive_consent_request)
         handlers.register(consents.CONSENT_ANSWER, consents.receive_consent_answer)
+
+        # The delivery worker reminds and escalates what is due (VINCULO_DEADLINE_CHECK_SECONDS; 0: never).
+        periodic.register(
+            "exchanges.deadlines",
+            lambda: deadlines.check_deadlines(now=timezone.now()),
+            every_seconds=lambda: settings.DEADLINE_CHECK_SECONDS,
+        )
 
         # What may name people is sealed in the vault; a key rotation re-seals it like identities.
         keys.register(

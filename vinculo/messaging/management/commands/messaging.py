@@ -2,7 +2,8 @@
 
 vinculo messaging worker [--once] [--name NAME] [--threads N] [--batch N]
                                                    deliver due messages, hand accepted ones to
-                                                   their handlers, refresh the directory
+                                                   their handlers, refresh the directory, run
+                                                   other modules' periodic jobs (periodic.py)
 vinculo messaging status                          what waits, what was delivered or given up
 vinculo messaging ping MEMBER                     queue a delivery test to another node
 """
@@ -23,7 +24,7 @@ from django.db import close_old_connections, connections, transaction
 from django.db.models import Count
 
 from vinculo.core.errors import DomainError
-from vinculo.messaging import handlers, heads, network
+from vinculo.messaging import handlers, heads, network, periodic
 from vinculo.messaging.models import InboundMessage, OutboundMessage
 from vinculo.messaging.services import outbox
 
@@ -106,9 +107,11 @@ class Command(BaseCommand):
             self._refresh_directory()
             self._deliver_due(name, batch, stopping)
             handlers.process_pending()
+            periodic.Schedule().run_due()  # a first pass: every job that is enabled
         else:
             # Deliveries run in their own threads, each claiming a batch at a time; this thread
-            # refreshes the directory, exchanges evidence heads and hands received messages on.
+            # refreshes the directory, exchanges evidence heads, hands received messages on and
+            # runs the periodic jobs other modules registered.
             delivering = [
                 threading.Thread(
                     target=self._deliver_loop, args=(name, batch, stopping), name=f"delivery-{number}", daemon=True
@@ -125,7 +128,8 @@ class Command(BaseCommand):
                     thread.join()
         self.stdout.write(f"Delivery worker {name} stopped.")
 
-    def _main_loop(self, stopping: threading.Event) -> None:
+    def _main_loop(self, stopping: threading.Event, *, schedule: periodic.Schedule | None = None) -> None:
+        schedule = schedule or periodic.Schedule()
         last_refresh = 0.0
         last_head = time.monotonic() - HEAD_EVERY_SECONDS + HEAD_FIRST_SECONDS
         while not stopping.is_set():
@@ -136,6 +140,7 @@ class Command(BaseCommand):
             if time.monotonic() - last_head > HEAD_EVERY_SECONDS:
                 last_head = time.monotonic()
                 self._exchange_heads()
+            schedule.run_due()  # a job that fails is logged and waits its interval
             if not handlers.process_pending():
                 stopping.wait(IDLE_SECONDS)
 
