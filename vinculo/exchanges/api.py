@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Status
+from ninja import File, Form, Router, Status
+from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from vinculo.accounts.decorators import signed_in_user
@@ -19,8 +20,9 @@ from vinculo.api.auth import TOKEN_OR_SESSION
 from vinculo.api.schemas import ErrorOut
 from vinculo.core.errors import DomainError, NotFound
 from vinculo.exchanges import lifecycle, selectors
+from vinculo.exchanges.forms.common import FilesField
 from vinculo.exchanges.lifecycle import State
-from vinculo.exchanges.models import Broadcast, ConsentRequest, InformationRequest, JointTeam
+from vinculo.exchanges.models import Broadcast, ConsentRequest, ExchangeFile, InformationRequest, JointTeam
 from vinculo.exchanges.schemas import (
     AnswerIn,
     AssignIn,
@@ -45,7 +47,7 @@ from vinculo.exchanges.schemas import (
     TextIn,
     VersionIn,
 )
-from vinculo.exchanges.services import broadcasts, consents, requests, teams
+from vinculo.exchanges.services import broadcasts, consents, files, requests, teams
 
 router = Router(tags=["exchanges"], auth=TOKEN_OR_SESSION)
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -79,8 +81,20 @@ def _summary(request: InformationRequest) -> dict[str, Any]:
     }
 
 
+def _file(file: ExchangeFile) -> dict[str, Any]:
+    return {
+        "id": file.pk,
+        "name": file.name,
+        "media_type": file.media_type,
+        "size": file.size,
+        "sha256": file.sha256,
+        "received": file.is_received,
+    }
+
+
 def _full(request: InformationRequest) -> dict[str, Any]:
     content = requests.content_of(request)
+    all_files = list(selectors.files_of(request))
     return {
         **_summary(request),
         "legal_basis": request.legal_basis,
@@ -92,6 +106,7 @@ def _full(request: InformationRequest) -> dict[str, Any]:
         "evaluation": request.evaluation,
         "case": request.case_id,
         "refusal_reason": request.refusal_reason,
+        "files": [_file(f) for f in all_files if f.answer_id is None],
         "answers": [
             {
                 "answer_id": answer.answer_id,
@@ -102,19 +117,9 @@ def _full(request: InformationRequest) -> dict[str, Any]:
                 "conditions": requests.answer_text(answer).get("conditions", ""),
                 "evaluation": answer.evaluation,
                 "at": answer.at,
-                "files": [
-                    {
-                        "id": f.pk,
-                        "name": f.name,
-                        "media_type": f.media_type,
-                        "size": f.size,
-                        "sha256": f.sha256,
-                        "received": f.is_received,
-                    }
-                    for f in answer.files.all()
-                ],
+                "files": [_file(f) for f in all_files if f.answer_id == answer.pk],
             }
-            for answer in selectors.answers_of(request).prefetch_related("files")
+            for answer in selectors.answers_of(request)
         ],
         "timeline": [
             {
@@ -229,8 +234,27 @@ def get_file(request: HttpRequest, request_id: str, file_id: str) -> Any:
 
 @router.post("/exchanges/requests/{request_id}/send", response={200: RequestOut, **ERRORS}, summary="Send a draft")
 def send(request: HttpRequest, request_id: str, payload: VersionIn) -> Any:
+    return _send(request, request_id, payload, [])
+
+
+@router.post(
+    "/exchanges/requests/{request_id}/send-with-files",
+    response={200: RequestOut, **ERRORS},
+    summary="Send a draft with files (multipart/form-data: `version` and one or more `files`)",
+)
+def send_with_files(
+    request: HttpRequest, request_id: str, payload: Form[VersionIn], files: File[list[UploadedFile]]
+) -> Any:
+    return _send(request, request_id, payload, files)
+
+
+def _send(request: HttpRequest, request_id: str, payload: VersionIn, uploads: list[UploadedFile]) -> Any:
     user, found = _read(request, request_id)
-    return _full(requests.send_request(by=user, request=found, expected_version=payload.version))
+    _check_uploads(uploads)
+    sent = requests.send_request(
+        by=user, request=found, expected_version=payload.version, attachments=files.prepare_uploads(uploads)
+    )
+    return _full(sent)
 
 
 @router.post("/exchanges/requests/{request_id}/withdraw", response={200: RequestOut, **ERRORS}, summary="Withdraw")
@@ -270,7 +294,23 @@ def assign(request: HttpRequest, request_id: str, payload: AssignIn) -> Any:
 
 @router.post("/exchanges/requests/{request_id}/answer", response={200: RequestOut, **ERRORS}, summary="Answer")
 def answer(request: HttpRequest, request_id: str, payload: AnswerIn) -> Any:
+    return _answer(request, request_id, payload, [])
+
+
+@router.post(
+    "/exchanges/requests/{request_id}/answer-with-files",
+    response={200: RequestOut, **ERRORS},
+    summary="Answer with files (multipart/form-data: the answer's fields and one or more `files`)",
+)
+def answer_with_files(
+    request: HttpRequest, request_id: str, payload: Form[AnswerIn], files: File[list[UploadedFile]]
+) -> Any:
+    return _answer(request, request_id, payload, files)
+
+
+def _answer(request: HttpRequest, request_id: str, payload: AnswerIn, uploads: list[UploadedFile]) -> Any:
     user, found = _read(request, request_id)
+    _check_uploads(uploads)
     requests.answer(
         by=user,
         request=found,
@@ -281,8 +321,17 @@ def answer(request: HttpRequest, request_id: str, payload: AnswerIn) -> Any:
         codes=tuple(payload.handling),
         conditions=payload.conditions,
         evaluation=payload.evaluation,
+        attachments=files.prepare_uploads(uploads),
     )
     return _full(selectors.request_for(user, request_id))
+
+
+def _check_uploads(uploads: list[UploadedFile]) -> None:
+    """The web form's checks (count, empty files, the network's size limit), as coded API errors."""
+    try:
+        FilesField().clean(uploads)
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), code="invalid_files") from None
 
 
 @router.post("/exchanges/requests/{request_id}/refuse", response={200: RequestOut, **ERRORS}, summary="Refuse")

@@ -119,6 +119,7 @@ class RequestOut(RequestSummaryOut):
     evaluation: str
     case: uuid.UUID | None
     refusal_reason: str
+    files: list[FileOut] = Field(description="The files that came with the request itself")
     answers: list[AnswerOut]
     timeline: list[EventOut]
 

@@ -25,6 +25,7 @@ from vinculo.exchanges.models import (
     Answer,
     Broadcast,
     ConsentRequest,
+    ExchangeFile,
     InformationRequest,
     JointTeam,
     RequestEvent,
@@ -83,6 +84,11 @@ def timeline_of(request: InformationRequest) -> QuerySet[RequestEvent]:
 
 def answers_of(request: InformationRequest) -> QuerySet[Answer]:
     return request.answers.select_related("answered_by").order_by("at")
+
+
+def files_of(request: InformationRequest) -> QuerySet[ExchangeFile]:
+    """The files that came with a request and its answers (``answer`` empty: the request's own)."""
+    return request.files.order_by("created_at", "name")
 
 
 @dataclass(frozen=True)

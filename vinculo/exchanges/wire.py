@@ -98,15 +98,17 @@ def _evaluation(data: Mapping[str, Any], *, where: str) -> str:
     return str(value)
 
 
-def _object(raw: bytes, keys: frozenset[str], where: str) -> Mapping[str, Any]:
+def _object(
+    raw: bytes, keys: frozenset[str], where: str, *, optional: frozenset[str] = frozenset()
+) -> Mapping[str, Any]:
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise UnreadablePayload(f"{where}: not JSON") from None
     if not isinstance(data, dict):
         raise UnreadablePayload(f"{where}: not an object")
-    if set(data) != keys:
-        missing, extra = sorted(keys - set(data)), sorted(set(data) - keys)
+    if not keys - optional <= set(data) <= keys:
+        missing, extra = sorted(keys - optional - set(data)), sorted(set(data) - keys)
         raise UnreadablePayload(f"{where}: missing {missing}, unexpected {extra}")
     return data
 
@@ -132,9 +134,11 @@ class RequestPayload:
     purpose: str
     conditions: str
     evaluation: str
+    attachments: tuple[str, ...] = ()  # SHA-256 of each attached file (docs/protocol.md §16)
 
     KEYS = frozenset(
         {
+            "attachments",
             "exchange_id",
             "request_type",
             "subject",
@@ -154,7 +158,8 @@ class RequestPayload:
     @classmethod
     def read(cls, raw: bytes) -> RequestPayload:
         where = REQUEST
-        data = _object(raw, cls.KEYS, where)
+        # Requests sent before files could go with them have no "attachments": read as none.
+        data = _object(raw, cls.KEYS, where, optional=frozenset({"attachments"}))
         items = _get(data, "items", list, where=where)
         if len(items) > MAX_ITEMS or not all(isinstance(item, str) and 0 < len(item) <= 500 for item in items):
             raise UnreadablePayload(f"{where}.items: at most {MAX_ITEMS} non-empty texts of 500 characters")
@@ -175,6 +180,7 @@ class RequestPayload:
             purpose=_text(data, "purpose", where=where, limit=500),
             conditions=_text(data, "conditions", where=where, limit=2000),
             evaluation=_evaluation(data, where=where),
+            attachments=_digests(data, where=where) if "attachments" in data else (),
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -19,6 +20,8 @@ from vinculo.cases.models import Case
 from vinculo.cases.selectors import cases_visible_to
 from vinculo.exchanges import handling
 from vinculo.exchanges.selectors import OfficeToAsk
+from vinculo.federation import blobs
+from vinculo.messaging import network
 
 LANGUAGES = [("es", "Español"), ("en", "English")]
 
@@ -155,3 +158,57 @@ def case_number_field(*, label: Any = None, required: bool = False, help_text: A
 
 def set_choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> None:
     cast(forms.ChoiceField, form.fields[name]).choices = choices
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class FilesField(forms.FileField):
+    """Any number of files (up to the protocol's limit), each within the network's size limit.
+
+    The limit comes from the directory in force; without one the service refuses the step anyway.
+    """
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        uploads = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        if self.required and not uploads:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if len(uploads) > blobs.MAX_ATTACHMENTS:
+            raise forms.ValidationError(
+                ngettext(
+                    "At most %(count)d file can go with one message.",
+                    "At most %(count)d files can go with one message.",
+                    blobs.MAX_ATTACHMENTS,
+                )
+                % {"count": blobs.MAX_ATTACHMENTS},
+                code="too_many",
+            )
+        limit = _attachment_limit()
+        errors = []
+        for upload in uploads:
+            if not upload.size:
+                errors.append(forms.ValidationError(_("The file “%(name)s” is empty."), params={"name": upload.name}))
+            elif limit is not None and upload.size > limit:
+                errors.append(
+                    forms.ValidationError(
+                        _("The file “%(name)s” is larger than the network allows (%(limit)s)."),
+                        params={"name": upload.name, "limit": filesizeformat(limit)},
+                    )
+                )
+        if errors:
+            raise forms.ValidationError(errors)
+        return uploads
+
+
+def _attachment_limit() -> int | None:
+    try:
+        return int(network.policy().max_attachment_bytes)
+    except network.NetworkUnavailable:
+        return None

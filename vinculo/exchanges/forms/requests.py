@@ -16,6 +16,7 @@ from vinculo.accounts.models import User
 from vinculo.exchanges.forms.common import (
     LANGUAGES,
     CaseNumberMixin,
+    FilesField,
     HandlingForm,
     case_number_field,
     deadline_in_words,
@@ -24,6 +25,10 @@ from vinculo.exchanges.forms.common import (
 from vinculo.exchanges.lifecycle import Side, Urgency
 from vinculo.exchanges.models import InformationRequest, RefusalReason, RequestType
 from vinculo.exchanges.selectors import OfficeToAsk
+
+FILES_ONLY_WHEN_SENT = _(
+    "Files leave with the request when it is sent: choose “Save and send”, or save the draft without them."
+)
 
 
 class ComposeForm(CaseNumberMixin, HandlingForm):
@@ -60,10 +65,15 @@ class ComposeForm(CaseNumberMixin, HandlingForm):
         help_text=_("What the information will be used for; needed with H0."),
     )
     case = case_number_field()
+    # ``files`` is also the form's attribute for the uploads (the metaclass takes fields off the class).
+    files = FilesField(  # type: ignore[assignment]
+        label=_("Files"),
+        help_text=_("Optional. They travel encrypted with the request; the other office's node checks each one."),
+    )
 
     field_order = [
         "counterpart", "request_type", "subject", "legal_basis", "urgency", "text", "items", "language",
-        "handling", "purpose", "conditions", "source_grade", "information_grade", "case",
+        "handling", "purpose", "conditions", "source_grade", "information_grade", "case", "files",
     ]  # fmt: skip
 
     def __init__(
@@ -93,6 +103,8 @@ class ComposeForm(CaseNumberMixin, HandlingForm):
         data = super().clean()
         if "H0" in set(data.get("handling") or []) and not (data.get("purpose") or "").strip():
             self.add_error("purpose", _("Say what the information is for: H0 limits its use to this purpose."))
+        if data.get("files") and self.data.get("then") != "send":
+            self.add_error("files", FILES_ONLY_WHEN_SENT)
         return data
 
 
@@ -172,9 +184,14 @@ class AnswerForm(HandlingForm):
         ],
     )
     language = forms.ChoiceField(label=_("Language of the answer"), choices=LANGUAGES)
+    files = FilesField(  # type: ignore[assignment]  # as in ComposeForm
+        label=_("Files"),
+        help_text=_("Optional. They travel encrypted with the answer; the other office's node checks each one."),
+    )
 
     field_order = [
         "version", "text", "completeness", "language", "handling", "conditions", "source_grade", "information_grade",
+        "files",
     ]  # fmt: skip
 
     @property

@@ -170,8 +170,18 @@ def create_draft(*, by: User, draft: Draft) -> InformationRequest:
 
 
 @transaction.atomic(durable=True)
-def send_request(*, by: User, request: InformationRequest, expected_version: int | None) -> InformationRequest:
-    """Send a draft: the deadline starts now, and the request leaves in a signed message."""
+def send_request(
+    *,
+    by: User,
+    request: InformationRequest,
+    expected_version: int | None,
+    attachments: Sequence[attachment_store.Prepared] = (),
+) -> InformationRequest:
+    """Send a draft: the deadline starts now, and the request leaves in a signed message.
+
+    ``attachments`` are files encrypted beforehand (``files.prepare_uploads``, outside this
+    transaction); they travel with the request and are verified on arrival.
+    """
     request = _lock(request, expected_version)
     if request.created_by_id != by.pk and not by.has_permission(Permission.EXCHANGE_TRIAGE):
         raise AccessDenied(MAY_NOT_SEND)
@@ -195,6 +205,7 @@ def send_request(*, by: User, request: InformationRequest, expected_version: int
         purpose=content["purpose"],
         conditions=content["conditions"],
         evaluation=request.evaluation,
+        attachments=tuple(prepared.sha256 for prepared in attachments),
     )
     message = outbox.send(
         type=wire.REQUEST,
@@ -203,7 +214,9 @@ def send_request(*, by: User, request: InformationRequest, expected_version: int
         conversation=str(request.exchange_id),
         handling=request.handling,
         sent_by=by,
+        attachments=attachments,
     )
+    _record_sent_files(request, None, attachments)
     request.state, request.sent_at, request.deadline_seconds = state, now, deadline
     request.due_at = now + timedelta(seconds=deadline)
     _save(request)
@@ -351,11 +364,7 @@ def answer(
     message = _send_step(by, request, step, answer=body, codes=checked, attachments=attachments)
     given.message_id = message.id
     given.save(force_insert=True)
-    for prepared in attachments:
-        ExchangeFile.objects.create(
-            request=request, answer=given, name=prepared.manifest.name, media_type=prepared.manifest.media_type,
-            size=prepared.manifest.size, sha256=prepared.sha256,
-        )  # fmt: skip
+    _record_sent_files(request, given, attachments)
     _save(request)
     _event(request, step, by=by, message_id=message.id)
     audit.record(
@@ -419,6 +428,7 @@ def receive_request(message: InboundMessage, payload: bytes) -> None:
         InformationRequest.context(request.pk),
     )
     request.save(force_insert=True)
+    _keep_files(request, None, data.attachments, message)
     _event(request, Step.DELIVER, member=message.sender, message_id=message.message_id)
     notices.request_arrived(request)
 
@@ -480,13 +490,26 @@ def receive_step(message: InboundMessage, payload: bytes) -> None:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _keep_files(request: InformationRequest, given: Answer, digests: tuple[str, ...], message: InboundMessage) -> None:
-    """The answer's files: the message's verified attachments, named by digest in the answer."""
+def _record_sent_files(
+    request: InformationRequest, given: Answer | None, attachments: Sequence[attachment_store.Prepared]
+) -> None:
+    """What this office sent with the request or an answer (the original stays in its own systems)."""
+    for prepared in attachments:
+        ExchangeFile.objects.create(
+            request=request, answer=given, name=prepared.manifest.name, media_type=prepared.manifest.media_type,
+            size=prepared.manifest.size, sha256=prepared.sha256,
+        )  # fmt: skip
+
+
+def _keep_files(
+    request: InformationRequest, given: Answer | None, digests: tuple[str, ...], message: InboundMessage
+) -> None:
+    """The files of a request or an answer: the message's verified attachments, named by digest in it."""
     arrived = {attachment.sha256: attachment for attachment in attachment_store.attachments_of(message)}
     for digest in digests:
         attachment = arrived.get(digest)
         if attachment is None:
-            raise wire.UnreadablePayload(f"{message.type}: the answer names a file that did not come with it")
+            raise wire.UnreadablePayload(f"{message.type}: the payload names a file that did not come with it")
         ExchangeFile.objects.create(
             request=request, answer=given, name=attachment.name, media_type=attachment.media_type,
             size=attachment.size or 0, sha256=digest, attachment=attachment,

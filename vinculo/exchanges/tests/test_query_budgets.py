@@ -34,7 +34,8 @@ LIST_BUDGET = 10
 # Session, person, roles and the save; the request; the audited read (eight, the audit trail's);
 # the other office's name, the answers, the timeline, its messages sent and received; with answers
 # received, what may be done with them: the offices to ask, the consents asked, the person's cases.
-DETAIL_BUDGET = 23
+# And the files of the request and its answers (one query for all).
+DETAIL_BUDGET = 24
 DESK_BUDGET = 8
 
 

@@ -17,7 +17,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -42,8 +42,8 @@ from vinculo.exchanges.forms.requests import (
     WithdrawForm,
 )
 from vinculo.exchanges.lifecycle import Side, State
-from vinculo.exchanges.models import Answer, InformationRequest, RefusalReason, RequestEvent
-from vinculo.exchanges.services import requests
+from vinculo.exchanges.models import Answer, ExchangeFile, InformationRequest, RefusalReason, RequestEvent
+from vinculo.exchanges.services import files, requests
 from vinculo.exchanges.views import consents as received
 from vinculo.exchanges.views.common import (
     NO_DIRECTORY,
@@ -250,7 +250,8 @@ def _compose(request: HttpRequest, form: ComposeForm) -> HttpResponse | None:
         messages.success(request, _("The request has been saved as a draft. It leaves only when you send it."))
         return redirect("exchanges:request_detail", request_id=draft.pk)
     try:
-        requests.send_request(by=user, request=draft, expected_version=draft.version)
+        prepared = files.prepare_uploads(form.cleaned_data.get("files") or [])
+        requests.send_request(by=user, request=draft, expected_version=draft.version, attachments=prepared)
     except (DomainError, network.NetworkUnavailable) as error:
         messages.error(request, _("The draft has been saved but not sent: %(reason)s") % {"reason": refusal(error)})
     else:
@@ -267,6 +268,7 @@ def request_create_view(request: HttpRequest) -> HttpResponse:
         offices, directory_missing = [], True
     form = ComposeForm(
         request.POST or None,
+        request.FILES or None,
         user=user,
         offices=offices,
         deadlines=selectors.deadlines(),
@@ -287,7 +289,7 @@ def request_create_view(request: HttpRequest) -> HttpResponse:
 class StepForm:
     """How the page offers one step and how its POST is carried out."""
 
-    form: Callable[[Any, User, InformationRequest], forms.Form]
+    form: Callable[[Any, Any, User, InformationRequest], forms.Form]  # (POST data, uploaded files, …)
     act: Callable[[User, InformationRequest, forms.Form], Any]
     done: Callable[[forms.Form], str]
 
@@ -307,39 +309,40 @@ def _answer(user: User, found: InformationRequest, form: AnswerForm) -> Any:
         codes=form.codes(),
         conditions=form.cleaned_data.get("conditions") or "",
         evaluation=form.evaluation(),
+        attachments=files.prepare_uploads(form.cleaned_data.get("files") or []),
     )
 
 
 STEPS: dict[str, StepForm] = {
     "send": StepForm(
-        form=lambda data, user, found: VersionForm(data),
+        form=lambda data, uploads, user, found: VersionForm(data),
         act=lambda user, found, form: requests.send_request(by=user, request=found, expected_version=_version(form)),
         done=lambda form: _("The request has been sent."),
     ),
     "withdraw": StepForm(
-        form=lambda data, user, found: WithdrawForm(data),
+        form=lambda data, uploads, user, found: WithdrawForm(data),
         act=lambda user, found, form: requests.withdraw(
             by=user, request=found, expected_version=_version(form), reason=form.cleaned_data["reason"]
         ),
         done=lambda form: _("The request has been withdrawn; the other office is told."),
     ),
     "remind": StepForm(
-        form=lambda data, user, found: forms.Form(data),
+        form=lambda data, uploads, user, found: forms.Form(data),
         act=lambda user, found, form: requests.remind(by=user, request=found),
         done=lambda form: _("A reminder has been sent to the other office."),
     ),
     "clarify": StepForm(
-        form=lambda data, user, found: ClarifyForm(data),
+        form=lambda data, uploads, user, found: ClarifyForm(data),
         act=lambda user, found, form: requests.clarify(by=user, request=found, text=form.cleaned_data["text"]),
         done=lambda form: _("Your message has been sent to the other office."),
     ),
     "acknowledge": StepForm(
-        form=lambda data, user, found: VersionForm(data),
+        form=lambda data, uploads, user, found: VersionForm(data),
         act=lambda user, found, form: requests.acknowledge(by=user, request=found, expected_version=_version(form)),
         done=lambda form: _("The request has been acknowledged; the other office is told."),
     ),
     "assign": StepForm(
-        form=lambda data, user, found: AssignForm(data, people=selectors.assignable_people(user)),
+        form=lambda data, uploads, user, found: AssignForm(data, people=selectors.assignable_people(user)),
         act=lambda user, found, form: requests.assign(
             by=user, request=found, expected_version=_version(form), to=form.cleaned_data["person"]
         ),
@@ -348,7 +351,7 @@ STEPS: dict[str, StepForm] = {
         ),
     ),
     "answer": StepForm(
-        form=lambda data, user, found: AnswerForm(data, initial={"language": user.language}),
+        form=lambda data, uploads, user, found: AnswerForm(data, uploads, initial={"language": user.language}),
         act=lambda user, found, form: _answer(user, found, cast(AnswerForm, form)),
         done=lambda form: (
             _("The answer has been sent.")
@@ -357,7 +360,7 @@ STEPS: dict[str, StepForm] = {
         ),
     ),
     "refuse": StepForm(
-        form=lambda data, user, found: RefuseForm(data),
+        form=lambda data, uploads, user, found: RefuseForm(data),
         act=lambda user, found, form: requests.refuse(
             by=user,
             request=found,
@@ -377,10 +380,18 @@ def _offered(steps: frozenset[str]) -> list[str]:
 
 
 def _answers(
-    user: User, found: InformationRequest, *, bound: dict[uuid.UUID, dict[str, forms.Form]] | None = None
+    user: User,
+    found: InformationRequest,
+    files_of_request: list[ExchangeFile],
+    *,
+    bound: dict[uuid.UUID, dict[str, forms.Form]] | None = None,
 ) -> list[dict[str, Any]]:
     """The answers with their content and, on the requesting side, what may be done with each."""
     found_answers = list(selectors.answers_of(found))
+    answer_files: dict[uuid.UUID, list[ExchangeFile]] = {}
+    for file in files_of_request:
+        if file.answer_id is not None:
+            answer_files.setdefault(file.answer_id, []).append(file)
     actions: dict[uuid.UUID, Any] = {}
     if found.side == Side.OUTGOING and found_answers:
         offices, _missing = offices_to_choose(user)
@@ -397,6 +408,7 @@ def _answers(
             "codes": codes_with_meanings(answer.handling),
             "evaluation": evaluation_in_words(answer.evaluation),
             "actions": actions.get(answer.pk),
+            "files": answer_files.get(answer.pk, []),
         }
         for answer in found_answers
     ]
@@ -416,12 +428,13 @@ def _page(
     content = requests.content_of(found)
     step_forms = {}
     for name in _offered(selectors.steps_for(user, found)):
-        form = (bound or {}).get(name) or STEPS[name].form(None, user, found)
+        form = (bound or {}).get(name) or STEPS[name].form(None, None, user, found)
         if "version" in form.fields and not form.is_bound:
             form.initial["version"] = found.version
         form.auto_id = f"id_{name}_%s"  # several forms on one page: ids stay unique
         step_forms[name] = form
-    answers = _answers(user, found, bound=answer_forms)
+    files_of_request = list(selectors.files_of(found))
+    answers = _answers(user, found, files_of_request, bound=answer_forms)
     context = {
         "found": found,
         "is_outgoing": found.side == Side.OUTGOING,
@@ -432,6 +445,7 @@ def _page(
         "evaluation": evaluation_in_words(found.evaluation),
         "may_open_case": found.case_id is not None and cases_visible_to(user).filter(pk=found.case_id).exists(),
         "answers": answers,
+        "request_files": [file for file in files_of_request if file.answer_id is None],
         "timeline": _timeline(found, user, office_name),
         "step_forms": step_forms,
         # Who set the handling codes and conditions: the request's writer, and the answering office.
@@ -463,7 +477,7 @@ def request_step_view(request: HttpRequest, request_id: uuid.UUID, step: str) ->
         raise Http404
     user = signed_in_user(request)
     found = _found(user, request_id)
-    form = STEPS[step].form(request.POST, user, found)
+    form = STEPS[step].form(request.POST, request.FILES, user, found)
     if form.is_valid():
         try:
             STEPS[step].act(user, found, form)
@@ -482,7 +496,7 @@ def request_step_view(request: HttpRequest, request_id: uuid.UUID, step: str) ->
     data = request.POST.copy()
     if "version" in data:
         data["version"] = str(found.version)
-    again = STEPS[step].form(data, user, found)
+    again = STEPS[step].form(data, None, user, found)  # files are chosen again
     again.is_valid()
     return _page(request, user, found, bound={step: again})
 
@@ -505,3 +519,22 @@ def answer_action_view(request: HttpRequest, request_id: uuid.UUID, answer_id: u
     if again is None:
         return redirect(f"{reverse('exchanges:request_detail', args=[found.pk])}#answer-{answer.pk}")
     return _page(request, user, _found(user, request_id), answer_forms={answer.pk: {action: again}})
+
+
+@require_GET
+@exchange_staff
+def request_file_view(request: HttpRequest, request_id: uuid.UUID, file_id: uuid.UUID) -> HttpResponseBase:
+    """A file that came with the request or one of its answers, downloaded (verified as it is read); audited."""
+    user = signed_in_user(request)
+    found = _found(user, request_id)
+    file = found.files.filter(pk=file_id).first()
+    if file is None:
+        raise Http404
+    try:
+        stream = requests.open_file(by=user, file=file)
+    except DomainError as error:
+        messages.error(request, refusal(error))
+        return redirect("exchanges:request_detail", request_id=found.pk)
+    response = FileResponse(stream, as_attachment=True, filename=file.name, content_type=file.media_type)
+    response["Cache-Control"] = "no-store, private"
+    return response
