@@ -104,7 +104,6 @@ def test_the_exchanges_app_registers_its_deadline_check(settings, monkeypatch: p
     assert abs((datetime.now(UTC) - moment).total_seconds()) < 60
 
 
-@pytest.mark.django_db
 def test_the_worker_goes_on_after_a_job_fails(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -119,8 +118,12 @@ def test_the_worker_goes_on_after_a_job_fails(
             stopping.set()
         raise RuntimeError("no database")
 
+    # Only the loop and its jobs: no directory, no database.
+    worker_module = "vinculo.messaging.management.commands.messaging"
     monkeypatch.setattr(Command, "_refresh_directory", lambda self: None)
-    monkeypatch.setattr("vinculo.messaging.management.commands.messaging.IDLE_SECONDS", 0.01)
+    monkeypatch.setattr(f"{worker_module}.close_old_connections", lambda: None)
+    monkeypatch.setattr(f"{worker_module}.handlers.process_pending", lambda: 0)
+    monkeypatch.setattr(f"{worker_module}.IDLE_SECONDS", 0.01)
     schedule = periodic.Schedule(_jobs(periodic.PeriodicJob("broken", broken, every_seconds=lambda: 60)), clock=clock)
     with caplog.at_level(logging.ERROR, logger="vinculo.messaging.periodic"):
         Command()._main_loop(stopping, schedule=schedule)
