@@ -1,13 +1,14 @@
-"""A small federation of real node processes on the loopback interface, for fault tests.
+"""A small federation of real node processes on the loopback interface, for fault and browser tests.
 
-The hub (CCCMP-HUB) and two offices (GT-MP, SV-FGR), each with its own SQLite database, key
-files and secret key, set up with the real commands the demo network uses (its ``Node``,
-``Supervisor``, register and set-up steps), without its synthetic caseload:
+By default the hub (CCCMP-HUB) and two offices (GT-MP, SV-FGR); a test may name other members
+(``members``: the demo's HN-MP, or CR-MP, which the demo network does not run). Each node has its
+own SQLite database, key files and secret key, set up with the real commands the demo network uses
+(its ``Node``, ``Supervisor``, register and set-up steps), without its synthetic caseload:
 
 - once per test run: one ``migrate`` into a template database copied to every node, and each
   node's ``keys init``; then once per xdist worker (the directory names its ports): the hub's
   ``directory member import --publish`` (the demo's ``register_members``) and the offices'
-  ``directory import``;
+  ``directory import``; each set of members has its own template folder;
 - for each test, a copy of that snapshot in the test's own folder, on which the test starts only
   the processes it needs: a gunicorn server and a delivery worker (``vinculo messaging worker``)
   per node, each of which can be stopped, frozen, SIGKILLed and started again.
@@ -44,13 +45,24 @@ from urllib.parse import quote
 import pytest
 
 from tests.test_demo_network import ROOT, free_base_port
-from vinculo.demo.management.commands.demo_network import NODES, Node, Supervisor, ensure_secret_key, node_environment
+from vinculo.demo.management.commands.demo_network import (
+    NODES,
+    Node,
+    NodeSpec,
+    Supervisor,
+    ensure_secret_key,
+    node_environment,
+)
 from vinculo.demo.management.commands.demo_network import Command as DemoNetwork
 from vinculo.federation.envelope import EncryptionKey, Header, RecipientKey, SigningKey, seal
 from vinculo.messaging.services.outbox import INBOX_PATH, http_post
 
-HUB, GT, SV = "CCCMP-HUB", "GT-MP", "SV-FGR"
+HUB, GT, SV, HN, CR = "CCCMP-HUB", "GT-MP", "SV-FGR", "HN-MP", "CR-MP"
 MEMBERS = (HUB, GT, SV)
+# Offices the demo network does not run, with ports after its own (a fourth office for tests that
+# need one more, e.g. an alert to three offices).
+EXTRA_NODES = (NodeSpec(CR, "office", 4),)
+SPECS = {spec.node_id: spec for spec in (*NODES, *EXTRA_NODES)}
 FIRST_PORT = 19100
 PORT_THOUSANDS = 9  # ports 19100 to 28299, below the kernel's ephemeral range
 SETUP_SECONDS = 180.0
@@ -61,9 +73,22 @@ POLL_SECONDS = 0.1
 T = TypeVar("T")
 
 
-def _nodes(root: Path, base_port: int) -> list[Node]:
-    """The hub and the two offices in ``root``, with the environment the demo network gives them."""
-    nodes = [Node(spec, base_port + spec.port_offset, root / spec.node_id) for spec in NODES if spec.node_id in MEMBERS]
+def _check_members(members: Sequence[str]) -> None:
+    unknown = [node_id for node_id in members if node_id not in SPECS]
+    assert not unknown, f"No node spec for {unknown}; known: {sorted(SPECS)}"
+    assert len(set(members)) == len(members), f"{members} names a node twice"
+    assert [SPECS[node_id].role for node_id in members].count("hub") == 1, f"{members} needs exactly one hub"
+
+
+def port_count(members: Sequence[str]) -> int:
+    """How many consecutive ports the members need from the base port (their specs' offsets)."""
+    return max(SPECS[node_id].port_offset for node_id in members) + 1
+
+
+def _nodes(root: Path, base_port: int, members: Sequence[str] = MEMBERS) -> list[Node]:
+    """The members' nodes in ``root``, with the environment the demo network gives them."""
+    _check_members(members)
+    nodes = [Node(SPECS[node_id], base_port + SPECS[node_id].port_offset, root / node_id) for node_id in members]
     for node in nodes:
         node.directory.mkdir(parents=True, exist_ok=True)
         node.directory.chmod(0o700)
@@ -80,9 +105,9 @@ def _sqlite_url(path: Path) -> str:
     return "sqlite:///" + quote(str(path.resolve()))
 
 
-def _build_base(root: Path) -> None:
+def _build_base(root: Path, members: Sequence[str]) -> None:
     """The part of the set-up that does not depend on ports: the nodes' databases and keys."""
-    nodes = _nodes(root / "nodes", 0)
+    nodes = _nodes(root / "nodes", 0, members)
     supervisor = Supervisor()
     try:
         # One migration for all: the schema and the shipped reference data are the same on every node.
@@ -111,23 +136,34 @@ def _build_base(root: Path) -> None:
         supervisor.stop_all()
 
 
-def build_snapshot(root: Path, *, shared: Path) -> tuple[Path, int]:
-    """Set up the three nodes in ``root/nodes`` with the real commands; returns that folder and the base port.
+def _base_name(members: Sequence[str]) -> str:
+    """The shared template folder of a set of members (the default set keeps its original name)."""
+    if tuple(members) == MEMBERS:
+        return "federation-base"
+    return "federation-base-" + "-".join(sorted(members)).lower()
 
-    The databases and keys are made once in ``shared`` (a folder every xdist worker of the run sees;
-    a lock lets one of them do it) and copied; the register and the directory name each worker's ports.
+
+def build_snapshot(root: Path, *, shared: Path, members: Sequence[str] = MEMBERS) -> tuple[Path, int]:
+    """Set up the members' nodes in ``root/nodes`` with the real commands; returns that folder and the base port.
+
+    The databases and keys are made once per set of members in ``shared`` (a folder every xdist
+    worker of the run sees; a lock lets one of them do it) and copied; the register and the
+    directory name each worker's ports.
     """
-    with (shared / "federation-base.lock").open("w") as lock:
+    _check_members(members)
+    name = _base_name(members)
+    with (shared / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        base = shared / "federation-base"
+        base = shared / name
         if not (base / "done").exists():
             shutil.rmtree(base, ignore_errors=True)
-            _build_base(base)
+            _build_base(base, members)
             (base / "done").touch()
     shutil.copytree(base / "nodes", root / "nodes")
     # A thousand chosen at random, so that two test runs on one machine seldom meet on a port.
-    base_port = free_base_port(FIRST_PORT + 1000 * random.SystemRandom().randrange(PORT_THOUSANDS), len(MEMBERS))
-    nodes = _nodes(root / "nodes", base_port)
+    first = FIRST_PORT + 1000 * random.SystemRandom().randrange(PORT_THOUSANDS)
+    base_port = free_base_port(first, port_count(members))
+    nodes = _nodes(root / "nodes", base_port, members)
     demo = DemoNetwork()
     supervisor = Supervisor()
     try:
@@ -146,10 +182,10 @@ def build_snapshot(root: Path, *, shared: Path) -> tuple[Path, int]:
 class Federation:
     """One test's copy of the snapshot, and the processes it started on it."""
 
-    def __init__(self, snapshot: Path, root: Path, base_port: int) -> None:
+    def __init__(self, snapshot: Path, root: Path, base_port: int, members: Sequence[str] = MEMBERS) -> None:
         shutil.copytree(snapshot, root)  # modes kept: key files stay 0600
         self.root = root
-        self.nodes = {node.node_id: node for node in _nodes(root, base_port)}
+        self.nodes = {node.node_id: node for node in _nodes(root, base_port, members)}
         hub = self.nodes[HUB]
         hub_key = json.loads((hub.directory / "public-keys.json").read_text(encoding="utf-8"))["signing_key"]["kid"]
         for node in self.nodes.values():
@@ -460,8 +496,8 @@ class Federation:
 
 
 @contextlib.contextmanager
-def federation_in(snapshot: Path, root: Path, base_port: int) -> Iterator[Federation]:
-    federation = Federation(snapshot, root, base_port)
+def federation_in(snapshot: Path, root: Path, base_port: int, members: Sequence[str] = MEMBERS) -> Iterator[Federation]:
+    federation = Federation(snapshot, root, base_port, members)
     try:
         yield federation
     finally:
