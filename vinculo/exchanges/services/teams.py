@@ -5,6 +5,9 @@ sent to every other member as a ``team.message`` in the same transaction. The le
 members; a member added later receives the team's history as far as the handling codes allow:
 items marked H2 are not passed on to it (their authors may share them again), and it is told how
 many were withheld.
+
+An item's H3 conditions are sealed with its text (``{"text", "conditions"}``) and travel beside
+it, so every member's copy shows them wherever it shows the item.
 """
 
 from __future__ import annotations
@@ -51,9 +54,33 @@ def _seal(value: dict[str, Any], context: str) -> str:
     return crypto.seal_bytes(data, keyring=keys.current_keyring(), context=context)
 
 
-def text_of(item: TeamItem) -> str:
+# Before conditions were sealed on their own, a post's H3 conditions were appended to its text
+# after this mark; items stored that way are still read.
+H3_MARK = "\n\n[H3] "
+
+
+def content_of(item: TeamItem) -> dict[str, str]:
+    """The item's sealed text and its H3 conditions (empty without H3); the caller checked access."""
     raw = crypto.unseal_bytes(item.content, keyring=keys.current_keyring(), context=TeamItem.context(item.pk))
-    return str(json.loads(raw.decode("utf-8")).get("text", ""))
+    data = json.loads(raw.decode("utf-8"))
+    text, conditions = str(data.get("text", "")), str(data.get("conditions", ""))
+    if "conditions" not in data and "H3" in item.handling and H3_MARK in text:
+        text, conditions = text.rsplit(H3_MARK, 1)
+    return {"text": text, "conditions": conditions}
+
+
+def text_of(item: TeamItem) -> str:
+    """The item as one text: for a reader that shows no separate conditions, H3's follow the text."""
+    content = content_of(item)
+    if content["conditions"]:
+        return f"{content['text']}{H3_MARK}{content['conditions']}"
+    return content["text"]
+
+
+@transaction.atomic(durable=True)
+def record_team_viewed(*, by: User, team: JointTeam) -> None:
+    """Opening a team's workspace (its thread, documents and tasks) is audited, like reading a request."""
+    audit.record(action="exchange.team_viewed", actor=by, target=team)
 
 
 def _may_work(by: User) -> None:
@@ -135,16 +162,17 @@ def post(
     is_task = bool(task_owner)
     if is_task and task_owner not in team.members:
         raise DomainError(OWNER_NOT_MEMBER, code="owner_not_member")
-    text = text.strip() + (f"\n\n[H3] {conditions.strip()}" if conditions.strip() else "")
+    text, conditions = text.strip(), conditions.strip()
     item = TeamItem(
         team=team, kind=TeamItem.Kind.TASK if is_task else TeamItem.Kind.POST, author_office=team.office.code,
         author_name=by.full_name or by.username, language=language, handling=list(checked),
         task_owner_office=task_owner if is_task else "", task_due_on=task_due_on if is_task else None,
         task_status=TeamItem.TaskStatus.OPEN if is_task else "",
     )  # fmt: skip
-    item.content = _seal({"text": text}, TeamItem.context(item.pk))
+    item.content = _seal({"text": text, "conditions": conditions}, TeamItem.context(item.pk))
     item.save(force_insert=True)
-    _send(by, team, {"kind": "item", "item": _item_body(item, text)}, to=team.members, codes=checked)
+    body = _item_body(item, {"text": text, "conditions": conditions})
+    _send(by, team, {"kind": "item", "item": body}, to=team.members, codes=checked)
     audit.record(action="exchange.team_posted", actor=by, target=team, data={"item": str(item.item_id)})
     return item
 
@@ -179,7 +207,7 @@ def add_member(*, by: User, team: JointTeam, member: str) -> JointTeam:
     shared = [i for i in items if "H2" not in i.handling]
     _send(by, team, {**_formed(team), "withheld": len(items) - len(shared)}, to=[member])
     for item in shared:
-        body = _item_body(item, text_of(item))
+        body = _item_body(item, content_of(item))
         _send(by, team, {"kind": "item", "item": body}, to=[member], codes=tuple(item.handling))
     audit.record(
         action="exchange.team_member_added", actor=by, target=team,
@@ -188,10 +216,11 @@ def add_member(*, by: User, team: JointTeam, member: str) -> JointTeam:
     return team
 
 
-def _item_body(item: TeamItem, text: str) -> dict[str, Any]:
+def _item_body(item: TeamItem, content: dict[str, str]) -> dict[str, Any]:
     return {
         "item_id": str(item.item_id), "kind": item.kind, "author_office": item.author_office,
-        "author_name": item.author_name, "text": text, "language": item.language, "handling": list(item.handling),
+        "author_name": item.author_name, "text": content["text"], "conditions": content["conditions"],
+        "language": item.language, "handling": list(item.handling),
         "task_owner_office": item.task_owner_office,
         "task_due_on": item.task_due_on.isoformat() if item.task_due_on else "",
         "task_status": item.task_status, "at": item.at.isoformat(),
@@ -255,8 +284,8 @@ def _members(data: dict[str, Any]) -> list[str]:
 
 def _store_item(team: JointTeam, body: Any, message: InboundMessage) -> None:
     keys_expected = {
-        "item_id", "kind", "author_office", "author_name", "text", "language", "handling", "task_owner_office",
-        "task_due_on", "task_status", "at",
+        "item_id", "kind", "author_office", "author_name", "text", "conditions", "language", "handling",
+        "task_owner_office", "task_due_on", "task_status", "at",
     }  # fmt: skip
     if not isinstance(body, dict) or set(body) != keys_expected:
         raise wire.UnreadablePayload(f"{TEAM_MESSAGE}: an item has exactly {sorted(keys_expected)}")
@@ -268,9 +297,13 @@ def _store_item(team: JointTeam, body: Any, message: InboundMessage) -> None:
         item_id = uuid.UUID(body["item_id"])
         at = datetime.datetime.fromisoformat(body["at"])
         due = datetime.date.fromisoformat(body["task_due_on"]) if body["task_due_on"] else None
-        codes = handling.check_codes(body["handling"], conditions="x" if "H3" in body["handling"] else "")
+        if not isinstance(body["text"], str) or not isinstance(body["conditions"], str):
+            raise TypeError("text and conditions are strings")
+        # H3 without its conditions, or conditions without H3, would show the item without what
+        # its author asked of every reader: refused, as the author's own node refuses it.
+        codes = handling.check_codes(body["handling"], conditions=body["conditions"])
     except (ValueError, TypeError, handling.InvalidHandling):
-        raise wire.UnreadablePayload(f"{TEAM_MESSAGE}: an item's id, time, date or codes do not read") from None
+        raise wire.UnreadablePayload(f"{TEAM_MESSAGE}: an item's id, time, date, text or codes do not read") from None
     if team.items.filter(item_id=item_id).exists():
         return
     item = TeamItem(
@@ -279,5 +312,5 @@ def _store_item(team: JointTeam, body: Any, message: InboundMessage) -> None:
         else "es", handling=list(codes), task_owner_office=str(body["task_owner_office"])[:32], task_due_on=due,
         task_status=body["task_status"] if body["task_status"] in TeamItem.TaskStatus.values else "", at=at,
     )  # fmt: skip
-    item.content = _seal({"text": str(body["text"])}, TeamItem.context(item.pk))
+    item.content = _seal({"text": body["text"], "conditions": body["conditions"].strip()}, TeamItem.context(item.pk))
     item.save(force_insert=True)

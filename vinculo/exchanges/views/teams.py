@@ -49,7 +49,6 @@ team_staff = require_any_permission(Permission.EXCHANGE_SEND, Permission.EXCHANG
 ACTIONS = ("post", "add-member")
 TASK_ACTIONS = {"done": True, "reopen": False}
 OPEN_TASK = Q(items__kind=TeamItem.Kind.TASK, items__task_status=TeamItem.TaskStatus.OPEN)
-H3_MARK = "\n\n[H3] "  # how teams.post appends a post's H3 conditions to its text
 
 
 def _found(user: User, team_id: uuid.UUID) -> JointTeam:
@@ -142,21 +141,19 @@ class Entry:
     item: TeamItem
     author: str  # the author's office
     text: str
-    conditions: str  # H3's, taken out of the text to show in their box
+    conditions: str  # H3's, shown in their own box
     codes: list[tuple[str, Any]]
     owner: str  # a task's office
     is_overdue: bool
 
 
 def _entry(item: TeamItem, names: dict[str, Any], today: datetime.date) -> Entry:
-    text, conditions = teams.text_of(item), ""
-    if "H3" in item.handling and H3_MARK in text:
-        text, conditions = text.rsplit(H3_MARK, 1)
+    content = teams.content_of(item)
     return Entry(
         item=item,
         author=office_name(names, item.author_office),
-        text=text,
-        conditions=conditions,
+        text=content["text"],
+        conditions=content["conditions"],
         codes=codes_with_meanings(list(item.handling)),
         owner=office_name(names, item.task_owner_office) if item.task_owner_office else "",
         is_overdue=(
@@ -211,7 +208,9 @@ def _page(
 @team_staff
 def team_detail_view(request: HttpRequest, team_id: uuid.UUID) -> HttpResponse:
     user = signed_in_user(request)
-    return _page(request, user, _found(user, team_id))
+    team = _found(user, team_id)
+    teams.record_team_viewed(by=user, team=team)
+    return _page(request, user, team)
 
 
 def _post(request: HttpRequest, user: User, team: JointTeam) -> forms.Form | None:
