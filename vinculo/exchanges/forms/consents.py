@@ -9,11 +9,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import User
+from vinculo.cases.models import Case
 from vinculo.exchanges.forms.common import CaseNumberMixin, case_number_field, office_choices, set_choices
 from vinculo.exchanges.handling import ConsentKind
 from vinculo.exchanges.models import ConsentRequest
-from vinculo.exchanges.selectors import OfficeToAsk
-from vinculo.exchanges.services.consents import RECIPIENT_NEEDED
+from vinculo.exchanges.selectors import OfficeToAsk, cases_to_file_in
+from vinculo.exchanges.services.consents import CASE_NOT_EDITABLE, RECIPIENT_NEEDED
 
 
 class FileForm(CaseNumberMixin, forms.Form):
@@ -26,6 +27,19 @@ class FileForm(CaseNumberMixin, forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+
+    # Filing adds a document to the case: only the cases the person may add documents to, not every
+    # case they may read (a focal point sees the office's open cases without being on their teams).
+    def clean_case(self) -> Case | None:
+        case = super().clean_case()  # a number none of their visible cases has: refused as in every case field
+        if case is not None and not cases_to_file_in(self.user).filter(pk=case.pk).exists():
+            raise forms.ValidationError(CASE_NOT_EDITABLE)
+        return case
+
+    def case_numbers(self) -> list[str]:
+        """A few of the cases the person may file into, offered while typing a number."""
+        found = cases_to_file_in(self.user).order_by("-created_at")
+        return list(found.values_list("national_number", flat=True)[:50])
 
 
 class ConsentAskForm(forms.Form):

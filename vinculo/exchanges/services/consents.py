@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +47,10 @@ NOTHING_TO_LIFT = _("This item carries no %(code)s code: there is nothing to ask
 ALREADY_ANSWERED = _("This consent request has already been answered.")
 ONLY_FOCAL_POINT = _("Only the focal point answers consent requests for the office.")
 MAY_NOT = _("You may not do this with exchanges.")
+CONSENT_PENDING = _(
+    "Your office already asked the provider for this and is waiting for the answer; a second request is not sent."
+)
+CASE_NOT_EDITABLE = _("You may file only into a case whose team you are on with the right to edit it.")
 NOT_EVIDENCE = _(
     "NOT EVIDENCE (H1): %(office)s gave this information on condition that it is not used as evidence without"
     " its permission."
@@ -68,18 +74,66 @@ def _item_key(item: Answer | Broadcast) -> tuple[str, uuid.UUID]:
     return ConsentRequest.ItemKind.BROADCAST, item.exchange_id
 
 
-def restrictions_of(item: Answer | Broadcast) -> handling.Restrictions:
-    """The item's codes and the provider's answers so far, as what this office may do with it."""
-    item_kind, item_id = _item_key(item)
-    granted = ConsentRequest.objects.filter(
-        side=Side.OUTGOING, item_kind=item_kind, item_id=item_id, status=ConsentRequest.Status.GRANTED
-    )
-    consents = [handling.Consent(handling.ConsentKind(c.kind), granted=True, recipient=c.recipient) for c in granted]
-    content = _content(item)
+def _holder_office_id(item: Answer | Broadcast) -> int:
+    return item.request.office_id if isinstance(item, Answer) else item.office_id
+
+
+def granted_consents(items: Sequence[Answer | Broadcast]) -> dict[tuple[str, uuid.UUID], list[ConsentRequest]]:
+    """The provider's grants recorded for each item, in one query however many items there are.
+
+    A grant counts for the office that asked it only: the copies of one alert in several offices
+    share its id, and a consent one of them obtained lifts nothing for the others.
+    """
+    found: dict[tuple[str, uuid.UUID], list[ConsentRequest]] = {_item_key(item): [] for item in items}
+    if not items:
+        return found
+    wanted = Q(pk__in=[])
+    for item in items:
+        item_kind, item_id = _item_key(item)
+        wanted |= Q(office_id=_holder_office_id(item), item_kind=item_kind, item_id=item_id)
+    granted = ConsentRequest.objects.filter(wanted, side=Side.OUTGOING, status=ConsentRequest.Status.GRANTED)
+    offices = {_item_key(item): _holder_office_id(item) for item in items}
+    for consent in granted.order_by("asked_at"):
+        key = (consent.item_kind, consent.item_id)
+        if offices.get(key) == consent.office_id:
+            found[key].append(consent)
+    return found
+
+
+def restrictions_given(
+    item: Answer | Broadcast, granted: Iterable[ConsentRequest], *, with_content: bool = True
+) -> handling.Restrictions:
+    """What this office may do with the item, given the grants already fetched for it (no query).
+
+    ``with_content=False`` leaves the purpose and conditions out (nothing is unsealed), for pages
+    that only need what is allowed.
+    """
+    consents = [
+        handling.Consent(handling.ConsentKind(c.kind), granted=True, recipient=c.recipient)
+        for c in granted
+        if c.status == ConsentRequest.Status.GRANTED
+    ]
+    content = _content(item) if with_content else {}
     return handling.restrictions(
         item_codes(item), purpose=content.get("purpose", ""), conditions=content.get("conditions", ""),
         consents=consents,
     )  # fmt: skip
+
+
+def restrictions_for(
+    items: Sequence[Answer | Broadcast], *, with_content: bool = True
+) -> dict[tuple[str, uuid.UUID], handling.Restrictions]:
+    """``restrictions_of`` for many items of one office (a page's) at once, keyed by (item kind, item id):
+    one query for all."""
+    granted = granted_consents(items)
+    return {
+        _item_key(item): restrictions_given(item, granted[_item_key(item)], with_content=with_content) for item in items
+    }
+
+
+def restrictions_of(item: Answer | Broadcast) -> handling.Restrictions:
+    """The item's codes and the provider's answers so far, as what this office may do with it."""
+    return restrictions_for([item])[_item_key(item)]
 
 
 def _content(item: Answer | Broadcast) -> dict[str, Any]:
@@ -153,11 +207,21 @@ def filed_text(item: Answer | Broadcast, *, language: str = "es") -> str:
     return "\n".join(lines) + "\n"
 
 
+def may_file_in(by: User, case: Case) -> bool:
+    """Whether ``by`` may file received information into ``case``: the cases module's rule for
+    adding a document (an editor on the case's team), in one of this office's cases."""
+    from vinculo.cases.selectors import can_edit
+
+    return case.office_id == by.office_id and can_edit(by, case)
+
+
 def file_in_case(*, by: User, item: Answer | Broadcast, case: Case) -> CaseDocument:
     """Keep the item in one of this office's cases, with its provenance and codes (a case document)."""
     from vinculo.cases.services import documents
 
     _check_received(by, item)
+    if not may_file_in(by, case):
+        raise AccessDenied(CASE_NOT_EDITABLE, code="case_not_editable")
     title = str(_("From %(office)s: %(subject)s")) % {
         "office": _provider(item),
         "subject": item.request.subject if isinstance(item, Answer) else item.subject,
@@ -183,11 +247,20 @@ def ask_consent(*, by: User, item: Answer | Broadcast, kind: str, reason: str, r
     if len(reason.strip()) < 10:
         raise DomainError(REASON_NEEDED, code="reason_needed")
     item_kind, item_id = _item_key(item)
+    recipient = recipient.strip() if kind == handling.ConsentKind.ONWARD_TRANSMISSION else ""
+    # The item's row is locked so that two people asking at the same moment cannot both pass the
+    # check below: the second waits, then finds the first request pending.
+    type(item).objects.select_for_update().filter(pk=item.pk).first()
+    already = ConsentRequest.objects.filter(
+        side=Side.OUTGOING, office_id=by.office_id, item_kind=item_kind, item_id=item_id, kind=kind,
+        recipient=recipient, status=ConsentRequest.Status.PENDING,
+    )  # fmt: skip
+    if already.exists():
+        raise DomainError(CONSENT_PENDING, code="consent_pending")
     consent = ConsentRequest.objects.create(
         side=Side.OUTGOING, office=by.office, counterpart=_provider(item), item_kind=item_kind, item_id=item_id,
         item_subject=(item.request.subject if isinstance(item, Answer) else item.subject)[:160], kind=kind,
-        recipient=recipient.strip() if kind == handling.ConsentKind.ONWARD_TRANSMISSION else "",
-        reason=reason.strip(), asked_by=by,
+        recipient=recipient, reason=reason.strip(), asked_by=by,
     )  # fmt: skip
     payload = {
         "consent_id": str(consent.consent_id), "item_kind": item_kind, "item_id": str(item_id),

@@ -74,9 +74,9 @@ class ReceivedActions:
 
 
 def _restrictions(item: Answer | Broadcast, granted: list[ConsentRequest]) -> handling.Restrictions:
-    # consents.restrictions_of(item) says the same with a query per item; a page of answers asks once.
-    found = [handling.Consent(handling.ConsentKind(c.kind), granted=True, recipient=c.recipient) for c in granted]
-    return handling.restrictions(item.handling, consents=found)
+    # The page fetched the office's consents for all its items at once (selectors.consents_for_items);
+    # the rule is the service's, without a query per item and without unsealing the content.
+    return consents.restrictions_given(item, granted, with_content=False)
 
 
 def _kinds(item: Answer | Broadcast, allowed: handling.Restrictions) -> list[str]:
