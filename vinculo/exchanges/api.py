@@ -32,6 +32,7 @@ from vinculo.exchanges.schemas import (
     ConsentIn,
     ConsentOut,
     DeskOut,
+    DraftIn,
     ForwardIn,
     MemberIn,
     ReasonIn,
@@ -189,6 +190,31 @@ def get_request(request: HttpRequest, request_id: str) -> Any:
 @router.post("/exchanges/requests", response={201: RequestOut, **ERRORS}, summary="Draft a request (and send it)")
 def create_request(request: HttpRequest, payload: RequestIn) -> Any:
     user = _exchange_staff(request)
+    created = requests.create_draft(by=user, draft=_draft_from(user, payload))
+    if payload.send:
+        created = requests.send_request(by=user, request=created, expected_version=created.version)
+    return Status(201, _full(created))
+
+
+@router.put("/exchanges/requests/{request_id}", response={200: RequestOut, **ERRORS}, summary="Change a draft")
+def edit_request(request: HttpRequest, request_id: str, payload: DraftIn) -> Any:
+    user, found = _read(request, request_id)
+    changed = requests.edit_draft(
+        by=user, request=found, expected_version=payload.version, draft=_draft_from(user, payload)
+    )
+    if payload.send:
+        changed = requests.send_request(by=user, request=changed, expected_version=changed.version)
+    return _full(changed)
+
+
+@router.delete("/exchanges/requests/{request_id}", response={204: None, **ERRORS}, summary="Discard a draft")
+def discard_request(request: HttpRequest, request_id: str, version: int) -> Any:
+    user, found = _read(request, request_id)
+    requests.discard_draft(by=user, request=found, expected_version=version)
+    return Status(204, None)
+
+
+def _draft_from(user: User, payload: RequestIn) -> requests.Draft:
     case = None
     if payload.case is not None:
         from vinculo.cases.selectors import cases_visible_to
@@ -196,7 +222,7 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Any:
         case = cases_visible_to(user).filter(pk=payload.case).first()
         if case is None:
             raise DomainError(requests.CASE_ELSEWHERE, code="case_not_visible")
-    draft = requests.Draft(
+    return requests.Draft(
         counterpart=payload.counterpart,
         request_type=payload.request_type,
         subject=payload.subject,
@@ -211,10 +237,6 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Any:
         evaluation=payload.evaluation,
         case=case,
     )
-    created = requests.create_draft(by=user, draft=draft)
-    if payload.send:
-        created = requests.send_request(by=user, request=created, expected_version=created.version)
-    return Status(201, _full(created))
 
 
 @router.get("/exchanges/requests/{request_id}/files/{file_id}", response={200: None, **ERRORS}, summary="A file")

@@ -32,6 +32,10 @@ class VersionIn(Schema):
     version: int = Field(description="The version you last read; a stale one is refused")
 
 
+class DraftIn(RequestIn):
+    version: int = Field(description="The draft's version you last read; a stale one is refused")
+
+
 class ReasonIn(VersionIn):
     reason: str = Field(min_length=1, max_length=2000)
 

@@ -306,6 +306,7 @@ def deadlines() -> dict[str, int]:
 
 # What a person may do on a request, beyond the lifecycle's steps: reminders and clarifications.
 REMIND = "remind"
+DISCARD = "discard"  # a draft, deleted before it is sent
 CLARIFY = "clarify"
 
 
@@ -324,6 +325,8 @@ def steps_for(user: User, request: InformationRequest) -> frozenset[str]:
         if not may:
             return frozenset()
         steps = {str(step) for step in lifecycle.available_steps(state, side=Side.OUTGOING)}
+        if state == State.DRAFT:
+            steps.add(DISCARD)
         if state in lifecycle.OPEN:
             steps |= {REMIND, CLARIFY}
         return frozenset(steps)

@@ -77,10 +77,18 @@ class ComposeForm(CaseNumberMixin, HandlingForm):
     ]  # fmt: skip
 
     def __init__(
-        self, *args: Any, user: User, offices: list[OfficeToAsk], deadlines: dict[str, int], **kwargs: Any
+        self,
+        *args: Any,
+        user: User,
+        offices: list[OfficeToAsk],
+        deadlines: dict[str, int],
+        editing: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        if editing:  # the draft's version, so that two people's changes do not overwrite each other
+            self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
         counterpart = cast(forms.ChoiceField, self.fields["counterpart"])
         counterpart.choices = [("", _("Choose…")), *office_choices(offices)]
         urgency = cast(forms.ChoiceField, self.fields["urgency"])

@@ -54,6 +54,7 @@ EMPTY_ANSWER = _("Write the answer.")
 FILE_NOT_FOUND = _("There is no such file in this request.")
 NOT_KEPT_HERE = _("This file was sent from this office; the original is in your own records, not kept here.")
 EMPTY_CLARIFICATION = _("Write the question or the clarification.")
+NOT_A_DRAFT = _("This request has already been sent: it can no longer be changed or discarded, only withdrawn.")
 STEP_REFUSED: dict[str, Any] = {
     "final": _("This request is concluded (%(state)s): nothing more can be done to it."),
     "not_yet": _("This cannot be done while the request is %(state)s."),
@@ -153,20 +154,62 @@ def create_draft(*, by: User, draft: Draft) -> InformationRequest:
         case=draft.case,
         created_by=by,
     )
-    request.content = _seal(
-        {
-            "text": draft.text.strip(),
-            "items": [item.strip() for item in draft.items if item.strip()],
-            "purpose": draft.purpose.strip(),
-            "conditions": draft.conditions.strip(),
-        },
-        InformationRequest.context(request.pk),
-    )
+    request.content = _seal(_draft_content(draft), InformationRequest.context(request.pk))
     validate(request)
     request.save(force_insert=True)
     _event(request, "draft", by=by)
     audit.record(action="exchange.request_drafted", actor=by, target=request, data={"to": draft.counterpart})
     return request
+
+
+@transaction.atomic(durable=True)
+def edit_draft(
+    *, by: User, request: InformationRequest, expected_version: int | None, draft: Draft
+) -> InformationRequest:
+    """Change a draft before it is sent (it never left the office: nothing travels)."""
+    request = _lock(request, expected_version)
+    _may_change_draft(by, request)
+    codes = _check_draft(by, draft)
+    request.counterpart = draft.counterpart
+    request.request_type = draft.request_type
+    request.subject = draft.subject.strip()
+    request.legal_basis = draft.legal_basis.strip()
+    request.urgency = draft.urgency
+    request.language = draft.language
+    request.handling = list(codes)
+    request.evaluation = draft.evaluation
+    request.case = draft.case
+    request.content = _seal(_draft_content(draft), InformationRequest.context(request.pk))
+    validate(request)
+    _save(request)
+    audit.record(action="exchange.request_draft_edited", actor=by, target=request, data={"to": draft.counterpart})
+    return request
+
+
+@transaction.atomic(durable=True)
+def discard_draft(*, by: User, request: InformationRequest, expected_version: int | None) -> None:
+    """Delete a draft that will not be sent; the audit trail keeps that it existed and who discarded it."""
+    request = _lock(request, expected_version)
+    _may_change_draft(by, request)
+    audit.record(action="exchange.request_draft_discarded", actor=by, target=request, data={"to": request.counterpart})
+    request.delete()
+
+
+def _draft_content(draft: Draft) -> dict[str, Any]:
+    return {
+        "text": draft.text.strip(),
+        "items": [item.strip() for item in draft.items if item.strip()],
+        "purpose": draft.purpose.strip(),
+        "conditions": draft.conditions.strip(),
+    }
+
+
+def _may_change_draft(by: User, request: InformationRequest) -> None:
+    if request.side != Side.OUTGOING:
+        raise AccessDenied(MAY_NOT_SEND)
+    _may_act_as_requester(by, request)
+    if request.state != State.DRAFT:
+        raise DomainError(NOT_A_DRAFT, code="not_a_draft")
 
 
 @transaction.atomic(durable=True)

@@ -306,7 +306,7 @@ def test_save_as_draft_then_send_from_the_page_or_at_once(net: FakeNetwork, pros
     assert requests.content_of(draft)["items"] == ["Entradas y salidas por El Florido", "Documento de viaje usado"]
     assert not OutboundMessage.objects.exists()
     page = client.get(detail(draft))
-    assert set(page.context["step_forms"]) == {"send"}
+    assert set(page.context["step_forms"]) == {"send", "discard"}
     client.post(step(draft, "send"), {"version": draft.version})
     assert InformationRequest.objects.get(pk=draft.pk).state == State.SENT
 

@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -238,11 +239,19 @@ def _draft_of(form: ComposeForm) -> requests.Draft:
     )
 
 
-def _compose(request: HttpRequest, form: ComposeForm) -> HttpResponse | None:
-    """Save the draft and, when asked, send it; None when the form got the refusal to show."""
+def _compose(
+    request: HttpRequest, form: ComposeForm, existing: InformationRequest | None = None
+) -> HttpResponse | None:
+    """Save the draft (new, or ``existing`` changed) and, when asked, send it; None when the form got
+    the refusal to show."""
     user = signed_in_user(request)
     try:
-        draft = requests.create_draft(by=user, draft=_draft_of(form))
+        if existing is None:
+            draft = requests.create_draft(by=user, draft=_draft_of(form))
+        else:
+            draft = requests.edit_draft(
+                by=user, request=existing, expected_version=form.cleaned_data.get("version"), draft=_draft_of(form)
+            )
     except (DomainError, network.NetworkUnavailable) as error:
         show_error_on_form(form, DomainError(refusal(error)))
         return None
@@ -261,6 +270,47 @@ def _compose(request: HttpRequest, form: ComposeForm) -> HttpResponse | None:
 
 @require_permission(Permission.EXCHANGE_SEND)
 def request_create_view(request: HttpRequest) -> HttpResponse:
+    initial = {"language": signed_in_user(request).language, "urgency": lifecycle.Urgency.NORMAL.value}
+    return _composing(request, initial)
+
+
+@exchange_staff
+def request_edit_view(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
+    """Change a draft (and send it, or keep it as a draft); once sent a request only gets later steps."""
+    user = signed_in_user(request)
+    found = _found(user, request_id)
+    if found.side != Side.OUTGOING or found.state != State.DRAFT:
+        messages.error(request, requests.NOT_A_DRAFT)
+        return redirect("exchanges:request_detail", request_id=found.pk)
+    if "send" not in selectors.steps_for(user, found):
+        raise PermissionDenied
+    return _composing(request, _initial_of(found), existing=found)
+
+
+def _initial_of(found: InformationRequest) -> dict[str, Any]:
+    content = requests.content_of(found)
+    return {
+        "version": found.version,
+        "counterpart": found.counterpart,
+        "request_type": found.request_type,
+        "subject": found.subject,
+        "legal_basis": found.legal_basis,
+        "urgency": found.urgency,
+        "text": content["text"],
+        "items": "\n".join(content["items"]),
+        "language": found.language,
+        "handling": list(found.handling),
+        "purpose": content["purpose"],
+        "conditions": content["conditions"],
+        "source_grade": found.evaluation[:1],
+        "information_grade": found.evaluation[1:],
+        "case": found.case.national_number if found.case else "",
+    }
+
+
+def _composing(
+    request: HttpRequest, initial: dict[str, Any], existing: InformationRequest | None = None
+) -> HttpResponse:
     user = signed_in_user(request)
     try:
         offices, directory_missing = selectors.offices_to_ask(user), False
@@ -272,13 +322,19 @@ def request_create_view(request: HttpRequest) -> HttpResponse:
         user=user,
         offices=offices,
         deadlines=selectors.deadlines(),
-        initial={"language": user.language, "urgency": lifecycle.Urgency.NORMAL.value},
+        initial=initial,
+        editing=existing is not None,
     )
     if request.method == "POST" and form.is_valid():
-        response = _compose(request, form)
+        response = _compose(request, form, existing)
         if response is not None:
             return response
-    context = {"form": form, "directory_missing": directory_missing, "no_directory": NO_DIRECTORY}
+    context = {
+        "form": form,
+        "found": existing,
+        "directory_missing": directory_missing,
+        "no_directory": NO_DIRECTORY,
+    }
     return render(request, "exchanges/request_form.html", context, status=400 if request.method == "POST" else 200)
 
 
@@ -318,6 +374,11 @@ STEPS: dict[str, StepForm] = {
         form=lambda data, uploads, user, found: VersionForm(data),
         act=lambda user, found, form: requests.send_request(by=user, request=found, expected_version=_version(form)),
         done=lambda form: _("The request has been sent."),
+    ),
+    "discard": StepForm(
+        form=lambda data, uploads, user, found: VersionForm(data),
+        act=lambda user, found, form: requests.discard_draft(by=user, request=found, expected_version=_version(form)),
+        done=lambda form: _("The draft has been discarded."),
     ),
     "withdraw": StepForm(
         form=lambda data, uploads, user, found: WithdrawForm(data),
@@ -485,6 +546,8 @@ def request_step_view(request: HttpRequest, request_id: uuid.UUID, step: str) ->
             messages.error(request, refusal(error))
         else:
             messages.success(request, STEPS[step].done(form))
+            if step == "discard":  # nothing left to show
+                return redirect("exchanges:request_list")
             return redirect("exchanges:request_detail", request_id=found.pk)
     elif step in _offered(selectors.steps_for(user, found)):
         messages.error(request, _("Nothing was done: correct what is marked below."))
