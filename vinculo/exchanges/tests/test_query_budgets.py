@@ -131,8 +131,9 @@ BROADCAST_LIST_BUDGET = 10
 BROADCAST_DETAIL_BUDGET = 20
 CONSENT_LIST_BUDGET = 9
 TEAM_LIST_BUDGET = 9  # the teams' open tasks and last activity come with the page
-# The team, its office, its items; the offices' names; the network's offices (the lead adds one).
-TEAM_DETAIL_BUDGET = 11
+# The team, its office, its items; the offices' names; the network's offices (the lead adds one);
+# the audited read (eight, the audit trail's).
+TEAM_DETAIL_BUDGET = 19
 
 
 def _alert(by: User, number: int, **changes: Any) -> Broadcast:
@@ -173,8 +174,10 @@ def test_the_alerts_lists_and_pages_keep_their_budgets(
             _alert(prosecutor, number, kind="information" if number % 2 else "alert")
     deliver_everywhere(net)
     with net.as_node("GT-MP"):
-        for reason in ("Para el juicio oral.", "Para Honduras, que investiga la red."):
-            consents.ask_consent(by=gt_prosecutor, item=received, kind="onward", recipient="HN-MP", reason=reason)
+        # One pending request per office to pass it on to (a second for the same one is refused).
+        for office in ("HN-MP", "CR-MP"):
+            consents.ask_consent(by=gt_prosecutor, item=received, kind="onward", recipient=office,
+                                 reason="Para la oficina que investiga la misma red.")  # fmt: skip
         broadcasts.acknowledge(by=gt_focal_point, broadcast=received)
     deliver_everywhere(net)
     many = measure()
@@ -194,13 +197,14 @@ def test_the_consents_list_keeps_its_budget(
     client.force_login(gt_focal_point)
     path = reverse("exchanges:consent_list")
     with net.as_node("SV-FGR"):
-        item = _alert(prosecutor, 0, recipients=["GT-MP"])
+        sent = [_alert(prosecutor, number, recipients=["GT-MP"]) for number in range(5)]
     deliver_everywhere(net)
-    received = Broadcast.objects.get(exchange_id=item.exchange_id, side=Side.INCOMING)
+    # One item each: a second pending request for the same item and office is refused.
+    received = [Broadcast.objects.get(exchange_id=item.exchange_id, side=Side.INCOMING) for item in sent]
 
     def ask(number: int) -> None:
         with net.as_node("GT-MP"):
-            consents.ask_consent(by=gt_focal_point, item=received, kind="onward", recipient="HN-MP",
+            consents.ask_consent(by=gt_focal_point, item=received[number], kind="onward", recipient="HN-MP",
                                  reason=f"Motivo número {number}.")  # fmt: skip
 
     ask(0)
