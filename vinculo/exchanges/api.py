@@ -22,7 +22,7 @@ from vinculo.core.errors import DomainError, NotFound
 from vinculo.exchanges import lifecycle, selectors
 from vinculo.exchanges.forms.common import FilesField
 from vinculo.exchanges.lifecycle import State
-from vinculo.exchanges.models import Broadcast, ConsentRequest, ExchangeFile, InformationRequest, JointTeam
+from vinculo.exchanges.models import Broadcast, ConsentRequest, ExchangeFile, InformationRequest, JointTeam, TeamItem
 from vinculo.exchanges.schemas import (
     AnswerIn,
     AssignIn,
@@ -45,6 +45,7 @@ from vinculo.exchanges.schemas import (
     TeamItemOut,
     TeamOut,
     TeamPostIn,
+    TeamSummaryOut,
     TextIn,
     VersionIn,
 )
@@ -472,27 +473,34 @@ def answer_consent(request: HttpRequest, consent_id: str, payload: ConsentAnswer
 # --- joint teams --------------------------------------------------------------------------------
 
 
-def _team_out(team: JointTeam) -> dict[str, Any]:
+def _team_summary(team: JointTeam) -> dict[str, Any]:
     return {
         "id": team.pk, "team_id": team.team_id, "name": team.name, "lead": team.lead, "members": list(team.members),
         "withheld_items": team.withheld_items,
-        "items": [
-            {
-                "item_id": i.item_id, "kind": i.kind, "author_office": i.author_office, "author_name": i.author_name,
-                "text": teams.text_of(i), "language": i.language, "handling": list(i.handling),
-                "task_owner_office": i.task_owner_office, "task_due_on": i.task_due_on, "task_status": i.task_status,
-                "at": i.at,
-            }
-            for i in selectors.team_items(team)
-        ],
     }  # fmt: skip
 
 
-@router.get("/exchanges/teams", response=list[TeamOut], summary="The office's joint teams")
+def _team_item(item: TeamItem) -> dict[str, Any]:
+    content = teams.content_of(item)
+    return {
+        "item_id": item.item_id, "kind": item.kind, "author_office": item.author_office,
+        "author_name": item.author_name, "text": content["text"], "conditions": content["conditions"],
+        "language": item.language, "handling": list(item.handling), "task_owner_office": item.task_owner_office,
+        "task_due_on": item.task_due_on, "task_status": item.task_status, "at": item.at,
+    }  # fmt: skip
+
+
+def _team_out(team: JointTeam) -> dict[str, Any]:
+    return {**_team_summary(team), "items": [_team_item(item) for item in selectors.team_items(team)]}
+
+
+@router.get(
+    "/exchanges/teams", response=list[TeamSummaryOut], summary="The office's joint teams (their items: one team)"
+)
 @paginate(PageNumberPagination, page_size=20)
 def list_teams(request: HttpRequest) -> Any:
     user = _exchange_staff(request)
-    return _Rows(selectors.teams_visible_to(user).order_by("-created_at"), _team_out)
+    return _Rows(selectors.teams_visible_to(user).order_by("-created_at"), _team_summary)
 
 
 @router.post("/exchanges/teams", response={201: TeamOut, **ERRORS}, summary="Form a joint team (this office leads)")
@@ -510,7 +518,11 @@ def form_team(request: HttpRequest, payload: TeamIn) -> Any:
 
 @router.get("/exchanges/teams/{team_id}", response={200: TeamOut, **ERRORS}, summary="A team and its items")
 def get_team(request: HttpRequest, team_id: str) -> Any:
-    return _team_out(selectors.team_for(_exchange_staff(request), team_id))
+    """The team's thread, documents and tasks: an audited read, like its page."""
+    user = _exchange_staff(request)
+    team = selectors.team_for(user, team_id)
+    teams.record_team_viewed(by=user, team=team)
+    return _team_out(team)
 
 
 @router.post("/exchanges/teams/{team_id}/items", response={201: TeamItemOut, **ERRORS}, summary="Post or add a task")
@@ -521,7 +533,7 @@ def post_in_team(request: HttpRequest, team_id: str, payload: TeamPostIn) -> Any
         by=user, team=team, text=payload.text, codes=tuple(payload.handling), conditions=payload.conditions,
         language=payload.language, task_owner=payload.task_owner, task_due_on=payload.task_due_on,
     )  # fmt: skip
-    return Status(201, next(i for i in _team_out(team)["items"] if i["item_id"] == item.item_id))
+    return Status(201, _team_item(item))
 
 
 @router.post("/exchanges/teams/{team_id}/members", response={200: TeamOut, **ERRORS}, summary="Add an office")
@@ -539,5 +551,4 @@ def set_task_status(request: HttpRequest, team_id: str, item_id: str, payload: T
     item = team.items.filter(item_id=item_id).first()
     if item is None:
         raise DomainError(teams.NOT_A_TASK, code="not_a_task")
-    teams.set_task_status(by=user, item=item, done=payload.done)
-    return next(i for i in _team_out(team)["items"] if str(i["item_id"]) == item_id)
+    return _team_item(teams.set_task_status(by=user, item=item, done=payload.done))

@@ -229,6 +229,7 @@ class TeamItemOut(Schema):
     author_office: str
     author_name: str
     text: str
+    conditions: str = Field(description="The H3 conditions set by the author (empty without H3)")
     language: str
     handling: list[str]
     task_owner_office: str
@@ -237,13 +238,16 @@ class TeamItemOut(Schema):
     at: datetime.datetime
 
 
-class TeamOut(Schema):
+class TeamSummaryOut(Schema):
     id: uuid.UUID
     team_id: uuid.UUID
     name: str
     lead: str
     members: list[str]
     withheld_items: int
+
+
+class TeamOut(TeamSummaryOut):
     items: list[TeamItemOut]
 
 

@@ -186,9 +186,12 @@ def test_alerts_consents_and_teams_through_the_api(
         )  # fmt: skip
         assert task.json()["task_status"] == "open"
     deliver_everywhere(net)
-    gt_team = client.get("/api/v1/exchanges/teams", headers=gt_headers).json()["items"][0]
-    assert gt_team["lead"] == "SV-FGR"
-    assert gt_team["items"][0]["text"] == "Ubicar a las víctimas"
+    listed = client.get("/api/v1/exchanges/teams", headers=gt_headers).json()["items"][0]
+    assert listed["lead"] == "SV-FGR"
+    assert "items" not in listed  # the list says which teams; their content is one audited read each
+    gt_team = client.get(f"/api/v1/exchanges/teams/{listed['id']}", headers=gt_headers).json()
+    assert (gt_team["items"][0]["text"], gt_team["items"][0]["conditions"]) == ("Ubicar a las víctimas", "")
+    assert AuditEntry.objects.filter(action="exchange.team_viewed", target_id=str(listed["id"])).count() == 1
     with net.as_node("GT-MP"):
         done = post(
             client, f"teams/{gt_team['id']}/items/{gt_team['items'][0]['item_id']}/status", {"done": True}, gt_headers
