@@ -238,6 +238,9 @@ def _walk(federation: Federation, people: People) -> None:
     _press(sv, "button[name=then][value=send]")
     expect(sv.locator(".message-success")).to_contain_text(translated("The request has been sent.", ES))
     expect(sv.locator("main h1")).to_have_text(REQUEST_SUBJECT)
+    # Sent; GT's receipt may already be back by the time the page is drawn.
+    sent_or_delivered = "|".join(re.escape(_state(state)) for state in (State.SENT, State.DELIVERED))
+    expect(sv.locator(".subtitle .state")).to_have_text(re.compile(rf"^({sent_or_delivered})$"))
     request_url = sv.url
     people.shoot(sv, "02-sv-sent")
     # Delivered once GT's node has given its signed receipt (SV's worker posts it to GT's inbox).
