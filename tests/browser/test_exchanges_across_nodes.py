@@ -327,10 +327,12 @@ def _walk(federation: Federation, people: People) -> None:
     expect(sv.locator(".answer .sealed-text")).to_contain_text("Pedro de Alvarado")
     link = sv.locator(".answer ul.files a", has_text=REPORT_NAME)
     _reload_until(federation, sv, link, "the answer's file at SV")
+    report_sha256 = hashlib.sha256(REPORT).hexdigest()
+    expect(sv.locator(".answer ul.files li", has_text=REPORT_NAME)).to_contain_text(report_sha256[:12])
     with sv.expect_download() as download:
         link.click()
     downloaded = Path(download.value.path()).read_bytes()
-    assert hashlib.sha256(downloaded).hexdigest() == hashlib.sha256(REPORT).hexdigest(), "the bytes GT sent"
+    assert hashlib.sha256(downloaded).hexdigest() == report_sha256, "the bytes GT sent"
     timeline = sv.locator(".exchange-timeline")
     expect(timeline.locator("li.step-send")).to_have_count(1)
     expect(timeline.locator("li.step-deliver .evidence")).to_contain_text(_prefix("Signed receipt received at %(at)s."))
