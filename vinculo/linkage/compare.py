@@ -1,0 +1,237 @@
+"""Vectorised Dice similarity over a contiguous index of encodings.
+
+Dice(a, b) = 2·|a ∧ b| / (|a| + |b|), with |x| the popcount; 0 when both filters are empty.
+
+Layout. The index keeps its filters in blocks of ``BLOCK_ROWS`` rows stored word-major
+(``uint64[blocks, FILTER_WORDS, BLOCK_ROWS]``): one query word is ANDed with one contiguous row of
+a block, ``np.bitwise_count`` turns the block into ``uint8`` counts and one reduction over the
+16 word rows gives every record's ``|a ∧ q|``. This layout is what made numpy fast here: a
+record-major ``np.bitwise_count(W & q).sum(1)`` allocates temporaries and reduces over a
+16-element inner axis (8-12 M comparisons/s measured), the blocked word-major kernel reaches
+60-75 M/s on the same core (see benchmarks/linkage_kernel.py).
+
+Rows are sorted by popcount when the index is built, and each block keeps its popcount range,
+so a whole block is skipped when Dice ≤ 2·min(|a|,|b|)/(|a|+|b|) cannot reach the threshold
+(the BitBound of chemfp and anonlink). On hardened encodings (diffusion, popcounts near 45 %
+of the bits) this bound almost never prunes; it is kept because it is free.
+
+Index memory per record: 128 bytes of filter + 2 of popcount + 1 of field flags + 8 of row id
+(int64) = 139 bytes, plus the padding of the last block. Identifier tokens are kept apart in a
+dict (they are optional and exact: a look-up, not a scan).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from vinculo.linkage.encoding import FILTER_WORDS, Encoding, Fields
+
+BLOCK_ROWS = 4096
+
+
+@dataclass(frozen=True)
+class Match:
+    """One indexed record close to a query: its row id, its Dice score and the identifier tokens shared."""
+
+    row_id: int
+    score: float
+    fields: Fields
+    shared_tokens: int = 0
+
+
+class Index:
+    """An immutable, contiguous index of encodings of one scheme."""
+
+    def __init__(
+        self,
+        scheme: str,
+        words: np.ndarray,
+        *,
+        fields: np.ndarray | None = None,
+        row_ids: np.ndarray | None = None,
+        tokens: Sequence[Iterable[str]] | None = None,
+        block_rows: int = BLOCK_ROWS,
+    ) -> None:
+        words = np.ascontiguousarray(words, dtype="<u8")
+        if words.ndim != 2 or words.shape[1] != FILTER_WORDS:
+            raise ValueError(f"filters must be uint64[N, {FILTER_WORDS}]")
+        n = words.shape[0]
+        self.scheme = scheme
+        self.size = n
+        self.block_rows = block_rows
+        popcounts = np.bitwise_count(words).sum(axis=1, dtype=np.uint16)
+        order = np.argsort(popcounts, kind="stable")
+        ids = np.arange(n, dtype=np.int64) if row_ids is None else np.asarray(row_ids, dtype=np.int64)
+        self.row_ids = ids[order]
+        self.popcounts = popcounts[order]
+        flags = np.zeros(n, dtype=np.uint8) if fields is None else np.asarray(fields, dtype=np.uint8)
+        self.fields = flags[order]
+        blocks = max(1, -(-n // block_rows))
+        padded = np.zeros((blocks * block_rows, FILTER_WORDS), dtype="<u8")
+        padded[:n] = words[order]
+        # word-major blocks: blocks[b, w, r] is word w of row b*block_rows + r
+        self.blocks = np.ascontiguousarray(padded.reshape(blocks, block_rows, FILTER_WORDS).transpose(0, 2, 1))
+        self.block_low = np.empty(blocks, dtype=np.int64)
+        self.block_high = np.empty(blocks, dtype=np.int64)
+        for b in range(blocks):
+            part = self.popcounts[b * block_rows : (b + 1) * block_rows]
+            self.block_low[b] = int(part.min()) if part.size else 0
+            self.block_high[b] = int(part.max()) if part.size else 0
+        self.tokens: dict[str, list[int]] = {}
+        if tokens is not None:
+            for row, row_tokens in zip(ids, tokens, strict=True):
+                for token in row_tokens:
+                    self.tokens.setdefault(token, []).append(int(row))
+
+    @classmethod
+    def from_encodings(cls, encodings: Sequence[Encoding], row_ids: Sequence[int] | None = None) -> Index:
+        schemes = {e.scheme for e in encodings}
+        if len(schemes) > 1:
+            raise ValueError(f"an index holds one scheme, got {sorted(schemes)}")
+        scheme = schemes.pop() if schemes else ""
+        words = np.frombuffer(b"".join(e.bloom for e in encodings), dtype="<u8").reshape(-1, FILTER_WORDS)
+        fields = np.array([int(e.fields) for e in encodings], dtype=np.uint8)
+        ids = None if row_ids is None else np.asarray(row_ids, dtype=np.int64)
+        return cls(scheme, words, fields=fields, row_ids=ids, tokens=[e.tokens for e in encodings])
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the scan arrays (filters, popcounts, flags, row ids), tokens excluded."""
+        return int(self.blocks.nbytes + self.popcounts.nbytes + self.fields.nbytes + self.row_ids.nbytes)
+
+    def block_can_reach(self, query_popcount: int, threshold: float) -> np.ndarray:
+        """Per block: can any row reach ``threshold``? (popcount bound: Dice ≤ 2·min(a,b)/(a+b))."""
+        nearest = np.clip(query_popcount, self.block_low, self.block_high)
+        total = nearest + query_popcount
+        bound = np.where(total > 0, 2.0 * np.minimum(nearest, query_popcount) / np.maximum(total, 1), 0.0)
+        return bound >= threshold - 1e-12
+
+
+def dice(a: np.ndarray, b: np.ndarray) -> float:
+    """Dice of two filters given as uint64 word arrays (0.0 when both are empty)."""
+    total = int(np.bitwise_count(a).sum()) + int(np.bitwise_count(b).sum())
+    return 2.0 * int(np.bitwise_count(a & b).sum()) / total if total else 0.0
+
+
+def _query_words(query: Encoding | np.ndarray, scheme: str) -> np.ndarray:
+    if isinstance(query, Encoding):
+        if query.scheme != scheme:
+            raise ValueError(f"query scheme {query.scheme!r} does not match the index scheme {scheme!r}")
+        return query.words()
+    return np.asarray(query, dtype="<u8")
+
+
+def scores(index: Index, query: Encoding | np.ndarray) -> np.ndarray:
+    """Dice of the query against every indexed record, in index row order (``index.row_ids``)."""
+    q = _query_words(query, index.scheme)
+    qpop = int(np.bitwise_count(q).sum())
+    common = np.empty(index.blocks.shape[0] * index.block_rows, dtype=np.uint16)
+    _and_counts(index, q, common, np.ones(index.blocks.shape[0], dtype=bool))
+    common = common[: index.size]
+    total = index.popcounts.astype(np.float64) + qpop
+    return np.where(total > 0, 2.0 * common / np.maximum(total, 1), 0.0)
+
+
+def _and_counts(index: Index, q: np.ndarray, out: np.ndarray, active: np.ndarray) -> None:
+    """``out[row] = |q ∧ row|`` for the rows of the active blocks (other rows are left untouched)."""
+    rows = index.block_rows
+    tmp = np.empty((FILTER_WORDS, rows), dtype=np.uint64)
+    counts = np.empty((FILTER_WORDS, rows), dtype=np.uint8)
+    column = q.reshape(FILTER_WORDS, 1)
+    for b in np.flatnonzero(active):
+        np.bitwise_and(index.blocks[b], column, out=tmp)
+        np.bitwise_count(tmp, out=counts)
+        np.sum(counts, axis=0, dtype=np.uint16, out=out[b * rows : (b + 1) * rows])
+
+
+def top_matches(index: Index, query: Encoding | np.ndarray, k: int = 10, threshold: float = 0.0) -> list[Match]:
+    """The ``k`` indexed records with the highest Dice ≥ ``threshold``, best first (ties by row id).
+
+    Identifier tokens the query shares with a record are counted in ``Match.shared_tokens``;
+    a record that shares a token but scores under the threshold is still returned.
+    """
+    q = _query_words(query, index.scheme)
+    qpop = int(np.bitwise_count(q).sum())
+    if k <= 0 or index.size == 0 or qpop == 0:
+        return []  # an empty query (nothing could be read) matches nothing, whatever the threshold
+    active = index.block_can_reach(qpop, threshold)
+    common = np.zeros(index.blocks.shape[0] * index.block_rows, dtype=np.uint16)
+    _and_counts(index, q, common, active)
+    common = common[: index.size]
+    # 2c ≥ t(a+b) without dividing every row
+    total = index.popcounts.astype(np.float32) + np.float32(qpop)
+    candidates = np.flatnonzero((2.0 * common >= np.float32(threshold) * total) & (total > 0))
+    shared = _shared_tokens(index, query)
+    if shared:
+        token_rows = np.flatnonzero(np.isin(index.row_ids, np.fromiter(shared, dtype=np.int64)))
+        candidates = np.union1d(candidates, token_rows)
+    if candidates.size == 0:
+        return []
+    denominator = index.popcounts[candidates].astype(np.float64) + qpop
+    values = np.where(denominator > 0, 2.0 * common[candidates] / np.maximum(denominator, 1), 0.0)
+    ids = index.row_ids[candidates]
+    order = np.lexsort((ids, -values))[:k]
+    return [
+        Match(int(ids[i]), float(values[i]), Fields(int(index.fields[candidates[i]])), shared.get(int(ids[i]), 0))
+        for i in order
+    ]
+
+
+def _shared_tokens(index: Index, query: Encoding | np.ndarray) -> dict[int, int]:
+    if not isinstance(query, Encoding) or not index.tokens:
+        return {}
+    shared: dict[int, int] = {}
+    for token in query.tokens:
+        for row in index.tokens.get(token, ()):
+            shared[row] = shared.get(row, 0) + 1
+    return shared
+
+
+def top_matches_many(
+    index: Index, queries: Sequence[Encoding] | np.ndarray, k: int = 10, threshold: float = 0.0
+) -> list[list[Match]]:
+    """``top_matches`` for many queries (the batch API); one result list per query, in order."""
+    return [top_matches(index, q, k, threshold) for q in queries]
+
+
+def all_pairs_above(
+    index: Index, queries: np.ndarray, threshold: float, *, query_block: int = 64
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (query, index row id, score) with Dice ≥ ``threshold`` (batch linkage without blocking).
+
+    Cache-blocked: each index block stays hot while ``query_block`` queries pass over it.
+    """
+    queries = np.ascontiguousarray(queries, dtype="<u8").reshape(-1, FILTER_WORDS)
+    qpops = np.bitwise_count(queries).sum(axis=1).astype(np.float32)
+    rows = index.block_rows
+    tmp = np.empty((FILTER_WORDS, rows), dtype=np.uint64)
+    counts = np.empty((FILTER_WORDS, rows), dtype=np.uint8)
+    common = np.empty(rows, dtype=np.uint16)
+    out_q: list[np.ndarray] = []
+    out_r: list[np.ndarray] = []
+    out_s: list[np.ndarray] = []
+    for b in range(index.blocks.shape[0]):
+        block = index.blocks[b]
+        start = b * rows
+        stop = min(index.size, start + rows)
+        if stop <= start:
+            break
+        pops = index.popcounts[start:stop].astype(np.float32)
+        for qs in range(0, queries.shape[0], query_block):
+            for qi in range(qs, min(qs + query_block, queries.shape[0])):
+                np.bitwise_and(block, queries[qi].reshape(FILTER_WORDS, 1), out=tmp)
+                np.bitwise_count(tmp, out=counts)
+                np.sum(counts, axis=0, dtype=np.uint16, out=common)
+                c = common[: stop - start]
+                total = pops + qpops[qi]
+                hit = np.flatnonzero((2.0 * c >= np.float32(threshold) * total) & (total > 0))
+                if hit.size:
+                    out_q.append(np.full(hit.size, qi, dtype=np.int64))
+                    out_r.append(index.row_ids[start + hit])
+                    out_s.append(2.0 * c[hit] / total[hit])
+    if not out_q:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
+    return np.concatenate(out_q), np.concatenate(out_r), np.concatenate(out_s).astype(np.float64)
