@@ -108,8 +108,9 @@ def desk(user: User, *, now: datetime) -> Desk:
     clock = {r.pk: lifecycle.Clock(r.sent_at or r.created_at, r.deadline_seconds) for r in incoming}
     return Desk(
         to_triage=[r for r in incoming if r.state == State.DELIVERED],
-        due_soon=[r for r in incoming if clock[r.pk].is_due_soon(State(r.state), now)],
-        overdue=[r for r in incoming if clock[r.pk].is_overdue(State(r.state), now)],
+        # Escalated: the deadline check (the worker's clock) found it overdue; it stays with the overdue.
+        due_soon=[r for r in incoming if r.escalated_at is None and clock[r.pk].is_due_soon(State(r.state), now)],
+        overdue=[r for r in incoming if r.escalated_at is not None or clock[r.pk].is_overdue(State(r.state), now)],
         by_counterpart=sorted(Counter(r.counterpart for r in incoming).items()),
     )
 

@@ -25,6 +25,11 @@ KINDS: dict[str, Kind] = {
     "request.withdrawn": Kind(_("%(office)s withdrew its request: %(subject)s"), False),
     "request.clarification": Kind(_("%(office)s wrote about the request: %(subject)s"), False),
     "request.reminder": Kind(_("%(office)s sent a reminder about its request: %(subject)s"), True),
+    # The deadline check e-mails these itself, with the due time (exchanges/services/deadlines.py).
+    "request.due_soon": Kind(_("The request from %(office)s is due soon: %(subject)s"), False),
+    "request.overdue": Kind(
+        _("Overdue, escalated to the focal points: the request from %(office)s: %(subject)s"), False
+    ),
     "alert.received": Kind(_("ALERT from %(office)s: %(subject)s"), True),
     "information.received": Kind(_("Spontaneous information from %(office)s: %(subject)s"), False),
     "consent.requested": Kind(_("%(office)s asks for permission about information you gave: %(subject)s"), True),

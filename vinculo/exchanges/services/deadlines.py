@@ -25,6 +25,7 @@ from vinculo.audit import services as audit
 from vinculo.exchanges import lifecycle
 from vinculo.exchanges.lifecycle import Side, State
 from vinculo.exchanges.models import InformationRequest, RequestEvent
+from vinculo.exchanges.services import notices
 
 DUE_SOON_SUBJECT = _("Vínculo: an information request is due soon")
 OVERDUE_SUBJECT = _("Vínculo: an information request is overdue")
@@ -93,6 +94,7 @@ def _focal_points(request: InformationRequest) -> list[User]:
 
 
 def _tell(people: list[User], kind: str, request: InformationRequest) -> None:
+    notices.deadline(request, people, kind)
     request_id = str(request.pk)
     for person in people:
         if person.email:

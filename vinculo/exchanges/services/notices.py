@@ -58,6 +58,12 @@ def request_assigned(request: InformationRequest) -> None:
                office=request.counterpart, link=_link(request))  # fmt: skip
 
 
+def deadline(request: InformationRequest, people: list[User], kind: str) -> None:
+    """A request due soon or escalated, in the app of the people told by e-mail (``deadlines``)."""
+    notify(people=people, kind=f"request.{kind}", subject=request.subject, office=request.counterpart,
+           link=_link(request))  # fmt: skip
+
+
 def remote_step(request: InformationRequest, step: Step | str) -> None:
     kind = REMOTE_KINDS.get(step)
     if kind is not None:

@@ -19,6 +19,7 @@ from vinculo.exchanges.models import InformationRequest
 from vinculo.exchanges.services import deadlines, requests
 from vinculo.exchanges.tests.test_requests import copies, deliver_all, draft
 from vinculo.messaging.tests.conftest import FakeNetwork, net  # noqa: F401 - the fixture
+from vinculo.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +120,15 @@ def test_an_overdue_request_is_reminded_then_escalated_once(
     # The requester's copy is not escalated here: its office may send a reminder instead.
     assert copies(request)[0].escalated_at is None
     assert InformationRequest.objects.get(pk=incoming.pk).side == Side.INCOMING
+    # In the app too: the reminder for the assignee, the escalation for the focal point and the assignee.
+    told = sorted(Notification.objects.filter(kind__startswith="request.d").values_list("user__username", "kind"))
+    assert told == [("gt.fiscal", "request.due_soon")]
+    overdue = sorted(Notification.objects.filter(kind="request.overdue").values_list("user__username", flat=True))
+    assert overdue == sorted([gt_focal_point.username, gt_prosecutor.username])
+    # The desk keeps an escalated request with the overdue ones whatever the time it is read.
+    desk = selectors.desk(gt_focal_point, now=start)
+    assert [r.pk for r in desk.overdue] == [incoming.pk]
+    assert desk.due_soon == []
 
 
 def django_capture_on_commit():  # type: ignore[no-untyped-def]

@@ -74,6 +74,7 @@ class Deadline:
     due_at: datetime | None
     is_overdue: bool
     is_due_soon: bool
+    escalated: bool = False  # the deadline check found it overdue and told the focal points
 
 
 def _deadline(request: InformationRequest, now: datetime) -> Deadline:
@@ -81,7 +82,8 @@ def _deadline(request: InformationRequest, now: datetime) -> Deadline:
         return Deadline(None, False, False)
     clock = lifecycle.Clock(request.sent_at or request.created_at, request.deadline_seconds)
     state = State(request.state)
-    return Deadline(request.due_at, clock.is_overdue(state, now), clock.is_due_soon(state, now))
+    escalated = request.escalated_at is not None and state in lifecycle.OPEN
+    return Deadline(request.due_at, clock.is_overdue(state, now) or escalated, clock.is_due_soon(state, now), escalated)
 
 
 @dataclass(frozen=True)
