@@ -53,6 +53,7 @@ from vinculo.exchanges.models import InformationRequest
 from vinculo.exchanges.services.consents import FORWARD_BLOCKED
 from vinculo.exchanges.services.deadlines import OVERDUE_SUBJECT
 from vinculo.exchanges.views.requests import STEP_LABELS
+from vinculo.notifications.kinds import KINDS
 
 # The nodes keep their own SQLite databases whatever the database under test (as in
 # tests/test_federation_faults.py): the PostgreSQL pass would only repeat this.
@@ -294,8 +295,14 @@ def _walk(federation: Federation, people: People) -> None:
     expect(escalation).to_contain_text(translated(STEP_LABELS["escalation"], ES))
     people.shoot(gt_desk, "07-gt-escalated")
     gt_desk.goto(reverse("exchanges:desk"))
+    # With the overdue ones at the desk, marked escalated, although the reader's clock says it is not due yet.
+    overdue = gt_desk.locator("section[aria-labelledby=overdue-heading]")
+    expect(overdue.get_by_role("link", name=REQUEST_SUBJECT)).to_be_visible()
+    expect(overdue).to_contain_text(translated("escalated", ES))
     people.shoot(gt_desk, "08-gt-desk-after-escalation")
     gt_desk.goto(reverse("notifications:list"))
+    overdue_notice = translated(KINDS["request.overdue"].text, ES) % {"office": SV, "subject": REQUEST_SUBJECT}
+    expect(gt_desk.locator("main")).to_contain_text(overdue_notice)
     people.shoot(gt_desk, "09-gt-notifications")
 
     # --- 4. GT's prosecutor answers it, with a file -----------------------------------------------------
