@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
@@ -39,8 +40,10 @@ KINDS: dict[str, Kind] = {
 }
 
 
-def text_of(kind: str, facts: dict[str, str]) -> str:
+def text_of(kind: str, facts: dict[str, str], office_names: Mapping[str, str] | None = None) -> str:
+    """The notification's words; ``office_names`` turns the office's code into its name for the reader."""
     found = KINDS.get(kind)
     if found is None:
         return kind
-    return str(found.text) % {"subject": facts.get("subject", ""), "office": facts.get("office", "")}
+    office = facts.get("office", "")
+    return str(found.text) % {"subject": facts.get("subject", ""), "office": (office_names or {}).get(office, office)}

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
+from vinculo.notifications import selectors
 from vinculo.notifications.kinds import KINDS, text_of
 from vinculo.notifications.models import Notification
 
@@ -54,7 +55,7 @@ def send_notification_email(notification_id: int) -> bool:
         return False
     person = notification.user
     with translation.override(person.language or "es"):
-        text = text_of(notification.kind, notification.facts)
+        text = text_of(notification.kind, notification.facts, selectors.office_names([notification]))
         body = "\n\n".join([text, _("Open Vínculo to see it."), f"Vínculo {settings.NODE_ID}"])
         send_mail(f"Vínculo: {text}"[:200], body, settings.DEFAULT_FROM_EMAIL, [person.email])
     Notification.objects.filter(pk=notification_id).update(emailed=True)

@@ -18,7 +18,8 @@ from vinculo.notifications.kinds import text_of
 def notification_list_view(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     page = Paginator(selectors.notifications_of(user), 30).get_page(request.GET.get("page"))
-    rows = [(notification, text_of(notification.kind, notification.facts)) for notification in page]
+    names = selectors.office_names(list(page))
+    rows = [(notification, text_of(notification.kind, notification.facts, names)) for notification in page]
     return render(request, "notifications/notification_list.html", {"page": page, "rows": rows})
 
 

@@ -9,7 +9,7 @@ from django.core import mail
 from django.db import transaction
 from django.test import Client
 
-from vinculo.accounts.models import User
+from vinculo.accounts.models import Office, User
 from vinculo.accounts.roles import Role
 from vinculo.accounts.tests.factories import UserFactory
 from vinculo.exchanges.services import requests
@@ -58,7 +58,8 @@ def test_the_list_is_private_and_opening_marks_read(client: Client, prosecutor: 
     page = client.get("/notifications/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Nueva solicitud de información de GT-MP: Movimientos" in text
+    # The office by its name in the reader's language, not its code.
+    assert f"Nueva solicitud de información de {Office.objects.get(code='GT-MP').name_es}: Movimientos" in text
     assert "Otro asunto" not in text
     assert "1 sin leer" in client.get("/notifications/badge").content.decode()
     assert client.post(f"/notifications/{theirs.pk}/open").status_code == 404
