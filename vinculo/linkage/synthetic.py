@@ -226,7 +226,8 @@ def document_layouts(kind: str, country: str, number: str) -> tuple[str, ...]:
         case "CR":
             return (f"{n[0]}-{n[1:5]}-{n[5:]}", n, f"{n[0]} {n[1:5]} {n[5:]}", f"0{n[0]}-{n[1:5]}-{n[5:]}")
         case "PA":
-            return (n, n.replace("-", " "), f"0{n}", n.replace("-", ""))
+            province, volume, entry = n.split("-")
+            return (n, n.replace("-", " "), f"{province:0>2}-{volume}-{entry:0>5}", n.replace("-", "."))
         case _:
             return (f"{n[:3]}-{n[3:10]}-{n[10]}", n, f"{n[:3]} {n[3:10]} {n[10]}", f"{n[:3]}-{n[3:10]}{n[10]}")
 
@@ -428,14 +429,16 @@ BUILTIN_NICKNAMES: dict[str, tuple[str, ...]] = {
 def load_nicknames(path: Path = NICKNAMES_CSV) -> tuple[dict[str, tuple[str, ...]], str]:
     """Nicknames by canonical name (accent-folded, lower case), and where they come from.
 
-    The shared table (columns nickname,canonical; several canonical names separated by "|") is
-    read when present; otherwise the small built-in list is used. The source ("builtin" or
-    "nicknames.csv sha256:…") goes into the manifest, because the output depends on it.
+    The shared table (columns nickname,canonical; several canonical names separated by "|" or
+    given in several rows; lines starting with "#" are comments) is read when present;
+    otherwise the small built-in list is used. The source ("builtin" or "nicknames.csv
+    sha256:…") goes into the manifest, because the output depends on it.
     """
     table: dict[str, set[str]] = {}
     if path.is_file():
         raw = path.read_bytes()
-        for row in csv.DictReader(raw.decode("utf-8").splitlines()):
+        lines = [line for line in raw.decode("utf-8").splitlines() if not line.lstrip().startswith("#")]
+        for row in csv.DictReader(lines):
             nickname = (row.get("nickname") or "").strip()
             if not nickname:
                 continue

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from vinculo.linkage import synthetic
+from vinculo.linkage.record import RawPerson
 from vinculo.linkage.synthetic import (
     ABSENT_KINDS,
     CORRUPTIONS,
@@ -235,6 +236,30 @@ def test_generated_identity_numbers_have_valid_check_digits_and_come_from_unissu
     assert len({re.sub(r"[\s-]", "", d[2]) for d in _documents(bench)}) == len(_documents(bench))  # unique
 
 
+def test_every_generated_identifier_reads_with_the_engines_readers(bench: synthetic.BenchmarkSet) -> None:
+    identifiers = pytest.importorskip("vinculo.linkage.identifiers")
+
+    def problems(record: RawPerson, office: str, *, phones: bool, documents: bool) -> list[object]:
+        found = []
+        if phones:
+            found += [identifiers.normalise_phone(p, default_country=office)[1] for p in record.phones]
+        if documents:
+            found += [identifiers.normalise_document(*d)[1] for d in record.documents]
+        found += [identifiers.normalise_plate(*p)[1] for p in record.plates]
+        found += [identifiers.normalise_email(e)[1] for e in record.emails]
+        found += [identifiers.normalise_handle(*h)[1] for h in record.handles]
+        return [p for p in found if p is not None]
+
+    for record in bench.index:
+        assert not problems(record, record.record_id[:2], phones=True, documents=True), record
+    for query in bench.queries:
+        office = query.record.record_id.split("-")[1]
+        # A phone variant may drop the "+" or the country code of a foreign number: not always readable.
+        phones = "phone_format_variant" not in query.corruptions
+        documents = "document_digit_error" not in query.corruptions
+        assert not problems(query.record, office, phones=phones, documents=documents), query
+
+
 def test_nothing_looks_like_real_personal_data(bench: synthetic.BenchmarkSet) -> None:
     tables = json.loads((synthetic.DATA_DIR / "synthetic_names.json").read_text(encoding="utf-8"))
     vocabulary = {
@@ -285,10 +310,13 @@ def test_ten_thousand_records_take_a_few_seconds() -> None:
 
 def test_the_nickname_table_is_read_when_present(tmp_path: Path) -> None:
     table = tmp_path / "nicknames.csv"
-    table.write_text("nickname,canonical\nchepe,jose\nbeto,alberto|roberto\n", encoding="utf-8")
+    table.write_text(
+        "nickname,canonical\n# a comment, with commas\nchepe,José\nbeto,alberto|roberto\n", encoding="utf-8"
+    )
     nicknames, source = synthetic.load_nicknames(table)
     assert nicknames["jose"] == ("Chepe",)
     assert nicknames["roberto"] == ("Beto",)
+    assert len(nicknames) == 3
     assert source.startswith("nicknames.csv sha256:")
     builtin, source = synthetic.load_nicknames(tmp_path / "missing.csv")
     assert source == "builtin"
