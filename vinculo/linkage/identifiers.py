@@ -417,7 +417,7 @@ def normalise_passport(
     return Identifier(IdentifierKind.PASSPORT, country, compact), None
 
 
-_PASSPORT_KINDS = frozenset({"passport", "pasaporte", "pass", "pp", "psp"})
+PASSPORT_KINDS = frozenset({"passport", "pasaporte", "pass", "pp", "psp"})
 _NATIONAL_ID_KINDS = {
     "national id": "",
     "national_id": "",
@@ -447,7 +447,7 @@ def normalise_document(
     issuer = country_code(country)
     if country and not issuer:
         return None, Problem(field, "unknown_country", "the issuing country is not one this reader knows")
-    if folded_kind in _PASSPORT_KINDS:
+    if folded_kind in PASSPORT_KINDS:
         return normalise_passport(issuer or fallback_country, number, field=field)
     key = folded_kind if folded_kind in _NATIONAL_ID_KINDS else kind.strip().lower()
     if key in _NATIONAL_ID_KINDS:
