@@ -298,6 +298,8 @@ class Encoder:
         flags = 0
         mask = 0
         cache = self._cache
+        # a field counts only if it set bits: a name of emoji or control characters has no
+        # letters, sets nothing and so can never make a hit on its own
         if name.given:
             canonical = name.given_canonical or tuple((g,) for g in name.given)
             for index, candidates in enumerate(canonical[:MAX_GIVEN_NAMES]):
@@ -305,15 +307,20 @@ class Encoder:
                 cached = cache.get(key)
                 if cached is None:
                     cached = self._store(key, self._given_mask(salt, index == 0, candidates))
-                mask |= cached
-            flags |= _GIVEN
+                if cached:
+                    mask |= cached
+                    flags |= _GIVEN
         if name.first_surname:
-            mask |= self._surname("surname1", salt, name.first_surname)
-            flags |= _FIRST_SURNAME
+            part = self._surname("surname1", salt, name.first_surname)
+            if part:
+                mask |= part
+                flags |= _FIRST_SURNAME
         if name.second_surname:
-            mask |= self._surname("surname2", salt, name.second_surname)
-            flags |= _SECOND_SURNAME
-        if name.married_surname:
+            part = self._surname("surname2", salt, name.second_surname)
+            if part:
+                mask |= part
+                flags |= _SECOND_SURNAME
+        if name.married_surname and _plain(name.married_surname):
             key = ("married", salt, name.married_surname)
             cached = cache.get(key)
             if cached is None:
@@ -348,6 +355,8 @@ class Encoder:
         cached = self._cache.get(key)
         if cached is None:
             mask = 0
+            if not _plain(surname):
+                return self._store(key, 0)
             for gram in bigrams(surname):
                 mask |= self._token_mask(part, salt, gram, BITS_PER_TOKEN[part])
             phonetic = "#" + spanish_key(surname)
@@ -365,7 +374,7 @@ class Encoder:
 
     def _given_mask(self, salt: str, is_first: bool, candidates: tuple[str, ...]) -> int:
         mask = 0
-        kept = candidates[:MAX_CANDIDATES] or ("",)
+        kept = [c for c in candidates[:MAX_CANDIDATES] if _plain(c)]
         share = len(kept)
         for candidate in kept:
             for gram in bigrams(candidate):

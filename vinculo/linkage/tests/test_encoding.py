@@ -234,3 +234,34 @@ def test_spanish_key_keeps_different_names_apart(a: str, b: str) -> None:
 def test_bigrams_are_padded_and_plain() -> None:
     assert bigrams("José") == ["_j", "jo", "os", "se", "e_"]
     assert bigrams("") == []
+
+
+hostile_text = st.text(max_size=300) | st.text(alphabet=st.characters(codec="utf-8"), min_size=1000, max_size=3000)
+
+
+@settings(max_examples=60, deadline=None)
+@given(given_names=hostile_text, first=hostile_text, second=hostile_text)
+def test_hostile_text_never_crashes_and_never_fills_the_filter(
+    encoder: Encoder, given_names: str, first: str, second: str
+) -> None:
+    # control characters, emoji, combining marks, 3 kB names: normalise should reject them first,
+    # but the encoder must hold on its own
+    record = PersonRecord(
+        "x",
+        PersonName(
+            given=(given_names,),
+            given_canonical=((given_names, first),),
+            first_surname=first,
+            second_surname=second,
+        ),
+    )
+    encoding = encoder.encode(record)
+    assert int(np.bitwise_count(encoding.words()).sum()) < 700
+    assert dice(encoding.words(), encoder.encode(person()).words()) < 0.75
+
+
+def test_a_name_without_letters_sets_nothing_and_claims_no_field(encoder: Encoder) -> None:
+    emoji = person(given="\U0001f600 \x07", first="\u200b\U0001f47b", second="", birth=None, sex=Sex.UNKNOWN)
+    encoding = encoder.encode(emoji)
+    assert encoding.fields == Fields.NONE
+    assert not any(encoding.bloom)
