@@ -705,6 +705,7 @@ class _Draft:
     emails: list[str]
     handles: list[tuple[str, str]]
     full_name_only: bool = False
+    surname_first: bool = False  # with full_name_only: "López de Pérez, María"
     accents_lost: bool = False
 
     @classmethod
@@ -737,7 +738,9 @@ def render(draft: _Draft, *, office: str, record_id: str) -> RawPerson:
     given, first, second = name(" ".join(draft.given)), name(draft.first), name(draft.second)
     full_name = ""
     if draft.full_name_only:
-        full_name, given, first, second = " ".join(p for p in (given, first, second) if p), "", "", ""
+        surnames = " ".join(p for p in (first, second) if p)
+        full_name = f"{surnames}, {given}" if draft.surname_first else " ".join(p for p in (given, surnames) if p)
+        given, first, second = "", "", ""
     birth = ""
     if draft.birth:
         year, month, day = draft.birth
@@ -822,6 +825,7 @@ CORRUPTIONS = (
     Corruption("typo", 0.10, "a name part of 4+ letters", "insert / delete / keyboard-adjacent substitute / transpose"),
     Corruption("accents_lost", 0.30, "a name with accents or ñ", "Peña Núñez -> Pena Nunez"),
     Corruption("full_name_only", 0.08, "every query", "parts not separated: full_name 'María López de Pérez'"),
+    Corruption("surname_first", 0.05, "every query", "parts not separated, surnames first: 'López de Pérez, María'"),
     Corruption("birth_date_missing", 0.05, "every query", "no birth date"),
     Corruption("year_only", 0.05, "every query", "07/03/1990 -> 1990"),
     Corruption("month_year_only", 0.03, "every query", "07/03/1990 -> 03/1990"),
@@ -1039,8 +1043,11 @@ class CorruptionModel:
         text = " ".join((*draft.given, draft.first, draft.second))
         if self._roll(rng, "accents_lost", fold(text) != text):
             draft.accents_lost = True
-        if self._roll(rng, "full_name_only"):
-            draft.full_name_only = True
+        chosen = self._exclusive(
+            rng, ("full_name_only", "surname_first"), {"full_name_only": True, "surname_first": True}
+        )
+        draft.full_name_only = chosen is not None
+        draft.surname_first = chosen == "surname_first"
 
     def _birth(self, rng: random.Random, draft: _Draft) -> None:
         if draft.birth is None:

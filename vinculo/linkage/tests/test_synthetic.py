@@ -126,6 +126,9 @@ def test_corruptions_are_recorded_per_query_and_show_in_the_record(bench: synthe
             assert record.full_name
             assert not record.given_names
             assert not record.first_surname
+        if "surname_first" in query.corruptions:
+            assert ", " in record.full_name
+            assert not record.given_names
         if "birth_date_missing" in query.corruptions:
             assert record.birth_date == ""
         if "year_only" in query.corruptions:
