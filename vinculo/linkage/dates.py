@@ -69,6 +69,8 @@ def _today() -> date:
 
 def _plain(text: str) -> str:
     """Lower case without accents; control characters are refused rather than repaired."""
+    if text.isascii() and text.isprintable():
+        return text.strip().lower()
     if any(unicodedata.category(char) in ("Cc", "Cf") and char not in "\t\n\r" for char in text):
         raise _Refused("control_characters", "control or invisible formatting characters")
     decomposed = unicodedata.normalize("NFKD", text.strip().lower())

@@ -496,15 +496,19 @@ def normalise_email(text: str, *, field: str = "emails") -> tuple[Identifier | N
     """
     if len(text) > MAX_EMAIL_CHARS + 10:
         return None, Problem(field, "too_long", f"{len(text)} characters")
-    address = unicodedata.normalize("NFC", text.strip().lower())
+    address = text.strip().lower()
+    if not address.isascii():
+        address = unicodedata.normalize("NFC", address)
     address = address.removeprefix("mailto:")
     local, at, domain = address.rpartition("@")
     if not at or not _EMAIL_LOCAL.fullmatch(local) or len(local) > 64:
         return None, Problem(field, "bad_format", "not an e-mail address")
-    try:
-        domain = domain.rstrip(".").encode("idna").decode("ascii")
-    except UnicodeError:
-        return None, Problem(field, "bad_format", "the domain is not a valid host name")
+    domain = domain.rstrip(".")
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None, Problem(field, "bad_format", "the domain is not a valid host name")
     labels = domain.split(".")
     if len(labels) < 2 or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels) or labels[-1].isdigit():
         return None, Problem(field, "bad_format", "the domain is not a valid host name")

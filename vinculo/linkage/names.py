@@ -355,7 +355,6 @@ def _person_name(given: list[str], first: Unit, second: Unit, married: str) -> P
     )
 
 
-@lru_cache(maxsize=1 << 16)
 def read_name(
     given_names: str = "",
     first_surname: str = "",
@@ -365,8 +364,15 @@ def read_name(
 ) -> NameReading:
     """Read a person's name from separated fields, or from ``full_name`` when the separated ones give nothing.
 
-    The result is cached: registries repeat names, and the reading depends on the text and sex only.
+    Readings are cached (registries repeat names, and a reading depends on the text and sex only),
+    except for oversized text, which must not fill the cache.
     """
+    if max(len(given_names), len(first_surname), len(second_surname), len(full_name)) > MAX_NAME_CHARS:
+        return _read_name(given_names, first_surname, second_surname, full_name, sex)
+    return _read_name_cached(given_names, first_surname, second_surname, full_name, sex)
+
+
+def _read_name(given_names: str, first_surname: str, second_surname: str, full_name: str, sex: Sex) -> NameReading:
     problems: list[tuple[str, str, str]] = []
     name = _read_separated(given_names, first_surname, second_surname, sex, problems)
     if name.is_empty and full_name:
@@ -374,6 +380,9 @@ def read_name(
     if name.is_empty:
         problems.append(("name", "empty", "no readable given name or surname"))
     return NameReading(name, tuple(problems))
+
+
+_read_name_cached = lru_cache(maxsize=1 << 16)(_read_name)
 
 
 def parse_name(
@@ -396,7 +405,6 @@ _FRONT = frozenset("ei")
 _X_AS_J_STEMS = ("mexic", "oaxac", "texa", "xavi", "xim")
 
 
-@lru_cache(maxsize=1 << 16)
 def phonetic(word: str) -> str:
     """A Spanish phonetic key for one folded word, as Latin Americans pronounce it.
 
@@ -407,6 +415,12 @@ def phonetic(word: str) -> str:
     gets the Spanish e ("Stefany" = "Estefany"). Vowels are kept: they tell Mario from María.
     Output: lower-case letters; "c" stands for the ch sound only.
     """
+    if len(word) > 64:  # no name part is this long; keep such text out of the cache
+        return _phonetic(word)
+    return _phonetic_cached(word)
+
+
+def _phonetic(word: str) -> str:
     word = fold(word).replace(" ", "")
     if not word:
         return ""
@@ -487,3 +501,6 @@ def phonetic(word: str) -> str:
                 out.append(letter)
         index += step
     return "".join(out)
+
+
+_phonetic_cached = lru_cache(maxsize=1 << 16)(_phonetic)

@@ -69,6 +69,8 @@ def _text(value: object, field: str, problems: list[Problem]) -> str:
 
 def _items(value: object, field: str, width: int, problems: list[Problem]) -> list[tuple[int, tuple[str, ...]]]:
     """The readable items of a repeated field, as tuples of ``width`` strings, each with its index."""
+    if value == ():
+        return []
     if not isinstance(value, tuple | list):
         if value:
             problems.append(Problem(field, "unreadable", "not a list"))
