@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from tests.browser.helpers import navigation_links, translated
 from tests.browser.test_exchanges import Offices, People, _check, _press
 from tests.conftest import BrowserSession
-from vinculo.accounts.models import User
+from vinculo.accounts.models import Office, User
 from vinculo.accounts.roles import Role
 from vinculo.accounts.tests.factories import UserFactory
 from vinculo.exchanges.lifecycle import Side
@@ -143,7 +143,8 @@ def _alert(offices: Offices, people: People, sv_prosecutor: User, gt_focal_point
         forward.locator("textarea[name=note]").fill("Honduras investiga la misma red.")
         sent_before = Broadcast.objects.filter(side=Side.OUTGOING).count()
         _press(gt, "form[action$='/forward/'] button[type=submit]")
-        expect(gt.locator("form[action$='/forward/'] .errorlist.nonfield")).to_contain_text("HN-MP")
+        honduras = Office.objects.get(code="HN-MP").name_es
+        expect(gt.locator("form[action$='/forward/'] .errorlist.nonfield")).to_contain_text(honduras)
         expect(gt.locator(".message-error")).to_be_visible()
         assert Broadcast.objects.filter(side=Side.OUTGOING).count() == sent_before
         ask = gt.locator("form[action$='/consent/']")

@@ -24,6 +24,7 @@ Screenshots: test-artifacts/screenshots/nodes-NN-*.png.
 from __future__ import annotations
 
 import contextlib
+import csv
 import email
 import email.policy
 import hashlib
@@ -46,6 +47,7 @@ from tests.browser.helpers import enter_password, path_pattern, translated
 from tests.browser.test_exchanges import UNNAMED_CONTROLS
 from tests.conftest import CSP_MARKER, screenshot_dir
 from tests.federation_harness import CR, GT, HN, HUB, SV, Federation, build_snapshot, federation_in
+from tests.test_demo_network import ROOT
 from vinculo.accounts.roles import Role
 from vinculo.demo.management.commands.seed_demo import DEMO_PASSWORD, demo_username
 from vinculo.exchanges.lifecycle import State
@@ -301,7 +303,8 @@ def _walk(federation: Federation, people: People) -> None:
     expect(overdue).to_contain_text(translated("escalated", ES))
     people.shoot(gt_desk, "08-gt-desk-after-escalation")
     gt_desk.goto(reverse("notifications:list"))
-    overdue_notice = translated(KINDS["request.overdue"].text, ES) % {"office": SV, "subject": REQUEST_SUBJECT}
+    overdue_text = translated(KINDS["request.overdue"].text, ES)
+    overdue_notice = overdue_text % {"office": _name_es(SV), "subject": REQUEST_SUBJECT}
     expect(gt_desk.locator("main")).to_contain_text(overdue_notice)
     people.shoot(gt_desk, "09-gt-notifications")
 
@@ -431,7 +434,7 @@ def _walk(federation: Federation, people: People) -> None:
     forward.locator(f"input[name=recipients][value={HN}]").check()
     forward.locator("textarea[name=note]").fill("Honduras investiga la misma red.")
     _press(gt, "form[action$='/forward/'] button[type=submit]")
-    blocked = translated(FORWARD_BLOCKED, ES) % {"office": SV, "to": HN}
+    blocked = translated(FORWARD_BLOCKED, ES) % {"office": _name_es(SV), "to": _name_es(HN)}
     expect(gt.locator("form[action$='/forward/'] .errorlist.nonfield")).to_contain_text(blocked)
     expect(gt.locator(".message-error")).to_be_visible()
     ask = gt.locator("form[action$='/consent/']")
@@ -442,3 +445,9 @@ def _walk(federation: Federation, people: People) -> None:
     people.shoot(gt, "19-gt-forward-blocked")
     # Nothing left GT for HN: HN holds no copy of the alert from GT.
     assert not federation.sql(HN, "SELECT 1 FROM exchanges_broadcast WHERE origin = ?", [GT])
+
+
+def _name_es(code: str) -> str:
+    """An office's Spanish name, as every node has it (the shipped list of offices)."""
+    with (ROOT / "vinculo" / "accounts" / "data" / "offices.csv").open(encoding="utf-8") as handle:
+        return next(row["name_es"] for row in csv.DictReader(handle) if row["code"] == code)

@@ -162,7 +162,11 @@ def forward(*, by: User, item: Broadcast, recipients: list[str], note: str = "")
     for member in recipients:
         if not allowed.may_forward_to(member):
             audit_refusal(by, item, member)
-            raise DomainError(FORWARD_BLOCKED % {"office": item.origin, "to": member}, code="h2_forward_blocked")
+            names = {office.code: office.name for office in Office.objects.filter(code__in=[item.origin, member])}
+            raise DomainError(
+                FORWARD_BLOCKED % {"office": names.get(item.origin, item.origin), "to": names.get(member, member)},
+                code="h2_forward_blocked",
+            )
     content = broadcasts.content_of(item)
     provenance = f"[{item.origin} {item.sent_at:%Y-%m-%d}]"
     text = (note.strip() + "\n\n" if note.strip() else "") + f"{provenance}\n{content.get('text', '')}"

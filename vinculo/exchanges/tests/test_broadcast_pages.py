@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from vinculo.accounts.models import User
+from vinculo.accounts.models import Office, User
 from vinculo.accounts.roles import Role
 from vinculo.accounts.tests.factories import UserFactory
 from vinculo.audit.models import AuditEntry
@@ -261,7 +261,8 @@ def test_forwarding_an_h2_alert_is_refused_and_offers_the_consent_to_ask(
     assert refused.status_code == 400
     form = refused.context["forward_form"]
     with net.as_node("GT-MP"):
-        blocked = es(consents.FORWARD_BLOCKED) % {"office": "SV-FGR", "to": "HN-MP"}
+        names = {office.code: office.name_es for office in Office.objects.filter(code__in=["SV-FGR", "HN-MP"])}
+        blocked = es(consents.FORWARD_BLOCKED) % {"office": names["SV-FGR"], "to": names["HN-MP"]}
     assert form.non_field_errors() == [blocked]
     assert form["note"].value() == "Para Honduras."
     ask = refused.context["actions"].consent_form
