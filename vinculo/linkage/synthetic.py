@@ -1014,7 +1014,8 @@ class CorruptionModel:
                 draft.second = _without_particle(draft.second)
         if married:
             # "María López de Pérez": the mother's surname gives way to the husband's.
-            draft.second = f"de {person.spouse_surname}"
+            spouse = person.spouse_surname
+            draft.second = spouse if _has_particle(spouse) else f"de {spouse}"  # "de León", not "de de León"
 
     def _given_names(self, rng: random.Random, draft: _Draft) -> None:
         nicknames = self.nicknames.get(fold(" ".join(draft.given)).lower()) or self.nicknames.get(
