@@ -141,7 +141,7 @@ _DEVOTIONAL_AMBIGUOUS = frozenset({"jesus", "cruz", "paz", "dios", "los reyes", 
 # never become a name: two unidentified persons would otherwise match each other.
 PLACEHOLDERS = frozenset(
     {
-        "n", "nn", "n n", "nnn", "x", "xx", "xxx", "xxxx", "na", "n a", "nd", "n d", "s n", "sn", "s a", "sa",
+        "n", "nn", "n n", "nnn", "x", "xx", "xxx", "xxxx", "n a", "nd", "n d", "s n", "s a",
         "desconocido", "desconocida", "ignorado", "ignorada", "no indica", "no sabe", "no aplica",
         "no consta", "no tiene", "sin dato", "sin datos", "sin nombre", "sin apellido", "sin segundo apellido",
         "unknown", "none", "null", "nil", "nan", "fulano", "fulana", "fulano de tal", "fulana de tal", "de tal",
@@ -201,11 +201,9 @@ def _units(tokens: list[str], *, split_on_y: bool) -> list[Unit]:
             if split_on_y or not units:
                 particles = []
             else:  # "Paz y Miño" kept as one surname inside a surname field
-                base = units[-1][1] + " y"
                 if index + 1 < count:
                     index += 1
-                    base += " " + tokens[index]
-                units[-1] = (units[-1][0], base)
+                    units[-1] = (units[-1][0], f"{units[-1][1]} y {tokens[index]}")
             index += 1
             continue
         if token in ("de", "del") or (token in _ARTICLES and particles):
@@ -251,6 +249,14 @@ def _is_placeholder(tokens: list[str]) -> bool:
     return " ".join(tokens) in PLACEHOLDERS
 
 
+def _real_units(units: list[Unit], field: str, problems: list[tuple[str, str, str]]) -> list[Unit]:
+    """Drop stand-ins among surnames ("Pérez X", "López N.N."): they mean "unknown", not a surname."""
+    real = [unit for unit in units if unit[0] or unit[1] not in PLACEHOLDERS]
+    if len(real) < len(units):
+        problems.append((field, "placeholder", "a stand-in for an unknown surname was left out"))
+    return real
+
+
 class NameReading:
     """What was read from the name fields, and the problem codes met on the way (field, code, detail)."""
 
@@ -285,14 +291,19 @@ def _tokens(text: str, field: str, problems: list[tuple[str, str, str]]) -> list
 
 
 def _read_separated(
-    given_names: str, first_surname: str, second_surname: str, sex: Sex, problems: list[tuple[str, str, str]]
+    given_names: str,
+    first_surname: str,
+    second_surname: str,
+    sex: Sex,
+    problems: list[tuple[str, str, str]],
+    field: str = "",
 ) -> PersonName:
-    given = _given_words(_tokens(given_names, "given_names", problems))
-    first_tokens, married = _split_widow(_tokens(first_surname, "first_surname", problems))
-    second_tokens, second_married = _split_widow(_tokens(second_surname, "second_surname", problems))
+    given = _given_words(_tokens(given_names, field or "given_names", problems))
+    first_tokens, married = _split_widow(_tokens(first_surname, field or "first_surname", problems))
+    second_tokens, second_married = _split_widow(_tokens(second_surname, field or "second_surname", problems))
     married = married or second_married
-    first_units = _units(first_tokens, split_on_y=False)
-    second_units = _units(second_tokens, split_on_y=False)
+    first_units = _real_units(_units(first_tokens, split_on_y=False), field or "first_surname", problems)
+    second_units = _real_units(_units(second_tokens, split_on_y=False), field or "second_surname", problems)
     if not married and second_units and _is_married_unit(second_units[-1], sex):
         married = second_units.pop()[1]
     if not married and len(first_units) > 1 and not second_units and _is_married_unit(first_units[-1], sex):
@@ -306,9 +317,16 @@ def _read_separated(
 
 
 def _read_full(full_name: str, sex: Sex, problems: list[tuple[str, str, str]]) -> PersonName:
-    """Split a whole name by the Hispanic convention: the last two surname units are the surnames."""
+    """Split a whole name by the Hispanic convention: the last two surname units are the surnames.
+
+    "Surnames, given names" (a registry's "PÉREZ GARCÍA, JUAN") is read as exactly that.
+    """
+    if full_name.count(",") == 1 and len(full_name) <= MAX_NAME_CHARS:
+        surnames, given_names = full_name.split(",")
+        if surnames.strip() and given_names.strip():
+            return _read_separated(given_names, surnames, "", sex, problems, field="full_name")
     tokens, married = _split_widow(_tokens(full_name, "full_name", problems))
-    units = _units(tokens, split_on_y=True)
+    units = _real_units(_units(tokens, split_on_y=True), "full_name", problems)
     if not married and len(units) >= 3 and _is_married_unit(units[-1], sex):
         married = units.pop()[1]
     if not units:

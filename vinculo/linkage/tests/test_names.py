@@ -117,6 +117,8 @@ def test_hyphenated_surnames_in_one_field_are_split_when_the_second_is_missing()
         ("Ana de la Cruz López", ("ana",), "cruz", "lopez", ""),
         ("Luis Alberto San Martín Ruiz", ("luis", "alberto"), "san martin", "ruiz", ""),
         ("ANA", ("ana",), "", "", ""),
+        ("PÉREZ GARCÍA, JUAN JOSÉ", ("juan", "jose"), "perez", "garcia", ""),
+        ("López de Pérez, María", ("maria",), "lopez", "", "perez"),
     ],
 )
 def test_full_name_is_split_by_the_hispanic_convention(full_name, given, first, second, married):
@@ -229,3 +231,10 @@ def test_reading_a_read_name_again_changes_nothing(given_names, first, second):
 @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz áéíóúñü-'.", max_size=40))
 def test_fold_is_idempotent(text):
     assert fold(fold(text)) == fold(text)
+
+
+def test_stand_in_surnames_are_left_out():
+    reading = read_name("Juan", "Pérez X")
+    assert (reading.name.first_surname, reading.name.second_surname) == ("perez", "")
+    assert ("first_surname", "placeholder") in {(field, code) for field, code, _ in reading.problems}
+    assert parse_name(full_name="Juan Pérez NN").first_surname == "perez"
