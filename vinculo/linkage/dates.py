@@ -117,7 +117,11 @@ def _read_words(text: str, today: date) -> BirthDate:
         return _check(numbers[0], month, None, today)  # "marzo de 1990"
     if len(lengths) == 2 and lengths[1] == 4 and lengths[0] <= 2:
         return _check(numbers[1], month, numbers[0], today)  # "7 de marzo de 1990", "March 7, 1990"
-    raise _Refused("unreadable", "a written month needs a four-digit year")
+    if len(lengths) == 2 and lengths[1] == 2 and lengths[0] <= 2 and months[0] == 1:
+        return _check(_two_digit_year(numbers[1], today), month, numbers[0], today)  # "07-MAR-90"
+    if lengths == [2]:
+        raise _Refused("ambiguous_date", "two digits after a month may be a day or a year")
+    raise _Refused("unreadable", "a written month needs a year")
 
 
 def _read(text: str, today: date) -> BirthDate:

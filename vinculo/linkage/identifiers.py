@@ -185,6 +185,8 @@ def _foreign(digits: str, field: str) -> tuple[Identifier | None, Problem | None
     """A number outside the eight countries: kept in E.164 without a country when its length is possible."""
     if not 8 <= len(digits) <= 15 or digits[0] == "0":
         return _phone_problem(field, "bad_length", "an international number has 8 to 15 digits")
+    if digits[0] == "1" and len(digits) != 11:
+        return _phone_problem(field, "bad_length", "a North American number is 1 and 10 digits")
     return Identifier(IdentifierKind.PHONE, "", "+" + digits), None
 
 

@@ -79,6 +79,7 @@ def test_phones_become_e164(text, default, expected):
         ("0000-0000", "GT", "placeholder"),
         ("5555-1234 ext 2", "GT", "unreadable"),
         ("0555-1234", "GT", "bad_format"),
+        ("+1 234 5678", "", "bad_length"),
         ("1" * 50, "GT", "too_long"),
     ],
 )

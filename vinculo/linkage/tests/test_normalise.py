@@ -211,3 +211,58 @@ def test_normalising_the_normalised_name_changes_nothing(raw):
         once.first_surname,
         once.second_surname,
     )
+
+
+hostile_characters = st.characters(
+    categories=("Cc", "Cf", "Co", "Mn", "Me", "So", "Sm", "Zs", "Zl", "Zp", "Lo", "Nd", "Lu", "Ll")
+)
+hostile_text = st.text(alphabet=hostile_characters, max_size=60) | st.sampled_from(
+    ["\x00" * 50, "\u202e\u200f\u200b", "😀" * 30, "A" * 10_000, "9" * 10_000, "𝐉𝐨𝐬𝐞", "ＰＥＲＥＺ"]
+)
+
+
+@given(hostile_text, hostile_text, hostile_text, hostile_text)
+def test_hostile_characters_in_every_field_never_crash(a, b, c, d):
+    raw = RawPerson(
+        record_id=a,
+        given_names=a,
+        first_surname=b,
+        second_surname=c,
+        full_name=d,
+        sex=a,
+        birth_date=b,
+        nationality=c,
+        phones=(a, b),
+        documents=((a, b, c), ("passport", "GT", d), ("DPI", "GT", a)),
+        plates=((a, b), ("GT", c)),
+        emails=(d,),
+        handles=((a, b), ("facebook", c)),
+    )
+    record = normalise(raw, today=TODAY, default_country="GT")
+    assert all(problem.code in PROBLEM_CODES for problem in record.problems)
+    for part in (*record.name.given, record.name.first_surname, record.name.second_surname):
+        assert WORDS.match(part)
+    for identifier in record.identifiers:
+        assert identifier.value.isascii()
+        assert identifier.value.isprintable()
+
+
+def test_ten_kilobytes_in_every_field_yield_nothing():
+    big = "7" * 10_000
+    raw = RawPerson(
+        record_id="r",
+        given_names=big,
+        first_surname=big,
+        full_name=big,
+        sex=big,
+        birth_date=big,
+        nationality=big,
+        phones=(big,),
+        documents=(("passport", "GT", big), (big, big, big)),
+        plates=(("GT", big),),
+        emails=(big,),
+        handles=(("facebook", big),),
+    )
+    record = normalise(raw, today=TODAY, default_country="GT")
+    assert record.name.is_empty
+    assert (record.birth, record.identifiers, record.sex, record.nationality) == (None, (), Sex.UNKNOWN, "")
