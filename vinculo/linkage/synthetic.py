@@ -369,6 +369,32 @@ def _name_tables() -> _NameTables:
     )
 
 
+def name_frequencies(country: str) -> dict[str, dict[str, float]]:
+    """The generator's name distribution for ``country``: what a frequency attack on encodings may assume.
+
+    Probabilities of each entry of the given-name lists (female, male; a compound such as
+    "María José" is one entry, and a second given name is drawn from the same list) and of each
+    surname. For Belize, the English-name list only (drawn for 70 % of people; the rest use the
+    Guatemalan or Honduran lists).
+    """
+    tables = _name_tables()
+
+    def probabilities(pool: _Pool) -> dict[str, float]:
+        total, previous, result = pool.cumulative[-1], 0.0, {}
+        for name, edge in zip(pool.names, pool.cumulative, strict=True):
+            result[name] = (edge - previous) / total
+            previous = edge
+        return result
+
+    female = tables.english_female if country == "BZ" else tables.female[country]
+    male = tables.english_male if country == "BZ" else tables.male[country]
+    return {
+        "given_female": probabilities(female),
+        "given_male": probabilities(male),
+        "surnames": probabilities(tables.surnames[country]),
+    }
+
+
 def given_groups(name: str) -> tuple[str, ...]:
     """A given-name entry as given names, particles kept with the next word: "María de los Ángeles" -> 2."""
     groups: list[str] = []

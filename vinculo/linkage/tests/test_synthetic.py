@@ -324,3 +324,14 @@ def test_the_nickname_table_is_read_when_present(tmp_path: Path) -> None:
     builtin, source = synthetic.load_nicknames(tmp_path / "missing.csv")
     assert source == "builtin"
     assert "Chepe" in builtin["jose"]
+
+
+def test_name_frequencies_describe_the_population_drawn(bench: synthetic.BenchmarkSet) -> None:
+    frequencies = synthetic.name_frequencies("SV")
+    for table in frequencies.values():
+        assert abs(sum(table.values()) - 1) < 1e-9
+    surnames = frequencies["surnames"]
+    assert max(surnames, key=surnames.__getitem__) == "Hernández"
+    salvadorans = [r for r in bench.index if r.record_id.startswith("SV-") and r.nationality == "salvadoreña"]
+    observed = sum(r.first_surname == "Hernández" for r in salvadorans) / len(salvadorans)
+    assert abs(observed - surnames["Hernández"]) < 0.04
