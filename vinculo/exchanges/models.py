@@ -365,8 +365,16 @@ class TeamItem(models.Model):
     content = models.TextField()  # vault token: {"text"} (a task's title in "text")
     language = models.CharField(max_length=2, default="es")
     handling = models.JSONField(default=list, blank=True)
-    file_name = models.CharField(max_length=200, blank=True)
+    # A document's file: its name, SHA-256, size and type; on the members that received it with the
+    # item, the verified attachment (the author keeps the original in its own systems, and an office
+    # that joins later gets the entry without the file).
+    file_name = models.CharField(max_length=255, blank=True)
     file_sha256 = models.CharField(max_length=64, blank=True)
+    file_size = models.PositiveBigIntegerField(default=0)
+    file_media_type = models.CharField(max_length=127, blank=True)
+    attachment = models.ForeignKey(
+        "messaging.InboundAttachment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     task_owner_office = models.CharField(max_length=32, blank=True)
     task_due_on = models.DateField(null=True, blank=True)
     task_status = models.CharField(max_length=6, choices=TaskStatus.choices, blank=True)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("teams/<uuid:team_id>/", teams.team_detail_view, name="team_detail"),
     path("teams/<uuid:team_id>/<slug:action>/", teams.team_action_view, name="team_action"),
     path("teams/<uuid:team_id>/tasks/<uuid:item_id>/<slug:action>/", teams.task_status_view, name="task_status"),
+    path("teams/<uuid:team_id>/documents/<uuid:item_id>/", teams.team_document_view, name="team_document"),
     path("<uuid:request_id>/", requests.request_detail_view, name="request_detail"),
     path("<uuid:request_id>/edit/", requests.request_edit_view, name="request_edit"),
     path("<uuid:request_id>/files/<uuid:file_id>/", requests.request_file_view, name="request_file"),

@@ -12,6 +12,7 @@ from vinculo.exchanges.forms.common import (
     LANGUAGES,
     CaseNumberMixin,
     CodesForm,
+    FilesField,
     case_number_field,
     office_choices,
     set_choices,
@@ -58,7 +59,13 @@ class PostForm(CodesForm):
         help_text=_("Optional, for a task."),
     )
 
-    field_order = ["text", "language", "task_owner", "task_due_on", "handling", "conditions"]
+    # ``files`` is also the form's attribute for the uploads (the metaclass takes fields off the class).
+    files = FilesField(  # type: ignore[assignment]
+        label=_("Document"),
+        help_text=_("Optional: a file to share with the team (the text above describes it). One at a time."),
+    )
+
+    field_order = ["text", "language", "task_owner", "task_due_on", "handling", "conditions", "files"]
 
     def __init__(self, *args: Any, members: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -68,6 +75,10 @@ class PostForm(CodesForm):
         data = super().clean()
         if data.get("task_due_on") and not data.get("task_owner"):
             self.add_error("task_due_on", _("A due date goes with a task: choose the office that owns it."))
+        if len(data.get("files") or []) > 1:
+            self.add_error("files", _("Share one document at a time, each with its description."))
+        elif data.get("files") and data.get("task_owner"):
+            self.add_error("files", _("A task carries no file: post the document on its own, then the task."))
         return data
 
 

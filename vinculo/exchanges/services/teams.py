@@ -31,6 +31,7 @@ from vinculo.exchanges.services import notices
 from vinculo.exchanges.services.refusals import handling_refusal
 from vinculo.messaging import handlers, network
 from vinculo.messaging.models import InboundMessage
+from vinculo.messaging.services import attachments as attachment_store
 from vinculo.messaging.services import outbox
 from vinculo.vault import crypto, keys
 
@@ -46,6 +47,10 @@ ALREADY_MEMBER = _("%(member)s is already a member of this team.")
 EMPTY = _("Write the message or the task.")
 OWNER_NOT_MEMBER = _("The task's owner must be an office of the team.")
 NOT_A_TASK = _("This is not a task.")
+TASK_OR_DOCUMENT = _("A task carries no file: post the document on its own, then the task.")
+DOCUMENT_NOT_HERE = _(
+    "This document's file is not kept here: the office that posted it holds the original (ask it for a copy)."
+)
 CASE_ELSEWHERE = _("The linked case must be one of your office's cases you may see.")
 
 
@@ -102,14 +107,20 @@ def _check_office(member: str, me: str) -> None:
 
 
 def _send(
-    by: User | None, team: JointTeam, body: dict[str, Any], *, to: list[str], codes: tuple[str, ...] = ()
+    by: User | None,
+    team: JointTeam,
+    body: dict[str, Any],
+    *,
+    to: list[str],
+    codes: tuple[str, ...] = (),
+    attachments: tuple[attachment_store.Prepared, ...] = (),
 ) -> None:
     me = team.office.code
     data = json.dumps({"team_id": str(team.team_id), **body}, ensure_ascii=False, sort_keys=True).encode("utf-8")
     for member in to:
         if member != me:
             outbox.send(type=TEAM_MESSAGE, recipient=member, payload=data, conversation=str(team.team_id),
-                        handling=codes, sent_by=by)  # fmt: skip
+                        handling=codes, sent_by=by, attachments=attachments)  # fmt: skip
 
 
 def _formed(team: JointTeam) -> dict[str, Any]:
@@ -150,8 +161,13 @@ def post(
     language: str = "es",
     task_owner: str = "",
     task_due_on: datetime.date | None = None,
+    document: attachment_store.Prepared | None = None,
 ) -> TeamItem:
-    """A message in the thread, or a task (with ``task_owner``) for one office of the team."""
+    """A message in the thread, a task (with ``task_owner``) for one office of the team, or a document.
+
+    A ``document`` is a file encrypted beforehand (``files.prepare_uploads``, outside this
+    transaction); ``text`` describes it. It travels to every member with the item.
+    """
     team = _member_of(by, team)
     if not text.strip():
         raise DomainError(EMPTY, code="empty")
@@ -162,19 +178,39 @@ def post(
     is_task = bool(task_owner)
     if is_task and task_owner not in team.members:
         raise DomainError(OWNER_NOT_MEMBER, code="owner_not_member")
+    if is_task and document is not None:
+        raise DomainError(TASK_OR_DOCUMENT, code="task_or_document")
+    kind = TeamItem.Kind.TASK if is_task else TeamItem.Kind.DOCUMENT if document else TeamItem.Kind.POST
     text, conditions = text.strip(), conditions.strip()
     item = TeamItem(
-        team=team, kind=TeamItem.Kind.TASK if is_task else TeamItem.Kind.POST, author_office=team.office.code,
+        team=team, kind=kind, author_office=team.office.code,
         author_name=by.full_name or by.username, language=language, handling=list(checked),
         task_owner_office=task_owner if is_task else "", task_due_on=task_due_on if is_task else None,
         task_status=TeamItem.TaskStatus.OPEN if is_task else "",
     )  # fmt: skip
+    if document is not None:
+        manifest = document.manifest
+        item.file_name, item.file_sha256 = manifest.name, document.sha256
+        item.file_size, item.file_media_type = manifest.size, manifest.media_type
     item.content = _seal({"text": text, "conditions": conditions}, TeamItem.context(item.pk))
     item.save(force_insert=True)
-    body = _item_body(item, {"text": text, "conditions": conditions})
-    _send(by, team, {"kind": "item", "item": body}, to=team.members, codes=checked)
+    body = _item_body(item, {"text": text, "conditions": conditions}, with_file=document is not None)
+    _send(by, team, {"kind": "item", "item": body}, to=team.members, codes=checked,
+          attachments=(document,) if document else ())  # fmt: skip
     audit.record(action="exchange.team_posted", actor=by, target=team, data={"item": str(item.item_id)})
     return item
+
+
+@transaction.atomic(durable=True)
+def open_document(*, by: User, item: TeamItem) -> Any:
+    """A document received with a team item, as a stream; audited. The caller checked membership."""
+    if item.kind != TeamItem.Kind.DOCUMENT or item.attachment is None:
+        raise DomainError(DOCUMENT_NOT_HERE, code="not_kept_here")
+    audit.record(
+        action="exchange.team_document_opened", actor=by, target=item.team,
+        data={"item": str(item.item_id), "sha256": item.file_sha256},
+    )  # fmt: skip
+    return attachment_store.open_attachment(item.attachment)
 
 
 @transaction.atomic(durable=True)
@@ -216,8 +252,9 @@ def add_member(*, by: User, team: JointTeam, member: str) -> JointTeam:
     return team
 
 
-def _item_body(item: TeamItem, content: dict[str, str]) -> dict[str, Any]:
-    return {
+def _item_body(item: TeamItem, content: dict[str, str], *, with_file: bool = False) -> dict[str, Any]:
+    """What travels of an item; a document names its file (``attached``: the file comes with this message)."""
+    body: dict[str, Any] = {
         "item_id": str(item.item_id), "kind": item.kind, "author_office": item.author_office,
         "author_name": item.author_name, "text": content["text"], "conditions": content["conditions"],
         "language": item.language, "handling": list(item.handling),
@@ -225,6 +262,12 @@ def _item_body(item: TeamItem, content: dict[str, str]) -> dict[str, Any]:
         "task_due_on": item.task_due_on.isoformat() if item.task_due_on else "",
         "task_status": item.task_status, "at": item.at.isoformat(),
     }  # fmt: skip
+    if item.kind == TeamItem.Kind.DOCUMENT:
+        body["file"] = {
+            "name": item.file_name, "sha256": item.file_sha256, "size": item.file_size,
+            "media_type": item.file_media_type, "attached": with_file,
+        }  # fmt: skip
+    return body
 
 
 # --- receiving -----------------------------------------------------------------------------------
@@ -287,8 +330,12 @@ def _store_item(team: JointTeam, body: Any, message: InboundMessage) -> None:
         "item_id", "kind", "author_office", "author_name", "text", "conditions", "language", "handling",
         "task_owner_office", "task_due_on", "task_status", "at",
     }  # fmt: skip
-    if not isinstance(body, dict) or set(body) != keys_expected:
-        raise wire.UnreadablePayload(f"{TEAM_MESSAGE}: an item has exactly {sorted(keys_expected)}")
+    if not isinstance(body, dict) or not keys_expected <= set(body) <= keys_expected | {"file"}:
+        raise wire.UnreadablePayload(
+            f"{TEAM_MESSAGE}: an item has exactly {sorted(keys_expected)} (and a document its file)"
+        )
+    if ("file" in body) != (body.get("kind") == TeamItem.Kind.DOCUMENT):
+        raise wire.UnreadablePayload(f"{TEAM_MESSAGE}: a document, and only a document, names its file")
     if body["author_office"] not in team.members or body["kind"] not in TeamItem.Kind.values:
         raise wire.UnreadablePayload(f"{TEAM_MESSAGE}: the item's author is not in the team")
     if body["author_office"] != message.sender and "H2" in body["handling"]:
@@ -312,5 +359,30 @@ def _store_item(team: JointTeam, body: Any, message: InboundMessage) -> None:
         else "es", handling=list(codes), task_owner_office=str(body["task_owner_office"])[:32], task_due_on=due,
         task_status=body["task_status"] if body["task_status"] in TeamItem.TaskStatus.values else "", at=at,
     )  # fmt: skip
+    if "file" in body:
+        _keep_document(item, body["file"], message)
     item.content = _seal({"text": body["text"], "conditions": body["conditions"].strip()}, TeamItem.context(item.pk))
     item.save(force_insert=True)
+
+
+def _keep_document(item: TeamItem, file: Any, message: InboundMessage) -> None:
+    """A document's file: the message's verified attachment when it came with it; else only its record."""
+    import re
+
+    if not (
+        isinstance(file, dict)
+        and set(file) == {"name", "sha256", "size", "media_type", "attached"}
+        and isinstance(file["name"], str) and 0 < len(file["name"]) <= 255
+        and isinstance(file["sha256"], str) and re.fullmatch(r"[0-9a-f]{64}", file["sha256"])
+        and isinstance(file["size"], int) and not isinstance(file["size"], bool) and file["size"] >= 0
+        and isinstance(file["media_type"], str) and len(file["media_type"]) <= 127
+        and isinstance(file["attached"], bool)
+    ):  # fmt: skip
+        raise wire.UnreadablePayload(f"{TEAM_MESSAGE}: a document's file does not read")
+    item.file_name, item.file_sha256 = file["name"], file["sha256"]
+    item.file_size, item.file_media_type = file["size"], file["media_type"]
+    if file["attached"]:
+        arrived = {a.sha256: a for a in attachment_store.attachments_of(message)}
+        if file["sha256"] not in arrived:
+            raise wire.UnreadablePayload(f"{TEAM_MESSAGE}: the document's file did not come with it")
+        item.attachment = arrived[file["sha256"]]

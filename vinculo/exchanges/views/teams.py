@@ -17,7 +17,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +32,7 @@ from vinculo.core.errors import DomainError, NotFound
 from vinculo.exchanges import selectors
 from vinculo.exchanges.forms.teams import MemberForm, PostForm, TeamForm
 from vinculo.exchanges.models import JointTeam, TeamItem
-from vinculo.exchanges.services import teams
+from vinculo.exchanges.services import files, teams
 from vinculo.exchanges.views.common import (
     NO_DIRECTORY,
     PAGE_SIZE,
@@ -189,6 +189,7 @@ def _page(
     today = timezone.localdate()
     context = {
         "team": team,
+        "my_office": me,
         "members": members,
         "lead_name": office_name(names, team.lead),
         "is_lead": _is_lead(team),
@@ -214,19 +215,23 @@ def team_detail_view(request: HttpRequest, team_id: uuid.UUID) -> HttpResponse:
 
 
 def _post(request: HttpRequest, user: User, team: JointTeam) -> forms.Form | None:
-    form = PostForm(request.POST, members=[(code, code) for code in team.members])
+    form = PostForm(request.POST, request.FILES, members=[(code, code) for code in team.members])
     if form.is_valid():
         data = form.cleaned_data
         try:
+            prepared = files.prepare_uploads(data.get("files") or [])
             item = teams.post(
                 by=user, team=team, text=data["text"], codes=form.codes(), conditions=data.get("conditions") or "",
                 language=data["language"], task_owner=data.get("task_owner") or "", task_due_on=data.get("task_due_on"),
+                document=prepared[0] if prepared else None,
             )  # fmt: skip
         except (DomainError, network.NetworkUnavailable) as error:
             show_error_on_form(form, DomainError(refusal(error)))
         else:
             if item.kind == TeamItem.Kind.TASK:
                 messages.success(request, _("The task has been added; every office of the team receives it."))
+            elif item.kind == TeamItem.Kind.DOCUMENT:
+                messages.success(request, _("The document has been shared; every office of the team receives it."))
             else:
                 messages.success(request, _("Your message has been posted; every office of the team receives it."))
             return None
@@ -281,3 +286,22 @@ def task_status_view(request: HttpRequest, team_id: uuid.UUID, item_id: uuid.UUI
         return _page(request, user, _found(user, team_id), status=400)
     messages.success(request, _("The task is marked done.") if TASK_ACTIONS[action] else _("The task is open again."))
     return redirect(f"{reverse('exchanges:team_detail', args=[team.pk])}#item-{item.pk}")
+
+
+@require_GET
+@team_staff
+def team_document_view(request: HttpRequest, team_id: uuid.UUID, item_id: uuid.UUID) -> HttpResponseBase:
+    """A document received in the team, downloaded (verified as it is read); audited."""
+    user = signed_in_user(request)
+    team = _found(user, team_id)
+    item = selectors.team_items(team).filter(pk=item_id).first()
+    if item is None:
+        raise Http404
+    try:
+        stream = teams.open_document(by=user, item=item)
+    except DomainError as error:
+        messages.error(request, refusal(error))
+        return redirect(f"{reverse('exchanges:team_detail', args=[team.pk])}#item-{item.pk}")
+    response = FileResponse(stream, as_attachment=True, filename=item.file_name, content_type=item.file_media_type)
+    response["Cache-Control"] = "no-store, private"
+    return response
