@@ -171,7 +171,10 @@ _COMMON_GIVEN = frozenset(
 
 
 def given_canonical(name: str) -> tuple[str, ...]:
-    """Candidate canonical names for one folded given name: the nickname's names, or the name itself."""
+    """Candidate canonical names for one folded given name: the nickname's names, or the name itself.
+
+    A candidate may be compound ("chema" → ``("jose maria",)``), written with one space.
+    """
     return NICKNAMES.get(name, (name,))
 
 

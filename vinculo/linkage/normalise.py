@@ -82,8 +82,7 @@ def _items(value: object, field: str, width: int, problems: list[Problem]) -> li
         parts = (item,) if width == 1 else item
         if not isinstance(parts, tuple | list) or len(parts) != width or not all(isinstance(p, str) for p in parts):
             problems.append(Problem(f"{field}[{index}]", "unreadable", f"not {width} piece(s) of text"))
-            continue
-        if any(part.strip() for part in parts[-1:]):
+        elif parts[-1] and not parts[-1].isspace():  # an empty value is no item, and no problem
             items.append((index, tuple(parts)))
     return items
 
