@@ -41,6 +41,7 @@ from vinculo.exchanges.schemas import (
     RequestOut,
     RequestSummaryOut,
     TaskStatusIn,
+    TeamDocumentIn,
     TeamIn,
     TeamItemOut,
     TeamOut,
@@ -482,8 +483,14 @@ def _team_summary(team: JointTeam) -> dict[str, Any]:
 
 def _team_item(item: TeamItem) -> dict[str, Any]:
     content = teams.content_of(item)
+    file = None
+    if item.kind == TeamItem.Kind.DOCUMENT:
+        file = {
+            "name": item.file_name, "media_type": item.file_media_type, "size": item.file_size,
+            "sha256": item.file_sha256, "received": item.attachment_id is not None,
+        }  # fmt: skip
     return {
-        "item_id": item.item_id, "kind": item.kind, "author_office": item.author_office,
+        "id": item.pk, "file": file, "item_id": item.item_id, "kind": item.kind, "author_office": item.author_office,
         "author_name": item.author_name, "text": content["text"], "conditions": content["conditions"],
         "language": item.language, "handling": list(item.handling), "task_owner_office": item.task_owner_office,
         "task_due_on": item.task_due_on, "task_status": item.task_status, "at": item.at,
@@ -534,6 +541,40 @@ def post_in_team(request: HttpRequest, team_id: str, payload: TeamPostIn) -> Any
         language=payload.language, task_owner=payload.task_owner, task_due_on=payload.task_due_on,
     )  # fmt: skip
     return Status(201, _team_item(item))
+
+
+@router.post(
+    "/exchanges/teams/{team_id}/documents",
+    response={201: TeamItemOut, **ERRORS},
+    summary="Share a document (multipart/form-data: its description and one `file`)",
+)
+def share_document(request: HttpRequest, team_id: str, payload: Form[TeamDocumentIn], file: File[UploadedFile]) -> Any:
+    user = _exchange_staff(request)
+    team = selectors.team_for(user, team_id)
+    _check_uploads([file])
+    item = teams.post(
+        by=user, team=team, text=payload.text, codes=tuple(payload.handling), conditions=payload.conditions,
+        language=payload.language, document=files.prepare_uploads([file])[0],
+    )  # fmt: skip
+    return Status(201, _team_item(item))
+
+
+@router.get(
+    "/exchanges/teams/{team_id}/documents/{item_id}", response={200: None, **ERRORS}, summary="A team document's file"
+)
+def get_team_document(request: HttpRequest, team_id: str, item_id: str) -> Any:
+    """The file as it arrived (verified chunk by chunk while it is read); audited."""
+    from django.http import FileResponse
+
+    user = _exchange_staff(request)
+    team = selectors.team_for(user, team_id)
+    item = selectors.team_items(team).filter(pk=item_id).first()
+    if item is None:
+        raise NotFound(teams.NO_SUCH_DOCUMENT)
+    stream = teams.open_document(by=user, item=item)
+    response = FileResponse(stream, as_attachment=True, filename=item.file_name, content_type=item.file_media_type)
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 @router.post("/exchanges/teams/{team_id}/members", response={200: TeamOut, **ERRORS}, summary="Add an office")

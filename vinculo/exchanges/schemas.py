@@ -223,7 +223,23 @@ class TeamPostIn(Schema):
     task_due_on: datetime.date | None = None
 
 
+class TeamDocumentIn(Schema):
+    text: str = Field(min_length=1, max_length=20_000, description="What the document is")
+    language: str = Field("es", pattern="^(es|en)$")
+    handling: list[str] = Field(default_factory=list)
+    conditions: str = Field("", max_length=2000)
+
+
+class TeamFileOut(Schema):
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    received: bool = Field(description="True when the file came with the item and can be downloaded here")
+
+
 class TeamItemOut(Schema):
+    id: uuid.UUID = Field(description="This node's copy of the item (for the document's download)")
     item_id: uuid.UUID
     kind: str
     author_office: str
@@ -236,6 +252,7 @@ class TeamItemOut(Schema):
     task_due_on: datetime.date | None
     task_status: str
     at: datetime.datetime
+    file: TeamFileOut | None = Field(None, description="A document's file")
 
 
 class TeamSummaryOut(Schema):

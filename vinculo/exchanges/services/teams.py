@@ -47,6 +47,7 @@ ALREADY_MEMBER = _("%(member)s is already a member of this team.")
 EMPTY = _("Write the message or the task.")
 OWNER_NOT_MEMBER = _("The task's owner must be an office of the team.")
 NOT_A_TASK = _("This is not a task.")
+NO_SUCH_DOCUMENT = _("There is no such document in this team.")
 TASK_OR_DOCUMENT = _("A task carries no file: post the document on its own, then the task.")
 DOCUMENT_NOT_HERE = _(
     "This document's file is not kept here: the office that posted it holds the original (ask it for a copy)."

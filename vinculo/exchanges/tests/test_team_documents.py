@@ -124,3 +124,37 @@ def test_a_document_whose_file_did_not_come_with_it_is_refused_by_the_handler(
             message, json.dumps({"team_id": str(team.team_id), "kind": "item", "item": without_file}).encode()
         )
     assert not TeamItem.objects.filter(team=gt_team).exists()
+
+
+def test_the_api_shares_a_document_and_a_member_downloads_it(
+    client: Client,
+    net: FakeNetwork,  # noqa: F811
+    transport: FakeTransport,  # noqa: F811
+    prosecutor: User,
+) -> None:
+    from vinculo.exchanges.tests.test_api import token_for
+
+    gt = UserFactory(username="gt.fiscal", office_code="GT-MP", roles=[Role.PROSECUTOR], with_totp=True)
+    with net.as_node("SV-FGR"):
+        team = teams.form_team(by=prosecutor, name="Operación Ruta Norte", members=["GT-MP"])
+        shared = client.post(
+            f"/api/v1/exchanges/teams/{team.pk}/documents",
+            {"text": "Plan operativo", "handling": ["H1"], "file": SimpleUploadedFile("plan.pdf", PLAN)},
+            headers=token_for(prosecutor),
+        )
+        assert shared.status_code == 201, shared.content
+        assert shared.json()["file"] == {
+            "name": "plan.pdf", "media_type": "application/pdf", "size": len(PLAN),
+            "sha256": TeamItem.objects.get(team=team).file_sha256, "received": False,
+        }  # fmt: skip
+    deliver_everywhere(net)
+    gt_team = _copy("GT-MP", team)
+    headers = token_for(gt)
+    with net.as_node("GT-MP"):
+        item = client.get(f"/api/v1/exchanges/teams/{gt_team.pk}", headers=headers).json()["items"][0]
+        assert (item["kind"], item["handling"], item["file"]["received"]) == ("document", ["H1"], True)
+        download = client.get(f"/api/v1/exchanges/teams/{gt_team.pk}/documents/{item['id']}", headers=headers)
+        assert download.status_code == 200
+        assert b"".join(download.streaming_content) == PLAN  # type: ignore[attr-defined]
+        missing = client.get(f"/api/v1/exchanges/teams/{gt_team.pk}/documents/{gt_team.pk}", headers=headers)
+        assert missing.status_code == 404
