@@ -98,6 +98,16 @@ def _iso_alpha2() -> frozenset[str]:
     return frozenset(country.alpha_2 for country in pycountry.countries)
 
 
+def _issuer(country: str, field: str, what: str) -> tuple[str, Problem | None]:
+    """The issuing country as alpha-2 from a code or a name as written, or the problem with it."""
+    if not country or country.isspace():
+        return "", Problem(field, "missing_country", f"{what} without its issuing country")
+    issuer = country_code(country)
+    if not issuer:
+        return "", Problem(field, "unknown_country", "not a country this reader knows")
+    return issuer, None
+
+
 # --- phones ------------------------------------------------------------------------------------------
 
 # calling code, national number lengths
@@ -369,16 +379,17 @@ _NATIONAL_ID_READERS = {"GT": _gt, "SV": _sv, "DO": _do, "NI": _ni, "CR": _cr, "
 def normalise_national_id(
     country: str, number: str, *, field: str = "documents"
 ) -> tuple[Identifier | None, Problem | None]:
-    """A national identity number of ``country`` (alpha-2), checked as described in the module docstring."""
+    """A national identity number of ``country`` (alpha-2 or a name), checked as described in the module docstring."""
     if len(number) > MAX_IDENTIFIER_CHARS:
         return None, Problem(field, "too_long", f"{len(number)} characters")
-    if not country:
-        return None, Problem(field, "missing_country", "an identity number without its issuing country")
+    issuer, problem = _issuer(country, field, "an identity number")
+    if problem:
+        return None, problem
     try:
-        value = _NATIONAL_ID_READERS.get(country, _other)(number)
+        value = _NATIONAL_ID_READERS.get(issuer, _other)(number)
     except _Invalid as invalid:
         return None, Problem(field, invalid.code, invalid.detail)
-    return Identifier(IdentifierKind.NATIONAL_ID, country, value), None
+    return Identifier(IdentifierKind.NATIONAL_ID, issuer, value), None
 
 
 # --- passports ---------------------------------------------------------------------------------------
@@ -414,9 +425,10 @@ def normalise_passport(
         return None, Problem(field, "bad_length", "a passport number has 5 to 9 characters")
     if not any(char.isdigit() for char in compact) or len(set(compact)) == 1:
         return None, Problem(field, "placeholder", "no passport number looks like this")
-    if not country:
-        return None, Problem(field, "missing_country", "a passport number without its issuing country")
-    return Identifier(IdentifierKind.PASSPORT, country, compact), None
+    issuer, problem = _issuer(country, field, "a passport number")
+    if problem:
+        return None, problem
+    return Identifier(IdentifierKind.PASSPORT, issuer, compact), None
 
 
 PASSPORT_KINDS = frozenset({"passport", "pasaporte", "pass", "pp", "psp"})
@@ -477,9 +489,10 @@ def normalise_plate(country: str, plate: str, *, field: str = "plates") -> tuple
         return None, Problem(field, "bad_format", "a plate has 2 to 10 characters, at least one a digit")
     if len(set(compact)) == 1:
         return None, Problem(field, "placeholder", "a run of one character stands for no plate")
-    if not country:
-        return None, Problem(field, "missing_country", "a plate without its country")
-    return Identifier(IdentifierKind.PLATE, country, compact), None
+    issuer, problem = _issuer(country, field, "a plate")
+    if problem:
+        return None, problem
+    return Identifier(IdentifierKind.PLATE, issuer, compact), None
 
 
 _EMAIL_LOCAL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*")

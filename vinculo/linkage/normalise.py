@@ -146,12 +146,8 @@ def normalise(raw: RawPerson, *, today: date | None = None, default_country: str
             field=f"documents[{index}]",
         )
     for index, (country, plate) in _items(raw.plates, "plates", 2, problems):
-        field = f"plates[{index}]"
-        plate_country = country_code(country) if country.strip() else office_country or nationality
-        if country.strip() and not plate_country:
-            problems.append(Problem(field, "unknown_country", "not a country this reader knows"))
-            continue
-        _collect(normalise_plate, (plate_country, plate), identifiers, problems, field=field)
+        plate_country = country if country.strip() else office_country or nationality
+        _collect(normalise_plate, (plate_country, plate), identifiers, problems, field=f"plates[{index}]")
     for index, (email,) in _items(raw.emails, "emails", 1, problems):
         _collect(normalise_email, (email,), identifiers, problems, field=f"emails[{index}]")
     for index, (platform, handle) in _items(raw.handles, "handles", 2, problems):

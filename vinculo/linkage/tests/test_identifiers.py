@@ -256,6 +256,9 @@ def test_plates_are_upper_case_without_separators():
     assert code(normalise_plate("GT", "ABC")) == "bad_format"
     assert code(normalise_plate("GT", "P-12#3")) == "bad_format"
     assert code(normalise_plate("", "P123ABC")) == "missing_country"
+    assert normalise_plate("Guatemala", "P123ABC")[0].scope == "GT"
+    assert code(normalise_plate("Atlantis", "P123ABC")) == "unknown_country"
+    assert normalise_passport("Honduras", "F123456")[0].scope == "HN"
 
 
 def test_email_is_trimmed_and_lower_case_without_provider_rules():
