@@ -154,10 +154,23 @@ def _national(country: str, digits: str, field: str) -> tuple[Identifier | None,
     return _e164(country, digits), None
 
 
+def _fits(country: str, digits: str) -> bool:
+    """Whether national ``digits`` have a length (and for the Dominican Republic an area code) of ``country``."""
+    if country == "DO":
+        return (len(digits) == 10 or (len(digits) == 11 and digits[0] == "1")) and digits[-10:-7] in _DO_AREA_CODES
+    return country in _PHONE_PLANS and len(digits) in _PHONE_PLANS[country][1]
+
+
 def normalise_phone(
-    text: str, *, default_country: str = "", field: str = "phones"
+    text: str, *, default_country: str = "", fallback_country: str = "", field: str = "phones"
 ) -> tuple[Identifier | None, Problem | None]:
-    """A phone number in E.164 ("+50255551234"); a national number takes ``default_country``'s calling code."""
+    """A phone number in E.164 ("+50255551234").
+
+    A national number takes ``default_country``'s calling code when its length fits that country
+    (the office's country: local numbers are written the local way); else a calling code written
+    without "+" ("502 5555 1234") or a Dominican area code gives the country; else
+    ``fallback_country`` (the person's nationality) is tried.
+    """
     if len(text) > 40:
         return _phone_problem(field, "too_long", f"{len(text)} characters")
     compact = text.strip().translate(_PHONE_SEPARATORS)
@@ -176,14 +189,16 @@ def normalise_phone(
         if country:
             return _national(country, digits[3:], field)
         return _foreign(digits, field)
-    if default_country in _PHONE_PLANS and len(digits) in _PHONE_PLANS[default_country][1]:
+    if _fits(default_country, digits):
         return _national(default_country, digits, field)
     # Written with a calling code but without "+" or "00": "502 5555 1234", "1 809 555 1234".
     for code, country in _CALLING_CODES.items():
         if digits.startswith(code) and len(digits) - 3 in _PHONE_PLANS[country][1]:
             return _national(country, digits[3:], field)
-    if len(digits) == 11 and digits[0] == "1" and digits[1:4] in _DO_AREA_CODES:
+    if _fits("DO", digits):
         return _national("DO", digits, field)
+    if _fits(fallback_country, digits):
+        return _national(fallback_country, digits, field)
     if default_country in _PHONE_PLANS:
         return _national(default_country, digits, field)
     if default_country:

@@ -97,16 +97,17 @@ def _read_pairs(filename: str) -> list[tuple[str, str]]:
         rows = csv.reader(line for line in handle if line.strip() and not line.startswith("#"))
         next(rows)  # header
         for row in rows:
-            pairs.append((fold(row[0]), fold(row[1])))
+            pairs.append((fold(row[0]), "|".join(fold(part) for part in row[1].split("|"))))
     return pairs
 
 
 def _load_nicknames() -> dict[str, tuple[str, ...]]:
     table: dict[str, list[str]] = {}
-    for nickname, canonical in _read_pairs("nicknames.csv"):
+    for nickname, canonicals in _read_pairs("nicknames.csv"):
         candidates = table.setdefault(nickname, [])
-        if canonical not in candidates:
-            candidates.append(canonical)
+        for canonical in canonicals.split("|"):  # "alberto|roberto" in one row is read like two rows
+            if canonical.strip() and canonical.strip() not in candidates:
+                candidates.append(canonical.strip())
     return {nickname: tuple(candidates) for nickname, candidates in table.items()}
 
 
@@ -329,7 +330,9 @@ def _read_full(full_name: str, sex: Sex, problems: list[tuple[str, str, str]]) -
         if surnames.strip() and given_names.strip():
             return _read_separated(given_names, surnames, "", sex, problems, field="full_name")
     tokens, married = _split_widow(_tokens(full_name, "full_name", problems))
-    units = _real_units(_units(tokens, split_on_y=True), "full_name", problems)
+    units = _units(tokens, split_on_y=True)
+    # Stand-ins are looked for in the surname slots only: "Elena N. Robles" has a middle initial.
+    units = units[:-2] + _real_units(units[-2:], "full_name", problems)
     if not married and len(units) >= 3 and _is_married_unit(units[-1], sex):
         married = units.pop()[1]
     if not units:

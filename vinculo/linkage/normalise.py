@@ -6,9 +6,10 @@ right-to-left marks, NUL bytes, absurd dates, thousands of phone numbers) yields
 smaller record, never a value that could make a hit on its own.
 
 Context: ``default_country`` is the country of the office whose records these are (alpha-2 or a
-name). It completes national phone numbers and plates written without a country; the person's
-nationality comes first for phones and identity documents, and is the only fallback for
-passports (a passport without its issuing country is most likely the holder's own).
+name). A national phone number is read as the office's first (local numbers are written the
+local way), then as the person's nationality's; a plate without a country is the office's; an
+identity document without its issuing country is the person's nationality's (then the
+office's), and a passport without one only the nationality's (it is most likely the holder's own).
 """
 
 from __future__ import annotations
@@ -133,7 +134,13 @@ def normalise(raw: RawPerson, *, today: date | None = None, default_country: str
     person_country = nationality or office_country
     for index, (phone,) in _items(raw.phones, "phones", 1, problems):
         _collect(
-            normalise_phone, (phone,), identifiers, problems, default_country=person_country, field=f"phones[{index}]"
+            normalise_phone,
+            (phone,),
+            identifiers,
+            problems,
+            default_country=office_country or nationality,
+            fallback_country=nationality,
+            field=f"phones[{index}]",
         )
     for index, (kind, issuer, number) in _items(raw.documents, "documents", 3, problems):
         fallback = nationality if fold(kind[:40]) in PASSPORT_KINDS else person_country

@@ -87,6 +87,14 @@ def test_phones_refused_with_a_reason(text, default, problem):
     assert code(normalise_phone(text, default_country=default)) == problem
 
 
+def test_national_numbers_try_the_office_country_then_the_nationality():
+    assert value(normalise_phone("7777 8888", default_country="SV", fallback_country="GT")) == "+50377778888"
+    assert value(normalise_phone("622-1234", default_country="GT", fallback_country="BZ")) == "+5016221234"
+    assert value(normalise_phone("(829) 148-0199", default_country="CR")) == "+18291480199"
+    assert value(normalise_phone("(501) 150-8948", default_country="DO")) == "+5011508948"
+    assert code(normalise_phone("622-1234", default_country="GT", fallback_country="SV")) == "bad_length"
+
+
 def test_phone_scope_is_the_country():
     identifier, _ = normalise_phone("+503 7777 8888")
     assert identifier == Identifier(IdentifierKind.PHONE, "SV", "+50377778888")

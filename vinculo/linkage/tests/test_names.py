@@ -238,3 +238,6 @@ def test_stand_in_surnames_are_left_out():
     assert (reading.name.first_surname, reading.name.second_surname) == ("perez", "")
     assert ("first_surname", "placeholder") in {(field, code) for field, code, _ in reading.problems}
     assert parse_name(full_name="Juan Pérez NN").first_surname == "perez"
+    assert parse_name(full_name="Juan N.N.").given == ("juan",)
+    reading = read_name(full_name="Elena N. Robles Zelaya")  # a middle initial, not a stand-in
+    assert (reading.name.given, reading.problems) == (("elena", "n"), ())
