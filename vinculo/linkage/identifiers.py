@@ -468,19 +468,33 @@ _NATIONAL_ID_KINDS = {
 }
 
 
+@lru_cache(maxsize=256)
+def _document_kind(kind: str) -> tuple[bool, str | None]:
+    """(is a passport, the implied issuing country of a national id or None when the kind is unknown)."""
+    folded = fold(kind).replace("_", " ")
+    if folded in PASSPORT_KINDS:
+        return True, ""
+    key = folded if folded in _NATIONAL_ID_KINDS else kind.strip().lower()
+    return False, _NATIONAL_ID_KINDS.get(key)
+
+
+def is_passport_kind(kind: str) -> bool:
+    """Whether a document kind as written ("Pasaporte", "PP") names a passport."""
+    return _document_kind(kind[:60])[0]
+
+
 def normalise_document(
     kind: str, country: str, number: str, *, fallback_country: str = "", field: str = "documents"
 ) -> tuple[Identifier | None, Problem | None]:
     """A document as a record holds it: (kind as written, issuing country as written, number)."""
-    folded_kind = fold(kind[:60]).replace("_", " ")
+    is_passport, implied_country = _document_kind(kind[:60])
     issuer = country_code(country)
     if country and not issuer:
         return None, Problem(field, "unknown_country", "the issuing country is not one this reader knows")
-    if folded_kind in PASSPORT_KINDS:
+    if is_passport:
         return normalise_passport(issuer or fallback_country, number, field=field)
-    key = folded_kind if folded_kind in _NATIONAL_ID_KINDS else kind.strip().lower()
-    if key in _NATIONAL_ID_KINDS:
-        return normalise_national_id(issuer or _NATIONAL_ID_KINDS[key] or fallback_country, number, field=field)
+    if implied_country is not None:
+        return normalise_national_id(issuer or implied_country or fallback_country, number, field=field)
     return None, Problem(field, "unknown_kind", "a document is a passport or a national identity number")
 
 
@@ -571,6 +585,11 @@ _URL_PREFIX = re.compile(r"^(?:https?://)?(?:www\.|m\.|mobile\.)?[a-z0-9.-]+\.[a
 _PROFILE_ID = re.compile(r"profile\.php\?id=(\d+)")
 
 
+@lru_cache(maxsize=256)
+def _platform_key(platform: str) -> str:
+    return fold(platform)
+
+
 def normalise_handle(
     platform: str, handle: str, *, default_country: str = "", field: str = "handles"
 ) -> tuple[Identifier | None, Problem | None]:
@@ -580,7 +599,7 @@ def normalise_handle(
     """
     if len(handle) > 200 or len(platform) > 40:
         return None, Problem(field, "too_long", "longer than any handle")
-    folded_platform = fold(platform)
+    folded_platform = _platform_key(platform)
     canonical = PLATFORMS.get(folded_platform) or PLATFORMS.get(folded_platform.replace(" ", ""))
     if canonical is None:
         canonical = folded_platform.replace(" ", "")

@@ -362,6 +362,9 @@ def _read_full(full_name: str, sex: Sex, problems: list[tuple[str, str, str]]) -
         given_count += len(surname_units) - 2
         surname_units = surname_units[-2:]
     given = _given_words([word for unit in units[:given_count] for word in unit[1].split()])
+    if _is_placeholder(given):  # "N Pérez López" reads like given_names="N": no given name
+        problems.append(("full_name", "placeholder", "a stand-in for an unknown given name was left out"))
+        given = []
     first = surname_units[0] if surname_units else ("", "")
     second = surname_units[1] if len(surname_units) > 1 else ("", "")
     return _person_name(given, first, second, married)

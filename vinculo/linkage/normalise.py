@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 
 from vinculo.linkage.dates import parse_birth_date
 from vinculo.linkage.identifiers import (
-    PASSPORT_KINDS,
     country_code,
+    is_passport_kind,
     normalise_document,
     normalise_email,
     normalise_handle,
@@ -52,12 +53,20 @@ _UNKNOWN_SEX = frozenset({"", "x", "u", "nd", "n d", "no indica", "desconocido",
 
 def read_sex(text: str) -> tuple[Sex, Problem | None]:
     """Sex as written ("F", "mujer", "masculino") → ``Sex``; anything else is unknown, with a problem."""
-    folded = fold(text[:40])
+    return _read_sex(text[:40])
+
+
+@lru_cache(maxsize=1024)
+def _read_sex(text: str) -> tuple[Sex, Problem | None]:
+    folded = fold(text)
     if folded in _SEXES:
         return _SEXES[folded], None
     if folded in _UNKNOWN_SEX and (folded or not text.strip()):
         return Sex.UNKNOWN, None
     return Sex.UNKNOWN, Problem("sex", "unreadable", "not a sex this reader knows")
+
+
+_STR = (str,) * 3  # the type for each piece of an item, for ``map(isinstance, …)``
 
 
 def _text(value: object, field: str, problems: list[Problem]) -> str:
@@ -81,7 +90,7 @@ def _items(value: object, field: str, width: int, problems: list[Problem]) -> li
     items = []
     for index, item in enumerate(value[:MAX_ITEMS_PER_FIELD]):
         parts = (item,) if width == 1 else item
-        if not isinstance(parts, tuple | list) or len(parts) != width or not all(isinstance(p, str) for p in parts):
+        if not isinstance(parts, tuple | list) or len(parts) != width or not all(map(isinstance, parts, _STR)):
             problems.append(Problem(f"{field}[{index}]", "unreadable", f"not {width} piece(s) of text"))
         elif parts[-1] and not parts[-1].isspace():  # an empty value is no item, and no problem
             items.append((index, tuple(parts)))
@@ -143,7 +152,7 @@ def normalise(raw: RawPerson, *, today: date | None = None, default_country: str
             field=f"phones[{index}]",
         )
     for index, (kind, issuer, number) in _items(raw.documents, "documents", 3, problems):
-        fallback = nationality if fold(kind[:40]) in PASSPORT_KINDS else person_country
+        fallback = nationality if is_passport_kind(kind) else person_country
         _collect(
             normalise_document,
             (kind, issuer, number),
