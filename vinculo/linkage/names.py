@@ -278,6 +278,20 @@ def _tokens(text: str, field: str, problems: list[tuple[str, str, str]]) -> list
     if len(text) > MAX_NAME_CHARS:
         problems.append((field, "too_long", f"{len(text)} characters; at most {MAX_NAME_CHARS}"))
         return []
+    tokens, found = _field_tokens(text, field)
+    if found:
+        problems.extend(found)
+    return list(tokens)
+
+
+@lru_cache(maxsize=1 << 16)
+def _field_tokens(text: str, field: str) -> tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]]:
+    """One field's tokens and problems, cached: given names and surnames repeat far more than whole names."""
+    problems: list[tuple[str, str, str]] = []
+    return tuple(_fold_tokens(text, field, problems)), tuple(problems)
+
+
+def _fold_tokens(text: str, field: str, problems: list[tuple[str, str, str]]) -> list[str]:
     folded, had_controls, had_dropped = fold_with_flags(text)
     if had_controls:
         problems.append((field, "control_characters", "control or invisible formatting characters removed"))
