@@ -451,6 +451,7 @@ def phonetic(word: str) -> str:
 
     Merges: b/v; c(e,i)/s/z (seseo); ll/y/j/g(e,i) and English-style j ("Johana" = "Yohana");
     silent h; qu/k/c(a,o,u); gu(a,o)/w/hu(vowel); initial w(e,i) = gu(e,i) ("Wilmer"/"Guilmer");
+    an initial i before a vowel as y ("Iuri"); English ll before a final y or at the end as l ("Nelly");
     x as j in México/Ximena, as s at the start of other words (Xela), as ks elsewhere; ph/f,
     th/t, sh/s; n before b/p = m; doubled letters; a final y as i; an initial s before a consonant
     gets the Spanish e ("Stefany" = "Estefany"). Vowels are kept: they tell Mario from María.
@@ -479,7 +480,7 @@ def _phonetic(word: str) -> str:
         step = 1
         code = ""
         if char in _VOWELS:
-            code = char
+            code = "y" if char == "i" and index == 0 and nxt in _VOWELS else char  # "Iuri" = "Yuri"
         elif char in "bv":
             code = "b"
         elif char == "c":
@@ -515,7 +516,10 @@ def _phonetic(word: str) -> str:
             if nxt == "h":
                 step = 2
         elif char == "l":
-            code, step = ("y", 2) if nxt == "l" else ("l", 1)
+            if nxt == "l":  # Spanish ll is y, but English "Nelly", "Bill" keep an l
+                code, step = ("l", 2) if after in ("", "y") else ("y", 2)
+            else:
+                code = "l"
         elif char == "y":
             code = "y" if nxt in _VOWELS else "i"
         elif char == "h":

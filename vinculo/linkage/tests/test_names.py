@@ -17,7 +17,8 @@ from vinculo.linkage.record import PersonName, Sex
 WORDS = re.compile(r"^([a-z]+( [a-z]+)*)?$")
 
 # Same-person spelling variants of Latin-American names (seseo, yeísmo, b/v, silent h, j/g/x,
-# qu/k, gu/w, English-influenced spellings). Written alongside the key, so the score is optimistic.
+# qu/k, gu/w, English-influenced spellings). Written alongside the key, so the score is optimistic;
+# see the held-out lists below for an honest one.
 VARIANT_PAIRS = [
     ("Valdemar", "Baldemar"), ("Hernández", "Ernandez"), ("Jiménez", "Giménez"), ("Zelaya", "Selaya"),
     ("Castillo", "Castiyo"), ("Wilmer", "Guilmer"), ("Yohana", "Johana"), ("Geovanny", "Yovani"),
@@ -187,8 +188,36 @@ def test_hostile_text_becomes_an_empty_name_with_a_reason():
 def test_phonetic_key_joins_variants_and_separates_lookalikes():
     joined = sum(phonetic(a) == phonetic(b) for a, b in VARIANT_PAIRS)
     collided = sum(phonetic(a) == phonetic(b) for a, b in LOOKALIKE_PAIRS)
-    assert joined >= 66, joined  # 68/70 when written
+    assert joined >= 68, joined  # 70/70 when written (68/70 before the ll and initial-i rules)
     assert collided <= 1, collided  # 0/25 when written
+
+
+# Written after the key and never used to tune it: the honest score (30/37 joined, 0/15 merged when
+# written; the misses are English spellings: Byron/Bairon, Cynthia/Cintia, Heidy/Jeidy, Ashley/Asly…).
+HELD_OUT_VARIANT_PAIRS = [
+    ("Yésica", "Jessica"), ("Yessenia", "Yesenia"), ("Lizbeth", "Lisbeth"), ("Marvin", "Marbin"),
+    ("Byron", "Bairon"), ("Jazmín", "Yasmin"), ("Jacqueline", "Yaquelin"), ("Cinthia", "Sintia"),
+    ("Cynthia", "Cintia"), ("Joselyn", "Yoselin"), ("Henry", "Enri"), ("Heidy", "Jeidy"), ("Deysi", "Daisy"),
+    ("Esmeralda", "Ezmeralda"), ("Gerson", "Jerson"), ("Jairo", "Yairo"), ("Nohemí", "Noemi"),
+    ("Zulema", "Sulema"), ("Ximena", "Gimena"), ("Ceballos", "Zevallos"), ("Cevallos", "Ceballos"),
+    ("Bethzabé", "Betsabe"), ("Giovanni", "Jovani"), ("Yahaira", "Jahaira"), ("Yulissa", "Julisa"),
+    ("Osiris", "Oziris"), ("Velásquez", "Belasquez"), ("Quiñónez", "Quinones"), ("Hidalgo", "Idalgo"),
+    ("Xiomara", "Siomara"), ("Yanira", "Llanira"), ("Ilsy", "Ilsi"), ("Wilson", "Guilson"),
+    ("Kimberly", "Kimberli"), ("Stephanie", "Estefani"), ("Elizabeth", "Elisabet"), ("Ashley", "Asly"),
+]  # fmt: skip
+HELD_OUT_LOOKALIKE_PAIRS = [
+    ("Rivera", "Rivas"), ("Ramón", "Ramos"), ("Mendoza", "Mendez"), ("Moreno", "Morán"),
+    ("Castañeda", "Castellanos"), ("Salinas", "Salazar"), ("Andrés", "Andrea"), ("Julio", "Julia"),
+    ("Pablo", "Paola"), ("Rubén", "Rubí"), ("Martín", "Martina"), ("Daniel", "Daniela"), ("Lucas", "Lucía"),
+    ("Gabriel", "Gabriela"), ("Franco", "Francia"),
+]  # fmt: skip
+
+
+def test_phonetic_key_on_held_out_pairs():
+    joined = sum(phonetic(a) == phonetic(b) for a, b in HELD_OUT_VARIANT_PAIRS)
+    collided = sum(phonetic(a) == phonetic(b) for a, b in HELD_OUT_LOOKALIKE_PAIRS)
+    assert joined >= 30, joined
+    assert collided == 0, collided
 
 
 def test_phonetic_key_examples():
