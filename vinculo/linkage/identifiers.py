@@ -332,8 +332,11 @@ def _ni(number: str) -> str:
     return compact
 
 
+_CR_SEPARATORS = re.compile(r"[-. ]+")
+
+
 def _cr(number: str) -> str:
-    parts = [part for part in re.split(r"[-. ]+", number.strip()) if part]
+    parts = [part for part in _CR_SEPARATORS.split(number.strip()) if part]
     if len(parts) == 3 and all(part.isascii() and part.isdigit() for part in parts):
         if len(parts[0]) > 2 or len(parts[1]) > 4 or len(parts[2]) > 4:
             raise _Invalid("bad_format", "a Costa Rican cédula is province-tomo-asiento")
@@ -349,11 +352,11 @@ def _cr(number: str) -> str:
 
 
 _PA = re.compile(r"(?:(\d{1,2})(?:-?(AV|PI))?|(PE|E|N))-(\d{1,4})-(\d{1,6})")
+_PA_SEPARATORS = re.compile(r"[\s.-]+")
 
 
 def _pa(number: str) -> str:
-    compact = re.sub(r"[\s.]+", "-", number.strip().upper())
-    compact = re.sub(r"-+", "-", compact)
+    compact = _PA_SEPARATORS.sub("-", number.strip().upper())
     match = _PA.fullmatch(compact)
     if not match:
         raise _Invalid("bad_format", "a Panamanian cédula is like 8-123-456, 8-AV-12-345 or PE-1-234")
