@@ -82,5 +82,12 @@ openapi-check: install ## Fail when docs/openapi.json differs from the code
 	if diff -u docs/openapi.json $$tmp; then rm -f $$tmp; echo "OpenAPI schema is up to date."; \
 	else rm -f $$tmp; echo "docs/openapi.json is stale: run make openapi and commit it."; exit 1; fi
 
+.PHONY: bench-peers-install
+bench-peers-install: install ## Install the quality benchmark's peers (Splink, recordlinkage, clkhash, anonlink) into .venv
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt \
+		-r <(grep -v -- '# no-deps' benchmarks/requirements-peers.txt)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
+		$$(grep -- '# no-deps' benchmarks/requirements-peers.txt | cut -d' ' -f1)
+
 clean: ## Remove the virtual environment and local data (var/)
 	rm -rf $(VENV) var
