@@ -51,6 +51,7 @@ _YM = re.compile(r"(\d{4})[-/.](\d{1,2})")
 _MY = re.compile(r"(\d{1,2})[-/. ](\d{4})")
 _Y = re.compile(r"\d{4}")
 _EIGHT = re.compile(r"\d{8}")
+_SPACED_SEPARATOR = re.compile(r" ?([-/]) ?")
 _WORD_TOKENS = re.compile(r"[a-z]+|\d+")
 _ORDINAL = re.compile(r"(\d{1,2})(?:st|nd|rd|th|ro|ero|vo|to|o|a)\b")
 
@@ -68,13 +69,15 @@ def _today() -> date:
 
 
 def _plain(text: str) -> str:
-    """Lower case without accents; control characters are refused rather than repaired."""
-    if text.isascii() and text.isprintable():
-        return text.strip().lower()
-    if any(unicodedata.category(char) in ("Cc", "Cf") and char not in "\t\n\r" for char in text):
-        raise _Refused("control_characters", "control or invisible formatting characters")
-    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    """Lower case without accents or stray spacing; control characters are refused rather than repaired."""
+    if not (text.isascii() and text.isprintable()):
+        if any(unicodedata.category(char) in ("Cc", "Cf") and char not in "\t\n\r" for char in text):
+            raise _Refused("control_characters", "control or invisible formatting characters")
+        text = "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
+    text = text.lower().strip(" \t\r\n.,;")
+    if " " in text:
+        text = _SPACED_SEPARATOR.sub(r"\1", " ".join(text.split()))  # "07 / 03 / 1990"
+    return text
 
 
 def _two_digit_year(short: int, today: date) -> int:

@@ -38,6 +38,8 @@ def refusal(text: str) -> str:
         ("7-3-1990", BirthDate(1990, 3, 7)),
         ("7.3.1990", BirthDate(1990, 3, 7)),
         (" 07 03 1990 ", BirthDate(1990, 3, 7)),
+        ("07 / 03 / 1990", BirthDate(1990, 3, 7)),
+        ("1990.", BirthDate(1990)),
         ("7-3-90", BirthDate(1990, 3, 7)),
         ("7/3/05", BirthDate(2005, 3, 7)),
         ("7/3/26", BirthDate(2026, 3, 7)),
