@@ -79,11 +79,10 @@ def _text(value: object, field: str, problems: list[Problem]) -> str:
 
 def _items(value: object, field: str, width: int, problems: list[Problem]) -> list[tuple[int, tuple[str, ...]]]:
     """The readable items of a repeated field, as tuples of ``width`` strings, each with its index."""
-    if value == ():
+    if not value:
         return []
     if not isinstance(value, tuple | list):
-        if value:
-            problems.append(Problem(field, "unreadable", "not a list"))
+        problems.append(Problem(field, "unreadable", "not a list"))
         return []
     if len(value) > MAX_ITEMS_PER_FIELD:
         problems.append(Problem(field, "too_many", f"{len(value)} items; the first {MAX_ITEMS_PER_FIELD} are read"))
