@@ -22,6 +22,7 @@ dict (they are optional and exact: a look-up, not a scan).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -180,19 +181,18 @@ def top_matches(index: Index, query: Encoding | np.ndarray, k: int = 10, thresho
     kernel = _Kernel(rows)
     column = q.reshape(FILTER_WORDS, 1)
     common = np.empty(rows, dtype=np.uint16)
-    half_threshold = np.float32(threshold / 2.0)
     found: list[np.ndarray] = []
     found_common: list[np.ndarray] = []
     for b in np.flatnonzero(active):
         kernel.and_counts(index.blocks[b], column, common)
         start = b * rows
         stop = min(index.size, start + rows)
-        # Dice ≥ t  ⇔  c ≥ t·(a+b)/2, without dividing every row; empty pairs never match
-        total = index.popcounts[start:stop] + np.float32(qpop)
+        # Dice ≥ t  ⇔  c ≥ t·(a+b)/2. Rows are sorted by popcount, so the block's smallest
+        # popcount gives one integer bound for the whole block: a single comparison per row,
+        # a superset of the pairs that reach t; the exact float64 test after the scan keeps
+        # only those (and so never drops a pair at exactly the threshold)
         c = common[: stop - start]
-        # float32 rounding must never drop a pair at exactly the threshold: admit a hair below,
-        # the exact float64 test after the scan removes what does not reach it
-        hit = np.flatnonzero(c >= half_threshold * total - np.float32(0.01))
+        hit = np.flatnonzero(c >= _block_need(threshold, int(index.block_low[b]), qpop))
         if hit.size:
             found.append(start + hit)
             found_common.append(c[hit].copy())
@@ -217,6 +217,11 @@ def top_matches(index: Index, query: Encoding | np.ndarray, k: int = 10, thresho
         Match(int(ids[i]), float(values[i]), Fields(int(index.fields[candidates[i]])), shared.get(int(ids[i]), 0))
         for i in order
     ]
+
+
+def _block_need(threshold: float, block_low: int, query_popcount: int) -> int:
+    """The least |a ∧ q| any row of a block needs to reach ``threshold`` (one below, for float safety)."""
+    return max(0, math.ceil(threshold * (block_low + query_popcount) / 2.0) - 1)
 
 
 def _and_counts_rows(index: Index, q: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -249,11 +254,10 @@ def all_pairs_above(index: Index, queries: np.ndarray, threshold: float) -> tupl
     Block-major: each index block stays in cache while every query passes over it.
     """
     queries = np.ascontiguousarray(queries, dtype="<u8").reshape(-1, FILTER_WORDS)
-    qpops = np.bitwise_count(queries).sum(axis=1).astype(np.float32)
+    qpops = np.bitwise_count(queries).sum(axis=1).astype(np.int64)
     rows = index.block_rows
     kernel = _Kernel(rows)
     common = np.empty(rows, dtype=np.uint16)
-    half_threshold = np.float32(threshold / 2.0)
     out_q: list[np.ndarray] = []
     out_r: list[np.ndarray] = []
     out_s: list[np.ndarray] = []
@@ -263,14 +267,16 @@ def all_pairs_above(index: Index, queries: np.ndarray, threshold: float) -> tupl
         stop = min(index.size, start + rows)
         if stop <= start:
             break
-        pops = index.popcounts[start:stop].astype(np.float32)
+        pops = index.popcounts[start:stop]
+        low = int(index.block_low[b])
         for qi in range(queries.shape[0]):
+            if qpops[qi] == 0:
+                continue
             kernel.and_counts(block, queries[qi].reshape(FILTER_WORDS, 1), common)
             c = common[: stop - start]
-            total = pops + qpops[qi]
-            hit = np.flatnonzero((c >= half_threshold * total - np.float32(0.01)) & (total > 0))
+            hit = np.flatnonzero(c >= _block_need(threshold, low, int(qpops[qi])))
             if hit.size:
-                exact = 2.0 * c[hit] / total[hit].astype(np.float64)
+                exact = 2.0 * c[hit] / (pops[hit].astype(np.float64) + qpops[qi])
                 hit, exact = hit[exact >= threshold], exact[exact >= threshold]
                 out_q.append(np.full(hit.size, qi, dtype=np.int64))
                 out_r.append(index.row_ids[start + hit])
