@@ -29,10 +29,11 @@ Scheme ``vinculo-bf-1`` (every ``Encoding`` carries it; an index refuses to mix 
      against pattern mining, a near-unique salt cut graph-matching re-identification from over
      97 % to under 0.5 %, and year of birth was the best single salt): the same surname sets
      different bits for people born in different years, so frequent-bigram patterns spread over
-     ~80 salts. Recall cost: a record whose birth year is wrong or missing shares only the
-     date bits with its match (names are then in a different salt); a missing year uses its own
-     salt. On preliminary synthetic runs the salt raised recall at precision 0.99 (siblings and
-     namesakes born in other years move apart) more than it lost (docs/matching.md);
+     ~80 salts. Recall cost: a record whose birth year is wrong shares little more than its
+     (month, day) and sex bits with its match, its names being in another salt; a missing year
+     uses its own salt, so such a record matches only other records without a year. On
+     preliminary synthetic runs the salt raised recall at precision 0.99 (siblings and namesakes
+     born in other years move apart) more than it lost (docs/matching.md);
    - **diffusion layer** (Armknecht, Heng & Schnell, PoPETs 2023): each of the 1024 output bits
      is the XOR of ``DIFFUSION_TAPS`` input bits chosen by keyed permutations. Single input bits
      (and so single bigrams) no longer map to output bits, every output bit is near 50 % set, and
