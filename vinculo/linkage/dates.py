@@ -15,7 +15,6 @@ the comparator is where a swapped day and month is forgiven.
 
 from __future__ import annotations
 
-import calendar
 import re
 import unicodedata
 from datetime import UTC, date, datetime
@@ -80,6 +79,15 @@ def _plain(text: str) -> str:
     return text
 
 
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_in(year: int, month: int) -> int:
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _DAYS_IN_MONTH[month - 1]
+
+
 def _two_digit_year(short: int, today: date) -> int:
     year = 2000 + short
     return year if year <= today.year else 1900 + short
@@ -94,13 +102,13 @@ def _check(year: int, month: int | None, day: int | None, today: date) -> BirthD
         day = None  # "00/03/1990": day unknown
     if month is not None and not 1 <= month <= 12:
         raise _Refused("impossible_date", f"no month {month}")
-    if day is not None and month is not None and not 1 <= day <= calendar.monthrange(max(year, 1), month)[1]:
+    if day is not None and month is not None and not 1 <= day <= _days_in(year, month):
         raise _Refused("impossible_date", f"no day {day} in month {month} of {year}")
     if (year, month or 0, day or 0) > (today.year, today.month if month else 0, today.day if day else 0):
         raise _Refused("future_date", "the date is after today")
     # The youngest the person can be, given the precision, must not be over the limit.
     latest_month = month or 12
-    latest_day = day or calendar.monthrange(max(year, 1), latest_month)[1]
+    latest_day = day or _days_in(year, latest_month)
     youngest_age = today.year - year - ((today.month, today.day) < (latest_month, latest_day))
     if youngest_age > MAX_AGE_YEARS:
         raise _Refused("too_old", f"an age over {MAX_AGE_YEARS} years")
