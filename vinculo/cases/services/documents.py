@@ -23,6 +23,7 @@ from vinculo.cases.models import Case, CaseAssignment, CaseDocument, CaseParty
 from vinculo.cases.selectors import can_edit, sees_victims_only
 from vinculo.cases.services.parties import NOT_ON_TEAM, check_may_reveal
 from vinculo.cases.services.support import can_support
+from vinculo.core import filetypes
 from vinculo.core.errors import AccessDenied, DomainError
 from vinculo.core.validation import validate
 from vinculo.vault import crypto, keys
@@ -57,13 +58,10 @@ OPENDOCUMENT = {
 
 def detect_media_type(data: bytes) -> str | None:
     """The file's type from its content (never from its name or the browser's word); None if not accepted."""
-    if data.startswith(b"%PDF-"):
-        return "application/pdf"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"PK\x03\x04"):
+    known = filetypes.by_signature(data)
+    if known is not None:
+        return known
+    if data.startswith(filetypes.ZIP_SIGNATURE):
         try:
             with zipfile.ZipFile(BytesIO(data)) as archive:
                 names = set(archive.namelist())
@@ -77,13 +75,7 @@ def detect_media_type(data: bytes) -> str | None:
         except (zipfile.BadZipFile, KeyError, ValueError, OSError):
             return None
         return None
-    if b"\x00" in data:
-        return None
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return "text/plain"
+    return "text/plain" if filetypes.is_text(data) else None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 
+from vinculo.core import filetypes
 from vinculo.messaging.services import attachments as attachment_store
 
 HEAD_BYTES = 8192
@@ -25,23 +26,12 @@ OCTET_STREAM = "application/octet-stream"
 
 def media_type_of(head: bytes, *, complete: bool) -> str:
     """The media type the first bytes of a file show; ``complete`` when ``head`` is the whole file."""
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"PK\x03\x04"):
+    known = filetypes.by_signature(head)
+    if known is not None:
+        return known
+    if head.startswith(filetypes.ZIP_SIGNATURE):
         return "application/zip"  # office documents are zip files; the receiver opens them as such
-    if not head or b"\x00" in head:
-        return OCTET_STREAM
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        # A character cut at the end of the head is still text; anything else is not.
-        if complete or error.start < len(head) - 3:
-            return OCTET_STREAM
-    return "text/plain"
+    return "text/plain" if filetypes.is_text(head, complete=complete) else OCTET_STREAM
 
 
 def prepare_uploads(uploads: Sequence[UploadedFile[Any]]) -> list[attachment_store.Prepared]:
