@@ -8,6 +8,7 @@ Seeded once per node (a node that already holds exchanges is left alone).
 from __future__ import annotations
 
 import datetime
+import io
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -16,6 +17,7 @@ from vinculo.accounts.models import User
 from vinculo.cases.models import Case
 from vinculo.exchanges.models import Broadcast, InformationRequest, JointTeam
 from vinculo.exchanges.services import broadcasts, requests, teams
+from vinculo.messaging.services import attachments
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,14 @@ PLANS: dict[str, DemoPlan] = {
 }
 
 
+WORK_PLAN = """Plan de trabajo del equipo conjunto «{team}» (documento sintético de demostración)
+
+1. Cada fiscalía identifica en sus expedientes a las personas y teléfonos vinculados a la ruta.
+2. Reunión técnica semanal por videoconferencia; acta en este espacio.
+3. Las solicitudes formales de información se envían por Vínculo, citando este equipo.
+"""
+
+
 def seed_exchanges(*, node_id: str, prosecutor: User) -> int:
     """Send this office's demo exchanges once; returns how many items were made."""
     plan = PLANS.get(node_id)
@@ -162,5 +172,11 @@ def seed_exchanges(*, node_id: str, prosecutor: User) -> int:
             by=prosecutor, team=team, text="Solicitar registros migratorios del grupo", task_owner=members[0],
             task_due_on=timezone.localdate() + datetime.timedelta(days=10),
         )  # fmt: skip
+        plan_text = WORK_PLAN.format(team=name).encode("utf-8")
+        document = attachments.prepare(
+            io.BytesIO(plan_text), size=len(plan_text), name="plan-de-trabajo-demostracion.txt", media_type="text/plain"
+        )
+        teams.post(by=prosecutor, team=team, text="Plan de trabajo del equipo (documento de demostración).",
+                   document=document)  # fmt: skip
         made += 1
     return made

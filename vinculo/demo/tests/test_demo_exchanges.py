@@ -10,11 +10,16 @@ from vinculo.exchanges.lifecycle import Side, State
 from vinculo.exchanges.models import Broadcast, InformationRequest, JointTeam
 from vinculo.exchanges.tests.test_broadcasts import deliver_everywhere
 from vinculo.messaging.tests.conftest import FakeNetwork, net  # noqa: F401 - the fixture
+from vinculo.messaging.tests.test_attachments import FakeTransport, transport  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
 
-def test_each_office_seeds_its_plan_once_and_the_others_receive_it(net: FakeNetwork, prosecutor: User) -> None:  # noqa: F811
+def test_each_office_seeds_its_plan_once_and_the_others_receive_it(
+    net: FakeNetwork,  # noqa: F811
+    transport: FakeTransport,  # noqa: F811
+    prosecutor: User,
+) -> None:
     with net.as_node("SV-FGR"):
         made = seed_exchanges(node_id="SV-FGR", prosecutor=prosecutor)
         assert made == 5
@@ -25,4 +30,6 @@ def test_each_office_seeds_its_plan_once_and_the_others_receive_it(net: FakeNetw
     received = InformationRequest.objects.filter(side=Side.INCOMING)
     assert sorted(received.values_list("office__code", flat=True)) == ["GT-MP", "GT-MP"]
     assert Broadcast.objects.filter(side=Side.INCOMING).count() == 2
-    assert JointTeam.objects.get(office__code="GT-MP").items.count() == 3
+    items = JointTeam.objects.get(office__code="GT-MP").items.order_by("at")
+    assert [item.kind for item in items] == ["post", "post", "task", "document"]
+    assert items.last().attachment is not None  # the work plan's file arrived and was verified
