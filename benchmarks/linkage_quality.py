@@ -13,9 +13,12 @@ many of those hard negatives) the systems are:
 - ``vinculo``: normalise → encode (hardened ``vinculo-bf-1``, a fixed benchmark key) → ``Index`` →
   ``top_matches`` (10 per query) → ``classify``; a hit is the best-scoring candidate the
   classifier calls a hit (a possible is not a hit);
+- ``vinculo-no-tokens``: the same run read without the identifier-token rule (names, dates and
+  sex only: what the peers are given), derived from the ``vinculo`` run at the same thresholds;
 - ``vinculo-unhardened``: the same without salt and diffusion (``Hardening(False, 0)``), what
   hardening costs; it is still Bloom filters, not a clear-text comparator;
-- ``splink`` (DuckDB), ``recordlinkage`` (ECM), ``anonlink`` (clkhash CLKs, greedy 1:1): see
+- ``splink`` (DuckDB), ``recordlinkage`` (sum of the comparison vector; its ECM beside it as
+  ``recordlinkage-ecm``), ``anonlink`` (clkhash CLKs, greedy 1:1): see
   benchmarks/linkage_peers.py for their models; they read Vínculo's normalised fields as clear
   text.
 
@@ -467,7 +470,13 @@ def run_system(system: str, data: Dataset, *, possible: float | None = None) -> 
     index_df, query_df = peers.clear_frame(data.index_records), peers.clear_frame(data.query_records)
     run = runner[system](index_df, query_df)
     answers = Answers(run.score, data.correct(run.best), data.present)
-    return SystemRun(system, answers, run.timings, run.pairs)
+    variants = {
+        f"{system}-{name}": Answers(score, data.correct(best), data.present)
+        for name, (best, score) in run.extra_scores.items()
+    }
+    for note in run.notes:
+        print(f"  note: {note}")
+    return SystemRun(system, answers, run.timings, run.pairs, extra={"variants": variants})
 
 
 @dataclass
@@ -476,6 +485,7 @@ class Calibrated:
     threshold: float
     possible: float | None = None
     note: str = ""
+    variants: dict[str, float] = field(default_factory=dict)  # thresholds of a peer's variants
 
 
 def calibrate_system(system: str, data: Dataset) -> Calibrated:
@@ -502,7 +512,10 @@ def calibrate_system(system: str, data: Dataset) -> Calibrated:
         )
         return Calibrated(system, t.hit, t.possible, note)
     t = calibrate_threshold(run.answers)
-    return Calibrated(system, t, None, f"lowest threshold with P ≥ 0.99 and ≤ 1 false hit/1,000 absent: {t:.4f}")
+    variants = {name: calibrate_threshold(a) for name, a in run.extra.get("variants", {}).items()}
+    note = f"lowest threshold with P ≥ 0.99 and ≤ 1 false hit/1,000 absent: {t:.4f}"
+    note += "".join(f"; {name}: {v:.4f}" for name, v in variants.items())
+    return Calibrated(system, t, None, note, variants)
 
 
 def peak_mib() -> float:
@@ -635,6 +648,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write every number to this file")
     args = parser.parse_args(argv)
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    if "vinculo-clear" in systems:
+        # there is no clear-text Vínculo comparator: the nearest baseline is the unhardened encoding
+        print("vinculo-clear: no clear-text Vínculo comparator exists; running vinculo-unhardened instead")
+        systems = list(dict.fromkeys("vinculo-unhardened" if s == "vinculo-clear" else s for s in systems))
     unknown = [s for s in systems if s not in ALL_SYSTEMS]
     if unknown:
         parser.error(f"unknown systems {unknown}; known: {ALL_SYSTEMS}")
@@ -680,6 +697,11 @@ def main(argv: list[str] | None = None) -> int:
                 "  evaluation run: "
                 + ", ".join(f"{k} {v:.2f} s" for k, v in runs[system].timings.items())
                 + (f"; {runs[system].pairs:,} candidate pairs" if runs[system].pairs else "")
+                + (
+                    f"; encoding {n_records / runs[system].timings['encode']:,.0f} records/s"
+                    if runs[system].timings.get("encode")
+                    else ""
+                )
                 + f"; peak memory so far {peak_mib():,.0f} MiB",
                 flush=True,
             )
@@ -701,6 +723,19 @@ def main(argv: list[str] | None = None) -> int:
         hit, _ = runs["vinculo"].answers.decide(cal.threshold)
         print(f"\ncross-check: classify.decide and the harness disagree on {int((decided != hit).sum())} queries")
 
+    for system in list(runs):
+        for name, answers in runs[system].extra.get("variants", {}).items():
+            runs[name] = SystemRun(name, answers, runs[system].timings, runs[system].pairs)
+            calibrated[name] = Calibrated(name, calibrated[system].variants.get(name, float("inf")))
+    if "vinculo" in runs:
+        # the same run without the identifier-token rule: names, dates and sex only, as the peers read
+        a = runs["vinculo"].answers
+        runs["vinculo-no-tokens"] = SystemRun(
+            "vinculo-no-tokens", Answers(a.score, a.correct, a.present), runs["vinculo"].timings
+        )
+        calibrated["vinculo-no-tokens"] = calibrated["vinculo"]
+        order = ["vinculo", "vinculo-no-tokens", "vinculo-unhardened"]
+        runs = {s: runs[s] for s in order if s in runs} | runs
     thresholds = {s: calibrated[s].threshold for s in runs}
     print(f"\n== synthetic evaluation set ({evaluation.name}), every system at its calibrated threshold")
     rows = [summarise(runs[s], thresholds[s], n_records) for s in runs]
@@ -720,13 +755,17 @@ def main(argv: list[str] | None = None) -> int:
             normalise_dataset(febrl)
             print(f"\n== {febrl.name}: {len(febrl.index):,} × {len(febrl.queries):,}")
             febrl_rows = []
-            for system in runs:
+            for system in [s for s in runs if s in systems]:
                 try:
                     run = run_system(system, febrl, possible=calibrated[system].possible)
                 except Exception as error:
                     print(f"  {system}: FAILED on FEBRL4: {type(error).__name__}: {error}")
                     continue
-                febrl_rows.append(summarise(run, thresholds[system], len(febrl.index) + len(febrl.queries)))
+                n_febrl = len(febrl.index) + len(febrl.queries)
+                febrl_rows.append(summarise(run, thresholds[system], n_febrl))
+                for name, answers in run.extra.get("variants", {}).items():
+                    variant = SystemRun(name, answers, run.timings, run.pairs)
+                    febrl_rows.append(summarise(variant, thresholds[name], n_febrl))
             report_system_table(febrl_rows)
             print("  (threshold: the synthetic-calibrated one; maxF1: best threshold on FEBRL4 itself)")
             for row in febrl_rows:
