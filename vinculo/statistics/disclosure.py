@@ -21,7 +21,7 @@ sums they claim before rounding. Cell keys are tuples of labels; ``TOTAL`` marks
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -280,10 +280,17 @@ def protect(table: Table, rules: TierRules, *, country_victims: int | None = Non
     if table.grand_total_key in primary:  # every non-zero cell is primary too: the zeros would only tell who is where
         return _withheld(table, rules, primary, Reason.SPARSE_TABLE)
     _close_relations(table, hidden)
+    proven: set[Key] = set()  # hiding more only widens an interval, so a protected cell stays protected
     while True:
-        failing = next((f for f in audit(table, _release(table, rules, primary, hidden)) if not f.protected), None)
+        release = _release(table, rules, primary, hidden)
+        failing = None
+        for finding in _findings(table, release, [k for k in primary if k not in proven]):
+            if not finding.protected:
+                failing = finding
+                break
+            proven.add(finding.key)
         if failing is None:
-            return _release(table, rules, primary, hidden)
+            return release
         candidate = _complement_for(table, hidden, failing.key)
         if candidate is None:
             return _withheld(table, rules, primary, Reason.SPARSE_TABLE)
@@ -390,10 +397,13 @@ def audit(table: Table, release: Release) -> tuple[Finding, ...]:
     programme, solved exactly; for tables of counts with margins the constraint matrix is totally
     unimodular, so they are also the integer bounds.
     """
+    return tuple(_findings(table, release, release.suppressed))
+
+
+def _findings(table: Table, release: Release, keys: Iterable[Key]) -> Iterator[Finding]:
+    """The findings for ``keys`` (hidden cells), computed one at a time."""
     rules = release.rules
     hidden = release.suppressed
-    if not hidden:
-        return ()
     index = {k: i for i, k in enumerate(hidden)}
     equations = []
     for relation in table.relations:
@@ -407,8 +417,7 @@ def audit(table: Table, release: Release) -> tuple[Finding, ...]:
         if any(coefficients):
             equations.append((coefficients, rhs))
     bounds = [reader_bounds(table.kind, release.cells[k].reason, rules) for k in hidden]
-    findings = []
-    for key in hidden:
+    for key in keys:
         i, value = index[key], table.values[key]
         lowest = _optimum(equations, bounds, i, minimise=True)
         highest = _optimum(equations, bounds, i, minimise=False)
@@ -425,8 +434,7 @@ def audit(table: Table, release: Release) -> tuple[Finding, ...]:
             else:
                 required = Fraction(rules.p_percent * max(table.contributions[key]), 100)
                 protected = value - low >= required and (high is None or high - value >= required)
-        findings.append(Finding(key, value, low, high, required, protected, witnesses))
-    return tuple(findings)
+        yield Finding(key, value, low, high, required, protected, witnesses)
 
 
 def _optimum(
