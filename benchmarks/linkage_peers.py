@@ -53,6 +53,7 @@ class PeerRun:
     pairs: int = 0  # candidate pairs scored
     notes: list[str] = field(default_factory=list)
     extra_scores: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # variants: (best, score)
+    model: dict[str, Any] | None = None  # a trained model, where the peer has one to carry over
 
 
 def versions() -> dict[str, str]:
@@ -186,7 +187,19 @@ def splink_settings() -> Any:
     )
 
 
-def run_splink(index_df: Any, query_df: Any) -> PeerRun:
+SPLINK_LABELLED_MODEL = """The same comparisons and blocking; u by random sampling (5M pairs, seed 1) and m
+from the true pairs (``estimate_m_from_pairwise_labels``), λ = true pairs / all pairs, all on the
+calibration set; the model is then applied unchanged to the evaluation set (no training there).
+EM on this population misestimates the birth-date levels (m(exact date) came out at 0.06: the
+training blocks are full of namesakes), which is why this variant exists."""
+
+
+def run_splink(
+    index_df: Any, query_df: Any, *, labels: list[tuple[int, int]] | None = None, model: dict | None = None
+) -> PeerRun:
+    """Splink trained by EM on the data (default), by labels (``labels``: true (index, query) pairs), or not at all
+    (``model``: a model trained elsewhere, applied as it is). The trained model is returned in ``PeerRun.model``."""
+    import pandas as pd
     from splink import DuckDBAPI, Linker, block_on
 
     for name in ("splink", "duckdb"):
@@ -196,17 +209,36 @@ def run_splink(index_df: Any, query_df: Any) -> PeerRun:
     db_api = DuckDBAPI()
     left = db_api.register(index_df, table_name="vinculo_index")
     right = db_api.register(query_df, table_name="vinculo_queries")
-    linker = Linker([left, right], splink_settings(), log_level=logging.ERROR)
-    linker.training.estimate_probability_two_random_records_match([block_on("given1", "surname1", "dob")], recall=0.7)
-    linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("given1", "surname1"))
+    linker = Linker([left, right], model if model is not None else splink_settings(), log_level=logging.ERROR)
+    if model is None and labels is None:
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on("given1", "surname1", "dob")], recall=0.7
+        )
+        linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on("given1", "surname1"))
+    elif model is None and labels is not None:
+        linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
+        table = pd.DataFrame(
+            {
+                "source_dataset_l": "vinculo_index",
+                "uid_l": [i for i, _ in labels],
+                "source_dataset_r": "vinculo_queries",
+                "uid_r": [q for _, q in labels],
+            }
+        )
+        registered = linker.table_management.register_table(table, "vinculo_labels", overwrite=True)
+        linker.training.estimate_m_from_pairwise_labels(registered)
+    trained = linker.misc.save_model_to_json()
+    if model is None and labels is not None:
+        trained["probability_two_random_records_match"] = len(labels) / (len(index_df) * len(query_df))
+        linker = Linker([left, right], trained, log_level=logging.ERROR)
     timings["train"] = time.perf_counter() - started
     started = time.perf_counter()
     predictions = linker.inference.predict(threshold_match_weight=-20).as_pandas_dataframe()
     timings["predict"] = time.perf_counter() - started
     if predictions.empty:
-        return PeerRun(np.full(len(query_df), -1), np.full(len(query_df), np.nan), timings, 0)
+        return PeerRun(np.full(len(query_df), -1), np.full(len(query_df), np.nan), timings, 0, model=trained)
     left_is_index = (predictions["source_dataset_l"] == "vinculo_index").to_numpy()
     uid_l = predictions["uid_l"].to_numpy(dtype=np.int64)
     uid_r = predictions["uid_r"].to_numpy(dtype=np.int64)
@@ -214,7 +246,7 @@ def run_splink(index_df: Any, query_df: Any) -> PeerRun:
     query_pos = np.where(left_is_index, uid_r, uid_l)
     weight = predictions["match_weight"].to_numpy(dtype=np.float64)
     best, score = _best_per_query(query_pos, index_pos, weight, len(query_df))
-    return PeerRun(best, score, timings, len(predictions))
+    return PeerRun(best, score, timings, len(predictions), model=trained)
 
 
 # ----------------------------------------------------------------------------------------------

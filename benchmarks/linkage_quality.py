@@ -17,7 +17,8 @@ many of those hard negatives) the systems are:
   sex only: what the peers are given), derived from the ``vinculo`` run at the same thresholds;
 - ``vinculo-unhardened``: the same without salt and diffusion (``Hardening(False, 0)``), what
   hardening costs; it is still Bloom filters, not a clear-text comparator;
-- ``splink`` (DuckDB), ``recordlinkage`` (sum of the comparison vector; its ECM beside it as
+- ``splink`` (DuckDB, EM), ``splink-labelled`` (m and u from the calibration set's labels,
+  applied unchanged to the evaluation set), ``recordlinkage`` (sum of the comparison vector; its ECM beside it as
   ``recordlinkage-ecm``), ``anonlink`` (clkhash CLKs, greedy 1:1): see
   benchmarks/linkage_peers.py for their models; they read Vínculo's normalised fields as clear
   text.
@@ -58,7 +59,7 @@ sys.path.insert(0, str(ROOT))
 
 from vinculo.linkage.record import PersonRecord, RawPerson  # noqa: E402
 
-ALL_SYSTEMS = ("vinculo", "vinculo-unhardened", "splink", "recordlinkage", "anonlink")
+ALL_SYSTEMS = ("vinculo", "vinculo-unhardened", "splink", "splink-labelled", "recordlinkage", "anonlink")
 MIN_PRECISION = 0.99
 MAX_FALSE_HITS_PER_1000 = 1.0
 BENCHMARK_KEY = b"vinculo quality benchmark key, not a network key!"  # fixed so runs are comparable
@@ -457,7 +458,9 @@ class SystemRun:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def run_system(system: str, data: Dataset, *, possible: float | None = None) -> SystemRun:
+def run_system(
+    system: str, data: Dataset, *, possible: float | None = None, calibrating: bool = False, model: Any = None
+) -> SystemRun:
     if system in ("vinculo", "vinculo-unhardened"):
         from vinculo.linkage.classify import POSSIBLE_THRESHOLD
 
@@ -468,7 +471,16 @@ def run_system(system: str, data: Dataset, *, possible: float | None = None) -> 
 
     runner = {"splink": peers.run_splink, "recordlinkage": peers.run_recordlinkage, "anonlink": peers.run_anonlink}
     index_df, query_df = peers.clear_frame(data.index_records), peers.clear_frame(data.query_records)
-    run = runner[system](index_df, query_df)
+    if system == "splink-labelled":
+        # trained on the calibration set's true pairs, applied unchanged to the evaluation set
+        if calibrating:
+            position = {r.record_id: i for i, r in enumerate(data.index)}
+            labels = [(position[t], q) for q, t in enumerate(data.truth) if t is not None]
+            run = peers.run_splink(index_df, query_df, labels=labels)
+        else:
+            run = peers.run_splink(index_df, query_df, model=model)
+    else:
+        run = runner[system](index_df, query_df)
     answers = Answers(run.score, data.correct(run.best), data.present)
     variants = {
         f"{system}-{name}": Answers(score, data.correct(best), data.present)
@@ -476,7 +488,7 @@ def run_system(system: str, data: Dataset, *, possible: float | None = None) -> 
     }
     for note in run.notes:
         print(f"  note: {note}")
-    return SystemRun(system, answers, run.timings, run.pairs, extra={"variants": variants})
+    return SystemRun(system, answers, run.timings, run.pairs, extra={"variants": variants, "model": run.model})
 
 
 @dataclass
@@ -486,11 +498,12 @@ class Calibrated:
     possible: float | None = None
     note: str = ""
     variants: dict[str, float] = field(default_factory=dict)  # thresholds of a peer's variants
+    model: Any = None  # a model trained on the calibration set (splink-labelled)
 
 
 def calibrate_system(system: str, data: Dataset) -> Calibrated:
     """The operating threshold of a system, chosen on the calibration set."""
-    run = run_system(system, data)
+    run = run_system(system, data, calibrating=True)
     if system in ("vinculo", "vinculo-unhardened"):
         from vinculo.linkage.classify import calibrate
 
@@ -515,7 +528,7 @@ def calibrate_system(system: str, data: Dataset) -> Calibrated:
     variants = {name: calibrate_threshold(a) for name, a in run.extra.get("variants", {}).items()}
     note = f"lowest threshold with P ≥ 0.99 and ≤ 1 false hit/1,000 absent: {t:.4f}"
     note += "".join(f"; {name}: {v:.4f}" for name, v in variants.items())
-    return Calibrated(system, t, None, note, variants)
+    return Calibrated(system, t, None, note, variants, run.extra.get("model"))
 
 
 def peak_mib() -> float:
@@ -692,7 +705,9 @@ def main(argv: list[str] | None = None) -> int:
             calibrated[system] = calibrate_system(system, calibration)
             print(f"  calibrated on seed {args.calibration_seed} in {time.perf_counter() - t0:.1f} s: ", end="")
             print(calibrated[system].note, flush=True)
-            runs[system] = run_system(system, evaluation, possible=calibrated[system].possible)
+            runs[system] = run_system(
+                system, evaluation, possible=calibrated[system].possible, model=calibrated[system].model
+            )
             print(
                 "  evaluation run: "
                 + ", ".join(f"{k} {v:.2f} s" for k, v in runs[system].timings.items())
@@ -757,7 +772,9 @@ def main(argv: list[str] | None = None) -> int:
             febrl_rows = []
             for system in [s for s in runs if s in systems]:
                 try:
-                    run = run_system(system, febrl, possible=calibrated[system].possible)
+                    run = run_system(
+                        system, febrl, possible=calibrated[system].possible, model=calibrated[system].model
+                    )
                 except Exception as error:
                     print(f"  {system}: FAILED on FEBRL4: {type(error).__name__}: {error}")
                     continue
