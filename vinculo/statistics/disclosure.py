@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
+from functools import cached_property
 
 TOTAL = "*"
 """The label of a margin in a cell key: ``(row, TOTAL)`` is a row total, ``(TOTAL, TOTAL)`` the grand total."""
@@ -152,6 +153,8 @@ class Table:
         counts: dict[Key, int] = {}
         contributions: dict[Key, tuple[int, ...]] = {}
         for key, value in interior.items():
+            if isinstance(value, bool):
+                raise TypeError(f"a count is a number, not {value!r}")
             if isinstance(value, int):
                 counts[key] = value
             elif isinstance(value, Iterable):
@@ -176,7 +179,7 @@ class Table:
     def is_two_way(self) -> bool:
         return bool(self.columns)
 
-    @property
+    @cached_property
     def keys(self) -> tuple[Key, ...]:
         """Every cell in a fixed order: interior row by row, then row totals, column totals, grand total."""
         if not self.is_two_way:
@@ -188,7 +191,7 @@ class Table:
     def grand_total_key(self) -> Key:
         return (TOTAL, TOTAL) if self.is_two_way else (TOTAL,)
 
-    @property
+    @cached_property
     def relations(self) -> tuple[Relation, ...]:
         if not self.is_two_way:
             return (Relation((TOTAL,), tuple((r,) for r in self.rows)),)
@@ -199,6 +202,11 @@ class Table:
             Relation((TOTAL, TOTAL), tuple(c.total for c in cols)),
         )
         return rows + cols + grand
+
+    @cached_property
+    def order(self) -> Mapping[Key, int]:
+        """The position of each key in ``keys``."""
+        return {k: i for i, k in enumerate(self.keys)}
 
 
 def is_margin(key: Key) -> bool:
@@ -327,9 +335,8 @@ def _complement_for(table: Table, hidden: Mapping[Key, Reason], key: Key) -> Key
 
 def _smallest(table: Table, keys: Iterable[Key]) -> Key | None:
     """The cheapest complement: the smallest non-zero cell, interior before margins, then table order."""
-    order = {k: i for i, k in enumerate(table.keys)}
     usable = [k for k in set(keys) if table.values[k] > 0]
-    return min(usable, key=lambda k: (table.values[k], is_margin(k), order[k]), default=None)
+    return min(usable, key=lambda k: (table.values[k], is_margin(k), table.order[k]), default=None)
 
 
 def _withheld(table: Table, rules: TierRules, primary: Mapping[Key, Reason], reason: Reason) -> Release:
