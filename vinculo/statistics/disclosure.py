@@ -28,6 +28,9 @@ from enum import StrEnum
 from fractions import Fraction
 from functools import cached_property
 
+import numpy as np
+import numpy.typing as npt
+
 TOTAL = "*"
 """The label of a margin in a cell key: ``(row, TOTAL)`` is a row total, ``(TOTAL, TOTAL)`` the grand total."""
 
@@ -425,12 +428,20 @@ def _findings(table: Table, release: Release, keys: Iterable[Key]) -> Iterator[F
             equations.append((coefficients, rhs))
     bounds = [reader_bounds(table.kind, release.cells[k].reason, rules) for k in hidden]
     for key in keys:
-        i, value = index[key], table.values[key]
-        lowest = _optimum(equations, bounds, i, minimise=True)
-        highest = _optimum(equations, bounds, i, minimise=False)
+        # Only the hidden cells linked to this one by equations matter; the others keep their
+        # true values in the witnesses, which satisfy their own equations.
+        linked = _linked(equations, index[key])
+        local = [([c[v] for v in linked], b) for c, b in equations if any(c[v] for v in linked)]
+        local_bounds = [bounds[v] for v in linked]
+        i, value = linked.index(index[key]), table.values[key]
+        lowest = _optimum(local, local_bounds, i, minimise=True)
+        highest = _optimum(local, local_bounds, i, minimise=False)
         if lowest is None:  # pragma: no cover - every variable is bounded below
             raise AssertionError("a hidden cell without a lower bound")
-        witnesses = tuple(dict(zip(hidden, x, strict=True)) for x in (lowest, highest) if x is not None)
+        true_values: dict[Key, Number] = {k: table.values[k] for k in hidden}
+        witnesses = tuple(
+            true_values | {hidden[v]: x[j] for j, v in enumerate(linked)} for x in (lowest, highest) if x is not None
+        )
         low, high = lowest[i], None if highest is None else highest[i]
         required: Number = 0
         protected = True
@@ -442,6 +453,19 @@ def _findings(table: Table, release: Release, keys: Iterable[Key]) -> Iterator[F
                 required = Fraction(rules.p_percent * max(table.contributions[key]), 100)
                 protected = value - low >= required and (high is None or high - value >= required)
         yield Finding(key, value, low, high, required, protected, witnesses)
+
+
+def _linked(equations: Sequence[tuple[list[int], int]], start: int) -> list[int]:
+    """The variables connected to ``start`` through shared equations, ``start`` included, in order."""
+    seen, frontier = {start}, [start]
+    while frontier:
+        variable = frontier.pop()
+        for coefficients, _ in equations:
+            if coefficients[variable]:
+                new = {v for v, c in enumerate(coefficients) if c and v not in seen}
+                seen |= new
+                frontier.extend(new)
+    return sorted(seen)
 
 
 def _optimum(
@@ -469,68 +493,76 @@ def _optimum(
 
 
 def _simplex_min(rows: list[list[Number]], rhs: list[Number], cost: list[Number]) -> list[Number] | None:
-    """Exact two-phase tableau simplex with Bland's rule: min cost.y, rows.y = rhs, y >= 0.
+    """Two-phase tableau simplex with Bland's rule: min cost.y, rows.y = rhs, y >= 0.
 
-    Returns an optimal y, or None when unbounded. Entries stay integers while every pivot is 1 or -1, which is
-    always the case for the totally unimodular systems of tables with margins.
+    Returns an optimal y, or None when unbounded. The systems of tables with margins are totally
+    unimodular (a network flow), so every pivot is 1 or -1 and integer arithmetic is exact; a
+    pivot of any other value is refused rather than rounded.
     """
-    m, n = len(rows), len(cost)
-    tableau: list[list[Number]] = []
-    for r, (row, b) in enumerate(zip(rows, rhs, strict=True)):
-        sign = -1 if b < 0 else 1
-        tableau.append([sign * x for x in row] + [1 if a == r else 0 for a in range(m)] + [sign * b])
-    basis = [n + r for r in range(m)]
-    phase_one: list[Number] = [*([0] * n), *([1] * m), 0]
-    objective = [c - sum(t[j] for t in tableau) for j, c in enumerate(phase_one)]
-    if _pivot_until_optimal(tableau, basis, objective, n + m) is None or -objective[-1] != 0:
+    n = len(cost)
+    a = np.array(rows, dtype=np.int64).reshape(len(rows), n)
+    b = np.array(rhs, dtype=np.int64)
+    a[b < 0] *= -1
+    b = np.abs(b)
+    m = len(b)
+    tableau = np.hstack([a, np.eye(m, dtype=np.int64), b.reshape(m, 1)])
+    basis = list(range(n, n + m))
+    objective = np.zeros(n + m + 1, dtype=np.int64)
+    objective[n : n + m] = 1
+    objective -= tableau.sum(axis=0)  # reduced costs of phase one: the sum of the artificial variables
+    if not _pivot_until_optimal(tableau, basis, objective, n + m) or objective[-1] != 0:
         raise ValueError("the published cells contradict each other")  # cannot happen for a real table
     for r in range(m - 1, -1, -1):  # drive artificial variables out, dropping redundant rows
         if basis[r] >= n:
-            column = next((j for j in range(n) if tableau[r][j] != 0), None)
-            if column is None:
-                del tableau[r], basis[r]
+            nonzero = np.flatnonzero(tableau[r, :n])
+            if nonzero.size == 0:
+                tableau = np.delete(tableau, r, axis=0)
+                del basis[r]
             else:
-                _pivot(tableau, None, r, column)
-                basis[r] = column
-    for t in tableau:
-        del t[n:-1]
-    objective = [*cost, 0]
+                _pivot(tableau, None, r, int(nonzero[0]))
+                basis[r] = int(nonzero[0])
+    tableau = np.delete(tableau, np.s_[n : n + m], axis=1)
+    objective = np.array([*cost, 0], dtype=np.int64)
     for r, j in enumerate(basis):
-        factor = objective[j]
-        if factor:
-            objective = [o - factor * t for o, t in zip(objective, tableau[r], strict=True)]
-    if _pivot_until_optimal(tableau, basis, objective, n) is None:
+        if objective[j]:
+            objective -= objective[j] * tableau[r]
+    if not _pivot_until_optimal(tableau, basis, objective, n):
         return None
     solution: list[Number] = [0] * n
     for r, j in enumerate(basis):
-        solution[j] = tableau[r][-1]
+        solution[j] = int(tableau[r, -1])
     return solution
 
 
-def _pivot_until_optimal(tableau: list[list[Number]], basis: list[int], objective: list[Number], n: int) -> bool | None:
+Matrix = npt.NDArray[np.int64]
+
+
+def _pivot_until_optimal(tableau: Matrix, basis: list[int], objective: Matrix, n: int) -> bool:
+    """Pivot with Bland's rule until no reduced cost among the first n columns is negative; False if unbounded."""
     while True:
-        entering = next((j for j in range(n) if objective[j] < 0), None)
-        if entering is None:
+        negative = np.flatnonzero(objective[:n] < 0)
+        if negative.size == 0:
             return True
-        ratios = [(Fraction(t[-1]) / t[entering], basis[r], r) for r, t in enumerate(tableau) if t[entering] > 0]
-        if not ratios:
-            return None
-        leaving = min(ratios)[2]
-        _pivot(tableau, objective, leaving, entering)
-        basis[leaving] = entering
+        entering = int(negative[0])
+        candidates = np.flatnonzero(tableau[:, entering] > 0)
+        if candidates.size == 0:
+            return False
+        leaving = min(candidates, key=lambda r: (Fraction(int(tableau[r, -1]), int(tableau[r, entering])), basis[r]))
+        _pivot(tableau, objective, int(leaving), entering)
+        basis[int(leaving)] = entering
 
 
-def _pivot(tableau: list[list[Number]], objective: list[Number] | None, r: int, j: int) -> None:
-    pivot = tableau[r][j]
+def _pivot(tableau: Matrix, objective: Matrix | None, r: int, j: int) -> None:
+    pivot = tableau[r, j]
     if pivot == -1:
-        tableau[r] = [-x for x in tableau[r]]
+        tableau[r] *= -1
     elif pivot != 1:
-        tableau[r] = [Fraction(x) / pivot for x in tableau[r]]
-    row = tableau[r]
-    for other in (*(t for i, t in enumerate(tableau) if i != r), *((objective,) if objective is not None else ())):
-        factor = other[j]
-        if factor:
-            other[:] = [o - factor * x for o, x in zip(other, row, strict=True)]
+        raise ValueError("a pivot other than 1 or -1: the system is not totally unimodular")
+    column = tableau[:, j].copy()
+    column[r] = 0
+    tableau -= np.outer(column, tableau[r])
+    if objective is not None and objective[j]:
+        objective -= objective[j] * tableau[r]
 
 
 # ---------------------------------------------------------------------------------------------
