@@ -374,7 +374,10 @@ def _release(table: Table, rules: TierRules, primary: Mapping[Key, Reason], hidd
 
 @dataclass(frozen=True)
 class Finding:
-    """The values a reader cannot rule out for one hidden cell (``high`` None = unbounded)."""
+    """The values a reader cannot rule out for one hidden cell (``high`` None = unbounded).
+
+    It holds the hidden value and complete tables: for the owner's tier and the tests, never for a release.
+    """
 
     key: Key
     value: int

@@ -80,6 +80,7 @@ def check_release(table: Table, release: Release) -> None:
     # No hidden primary cell can be narrowed below its protection requirement.
     assert all(f.protected for f in findings), [f for f in findings if not f.protected]
     assert {f.key for f in findings} == set(release.suppressed)
+    assert all(f.low <= f.value and (f.high is None or f.value <= f.high) for f in findings)
     check_witnesses(table, release)
     for key, cell in release.cells.items():
         reason = primary_reason(table, key, rules)
