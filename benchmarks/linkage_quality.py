@@ -211,6 +211,19 @@ def recall_at_precision(answers: Answers, min_precision: float = MIN_PRECISION) 
     return best, at
 
 
+def at_recall(answers: Answers, min_recall: float = 0.95) -> tuple[Metrics | None, float]:
+    """(metrics, threshold) at the highest threshold whose recall reaches ``min_recall``; (None, nan) if none does.
+
+    The goal "at recall ≥ 0.95, at most 1 false hit per 1,000 absent-person queries" reads off
+    ``false_hits_per_1000_absent`` here.
+    """
+    thresholds, table = sweep(answers)
+    for t, m in zip(thresholds, table, strict=True):
+        if m.recall >= min_recall:
+            return m, float(t)
+    return None, float("nan")
+
+
 def best_f1(answers: Answers) -> tuple[float, float]:
     """(the highest F1 over all thresholds, the threshold giving it)."""
     thresholds, table = sweep(answers)
@@ -571,7 +584,12 @@ def report_system_table(rows: list[dict[str, Any]], reference: str = "vinculo") 
         f"{'maxF1':>7}{'time s':>8}{'rec/s':>9}{'F1/ref':>8}{'FH/ref':>8}"
     )
     print(header)
+    notes = []
     for r in rows:
+        notes.append(
+            f"  {r['system']:<20}at recall ≥ 0.95 (threshold {fmt(r['r95_threshold'], 3)}): precision "
+            f"{fmt(r['p_at_r95'])}, false hits per 1,000 absent {fmt(r['fh_at_r95'], 1)}"
+        )
         ratio_f1 = r["f1"] / ref["f1"] if ref and ref["f1"] else float("nan")
         ratio_fh = r["fh"] / ref["fh"] if ref and ref["fh"] else float("nan")
         print(
@@ -579,12 +597,14 @@ def report_system_table(rows: list[dict[str, Any]], reference: str = "vinculo") 
             f"{fmt(r['f1']):>7}{fmt(r['r_at_p99']):>8}{fmt(r['fh'], 1):>7}{fmt(r['max_f1']):>7}"
             f"{fmt(r['seconds'], 1):>8}{r['records_per_s']:>9,.0f}{fmt(ratio_f1, 2):>8}{fmt(ratio_fh, 2):>8}"
         )
+    print("\n".join(notes))
 
 
 def summarise(run: SystemRun, threshold: float, n_records: int) -> dict[str, Any]:
     m = metrics_at(run.answers, threshold)
     r99, t99 = recall_at_precision(run.answers)
     f1max, tf1 = best_f1(run.answers)
+    m95, t95 = at_recall(run.answers, 0.95)
     seconds = sum(v for k, v in run.timings.items() if k != "normalise")
     return {
         "system": run.system,
@@ -600,6 +620,9 @@ def summarise(run: SystemRun, threshold: float, n_records: int) -> dict[str, Any
         "r_at_p99": r99,
         "r_at_p99_threshold": t99,
         "max_f1": f1max,
+        "fh_at_r95": m95.false_hits_per_1000_absent if m95 else float("nan"),
+        "p_at_r95": m95.precision if m95 else float("nan"),
+        "r95_threshold": t95,
         "max_f1_threshold": tf1,
         "seconds": seconds,
         "records_per_s": n_records / seconds if seconds else 0.0,

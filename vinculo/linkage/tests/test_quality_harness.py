@@ -125,6 +125,15 @@ def test_recall_at_precision_and_best_f1() -> None:
     assert quality.recall_at_precision(nothing) == (0.0, math.inf)
 
 
+def test_at_recall_reads_the_false_hits_where_recall_first_reaches_the_goal() -> None:
+    m, at = quality.at_recall(small(), 1 / 3)
+    assert at == 0.9
+    assert (m.right, m.false_absent) == (1, 0)
+    m, at = quality.at_recall(small(), 0.95)  # q1 is never right, q2 has no candidate
+    assert m is None
+    assert math.isnan(at)
+
+
 def test_calibrate_threshold_takes_the_lowest_that_passes() -> None:
     # present and right at 0.95, 0.9, 0.8; an absent person at 0.85; 1,000 absent people at 0.1
     n_absent = 1000
