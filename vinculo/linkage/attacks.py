@@ -287,7 +287,9 @@ class Score:
     wrong. ``qgrams_correct``: aligned (field, bigram) features whose pattern is right (at least
     90 % of the records holding the pattern have that bigram in that field, and the pattern
     covers at least 90 % of the records that do), over ``qgrams_total``, the features present in
-    the encoded records.
+    the encoded records. ``chance``: what ``any`` would count if each guess were right with the
+    share of the guessed name among the records, i.e. if the guesses said nothing about the
+    record (a blind guess of "lopez" is still right for 6 % of records).
     """
 
     records: int
@@ -300,12 +302,21 @@ class Score:
     qgrams_assigned: int
     qgrams_correct: int
     qgrams_total: int
+    chance: float = 0.0
 
-    def share(self, count: int) -> float:
+    def share(self, count: float) -> float:
         return count / self.records if self.records else 0.0
 
 
 def score(guesses: Guesses, records: Sequence[PersonRecord]) -> Score:
+    n = max(len(records), 1)
+    surname_share = Counter(r.name.first_surname for r in records)
+    given_share = Counter(r.name.given[0] if r.name.given else "" for r in records)
+    chance = 0.0
+    for s_guess, g_guess in zip(guesses.first_surname, guesses.given_first, strict=True):
+        p_s = surname_share[s_guess] / n if s_guess is not None else 0.0
+        p_g = given_share[g_guess] / n if g_guess is not None else 0.0
+        chance += p_s + p_g - p_s * p_g
     surname = given = full = either = wrong_s = wrong_g = 0
     for record, s, g in zip(records, guesses.first_surname, guesses.given_first, strict=True):
         true_s = record.name.first_surname
@@ -340,6 +351,7 @@ def score(guesses: Guesses, records: Sequence[PersonRecord]) -> Score:
         qgrams_assigned=len(guesses.qgrams),
         qgrams_correct=correct,
         qgrams_total=len(truth),
+        chance=chance,
     )
 
 
@@ -385,6 +397,45 @@ def _value_candidates(model: NameModel) -> list[tuple[str, str, float, float]]:
     return out
 
 
+def _align_values(
+    indices: np.ndarray,
+    support: np.ndarray,
+    size: np.ndarray,
+    candidates: list[tuple[str, str, float, float]],
+    *,
+    max_cost: float,
+    size_weight: float,
+    extra_bits: int = 0,
+) -> list[tuple[int, str, str]]:
+    """Greedy 1:1 alignment of patterns (``support`` a share, ``size`` in bits) with values: (pattern, kind, name)."""
+    prob = np.array([c[2] for c in candidates])
+    expected = np.array([c[3] for c in candidates])
+    if extra_bits:
+        expected = expected + extra_bits * (1.0 - expected / FILTER_BITS)
+    cost = (
+        np.abs(np.log(np.maximum(support, 1e-9)[:, None] / prob[None, :]))
+        + size_weight * np.abs(size[:, None] - expected[None, :]) / expected[None, :]
+    )
+    return [(int(indices[pi]), candidates[vi][0], candidates[vi][1]) for pi, vi in _greedy_one_to_one(cost, max_cost)]
+
+
+def _name_records(
+    assigned: list[tuple[int, str, str]], mined: Patterns, n: int
+) -> tuple[list[str | None], list[str | None]]:
+    """A record gets a name of a kind when it holds exactly one aligned pattern of that kind."""
+    first_s: list[str | None] = [None] * n
+    first_g: list[str | None] = [None] * n
+    for kind, target in (("surname1", first_s), ("given1", first_g)):
+        pairs = [(p, name) for p, k, name in assigned if k == kind]
+        if not pairs:
+            continue
+        held = mined.holds[:, [p for p, _ in pairs]]
+        count = held.sum(axis=1)
+        for i in np.flatnonzero(count == 1):
+            target[i] = pairs[int(np.argmax(held[i]))][1]
+    return first_s, first_g
+
+
 def frequency_attack(
     bits: np.ndarray,
     model: NameModel,
@@ -405,47 +456,158 @@ def frequency_attack(
     mined = patterns if patterns is not None else mine_patterns(bits)
     big = np.flatnonzero(mined.sizes >= min_value_bits)
     candidates = _value_candidates(model)
-    first_s: list[str | None] = [None] * n
-    first_g: list[str | None] = [None] * n
+    assigned: list[tuple[int, str, str]] = []
     if big.size and candidates and n:
         support = mined.support[big] / n
         size = mined.sizes[big].astype(np.float64)
-        prob = np.array([c[2] for c in candidates])
-        expected = np.array([c[3] for c in candidates])
-        cost = (
-            np.abs(np.log(support[:, None] / prob[None, :]))
-            + size_weight * np.abs(size[:, None] - expected[None, :]) / expected[None, :]
-        )
-        order = np.argsort(cost, axis=None, kind="stable")
-        used_p: set[int] = set()
-        used_v: set[int] = set()
-        assigned: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        for flat in order:
-            pi, vi = divmod(int(flat), len(candidates))
-            if cost[pi, vi] > max_cost:
-                break
-            if pi in used_p or vi in used_v:
-                continue
-            used_p.add(pi)
-            used_v.add(vi)
-            kind, name = candidates[vi][0], candidates[vi][1]
-            assigned[kind].append((int(big[pi]), name))
-        for kind, target in (("surname1", first_s), ("given1", first_g)):
-            pairs = assigned.get(kind, [])
-            if not pairs:
-                continue
-            held = mined.holds[:, [p for p, _ in pairs]]
-            names = [name for _, name in pairs]
-            count = held.sum(axis=1)
-            for i in np.flatnonzero(count == 1):
-                target[i] = names[int(np.argmax(held[i]))]
+        assigned = _align_values(big, support, size, candidates, max_cost=max_cost, size_weight=size_weight)
+    first_s, first_g = _name_records(assigned, mined, n)
+    return Guesses("frequency", first_s, first_g, seconds=time.perf_counter() - started, patterns=len(mined.members))
+
+
+def salt_cells(
+    bits: np.ndarray, patterns: Patterns, *, min_share: float = 0.002, max_share: float = 0.05
+) -> list[np.ndarray]:
+    """Partition the records by the unsalted birth-year token, as an attacker who knows the salt would.
+
+    The year token (``BITS_PER_TOKEN["birth_year"]`` bits, not salted) is set in every record of
+    that year, so mined patterns of at least 10 bits holding 0.2-5 % of the records are
+    candidate year cells; the largest are taken first, a cell overlapping those already taken by
+    more than 10 % of its records is skipped. Returns the record indices of each cell.
+    """
+    n = bits.shape[0]
+    share = patterns.support / max(n, 1)
+    candidates = np.flatnonzero((patterns.sizes >= 10) & (share >= min_share) & (share <= max_share))
+    taken = np.zeros(n, dtype=bool)
+    cells: list[np.ndarray] = []
+    for p in candidates[np.argsort(-patterns.support[candidates], kind="stable")]:
+        rows = patterns.holds[:, p]
+        if (rows & taken).sum() > 0.1 * rows.sum():
+            continue
+        taken |= rows
+        cells.append(np.flatnonzero(rows))
+    return cells
+
+
+def salt_aware_frequency_attack(
+    bits: np.ndarray,
+    model: NameModel,
+    *,
+    patterns: Patterns | None = None,
+    **options: float,
+) -> Guesses:
+    """The frequency attack of an attacker who knows that name tokens are salted with the birth year.
+
+    Within the records of one birth year the salt is constant, so the filters of a year behave
+    like unhardened ones: the records are cut into year cells (``salt_cells``), the bits set in
+    at least 99 % of a cell (its year token) are cleared, and ``frequency_attack`` runs in each
+    cell with the same name distribution (names and years are drawn independently).
+    """
+    started = time.perf_counter()
+    n = bits.shape[0]
+    mined = patterns if patterns is not None else mine_patterns(bits)
+    first_s: list[str | None] = [None] * n
+    first_g: list[str | None] = [None] * n
+    for cell in salt_cells(bits, mined):
+        part = bits[cell].copy()
+        part[:, part.mean(axis=0) >= 0.99] = 0
+        guesses = frequency_attack(part, model, **options)  # type: ignore[arg-type]
+        for row, s_guess, g_guess in zip(cell, guesses.first_surname, guesses.given_first, strict=True):
+            first_s[row], first_g[row] = s_guess, g_guess
     return Guesses(
-        "frequency",
-        first_s,
-        first_g,
-        seconds=time.perf_counter() - started,
-        patterns=int(mined.members.shape[0]),
+        "frequency-salt", first_s, first_g, seconds=time.perf_counter() - started, patterns=len(mined.members)
     )
+
+
+def spectral_attack(
+    bits: np.ndarray,
+    model: NameModel,
+    *,
+    components: int = 40,
+    rounds: int = 4,
+    max_cost: float = 0.25,
+    one_sex: float = 0.95,
+    tail: float = 0.05,
+    patterns: Patterns | None = None,
+) -> Guesses:
+    """Frequency alignment of record groups found by principal components: for when no bit co-occurs reliably.
+
+    Diffusion makes an output bit the XOR of several inner bits, so a name fixes no output bit,
+    but it still shifts the frequency of the outputs its inner bits feed; frequent names then
+    show as principal components of the filters. For each of the top ``components`` components
+    and each sign, the ``tail`` share of records at that end of the projection is a candidate
+    group; the group is refined ``rounds`` times by naive-Bayes membership (per-bit
+    log-likelihood ratio of the group against all records, plus the prior). The split closest to
+    half and half with the widest gap is taken as sex; a group at least ``one_sex`` of one side
+    is aligned with first given names, the others with first surnames, by frequency alone
+    (|ln(share / p)| up to ``max_cost``), 1:1, largest groups first. ``patterns`` is unused.
+    """
+    del patterns
+    started = time.perf_counter()
+    n = bits.shape[0]
+    first_s: list[str | None] = [None] * n
+    first_g: list[str | None] = [None] * n
+    if n < 10:
+        return Guesses("spectral", first_s, first_g, seconds=time.perf_counter() - started)
+    x = bits.astype(np.float32)
+    mean = x.mean(axis=0)
+    centred = x - mean
+    _, vectors = np.linalg.eigh(centred.T @ centred / n)
+    projection = centred @ vectors[:, ::-1][:, :components]
+    p_all = np.clip(mean, 1e-3, 1 - 1e-3)
+
+    def refine(group: np.ndarray) -> np.ndarray:
+        for _ in range(rounds):
+            size = int(group.sum())
+            if size < 5 or size > n - 5:
+                return group
+            p_g = np.clip(x[group].mean(axis=0), 1e-3, 1 - 1e-3)
+            w1, w0 = np.log(p_g / p_all), np.log((1 - p_g) / (1 - p_all))
+            prior = math.log(size / (n - size))
+            group = (x @ (w1 - w0) + w0.sum() + prior) > 0
+        return group
+
+    groups: list[np.ndarray] = []
+    for k in range(projection.shape[1]):
+        z = projection[:, k]
+        for side in (z > np.quantile(z, 1 - tail), z < np.quantile(z, tail)):
+            if 5 <= side.sum() <= n / 2:
+                group = refine(side)
+                if 5 <= group.sum() <= n / 2 and all(
+                    (group & g).sum() < 0.5 * min(group.sum(), g.sum()) for g in groups
+                ):
+                    groups.append(group)
+    if not groups:
+        return Guesses("spectral", first_s, first_g, seconds=time.perf_counter() - started)
+    shares = np.array([g.sum() / n for g in groups])
+    sex_index = int(np.argmin(np.abs(shares - 0.5)))
+    sex = groups[sex_index] if abs(shares[sex_index] - 0.5) < 0.1 else None
+    assigned: list[tuple[int, str, str]] = []
+    # only the kinds a record is named by: the wider list of the frequency attack (either surname,
+    # any given name) gave more wrong alignments here, frequency being the only clue
+    kinds = {True: (("given1", model.given_first),), False: (("surname1", model.first_surname),)}
+    for given_like, options in kinds.items():
+        rows = []
+        for i, g in enumerate(groups):
+            if sex is not None and i == sex_index:
+                continue
+            in_sex = (g & sex).sum() / g.sum() if sex is not None else 0.5
+            if (in_sex >= one_sex or in_sex <= 1 - one_sex) == given_like:
+                rows.append(i)
+        values = [(kind, name, p) for kind, table in options for name, p in table.items()]
+        if not rows or not values:
+            continue
+        prob = np.array([v[2] for v in values])
+        cost = np.abs(np.log(shares[rows][:, None] / prob[None, :]))
+        assigned += [(rows[r], values[c][0], values[c][1]) for r, c in _greedy_one_to_one(cost, max_cost)]
+    for kind, target in (("surname1", first_s), ("given1", first_g)):
+        pairs = [(i, name) for i, k, name in assigned if k == kind]
+        if not pairs:
+            continue
+        held = np.stack([groups[i] for i, _ in pairs], axis=1)
+        for r in np.flatnonzero(held.sum(axis=1) == 1):
+            target[r] = pairs[int(np.argmax(held[r]))][1]
+    return Guesses("spectral", first_s, first_g, seconds=time.perf_counter() - started, patterns=len(groups))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -596,4 +758,9 @@ def pattern_mining_attack(
     return Guesses("pattern", first_s, first_g, qgrams, time.perf_counter() - started, int(mined.members.shape[0]))
 
 
-ATTACKS = {"frequency": frequency_attack, "pattern": pattern_mining_attack}
+ATTACKS = {
+    "frequency": frequency_attack,
+    "frequency-salt": salt_aware_frequency_attack,
+    "pattern": pattern_mining_attack,
+    "spectral": spectral_attack,
+}

@@ -26,23 +26,23 @@ def model() -> attacks.NameModel:
     return attacks.name_model(sample_size=20_000)
 
 
-def run(records: list[PersonRecord], model: attacks.NameModel, hardening: Hardening) -> dict[str, attacks.Score]:
+def run(
+    records: list[PersonRecord], model: attacks.NameModel, hardening: Hardening, names: list[str]
+) -> dict[str, attacks.Score]:
     words, _ = Encoder(KEY, hardening=hardening).encode_matrix(records)
     bits = attacks.filter_bits(words)
     patterns = attacks.mine_patterns(bits)
-    return {
-        name: attacks.score(attack(bits, model, patterns=patterns), records) for name, attack in attacks.ATTACKS.items()
-    }
+    return {name: attacks.score(attacks.ATTACKS[name](bits, model, patterns=patterns), records) for name in names}
 
 
 @pytest.fixture(scope="module")
 def unhardened(records: list[PersonRecord], model: attacks.NameModel) -> dict[str, attacks.Score]:
-    return run(records, model, UNHARDENED)
+    return run(records, model, UNHARDENED, ["frequency", "pattern"])
 
 
 @pytest.fixture(scope="module")
 def hardened(records: list[PersonRecord], model: attacks.NameModel) -> dict[str, attacks.Score]:
-    return run(records, model, Hardening())
+    return run(records, model, Hardening(), list(attacks.ATTACKS))
 
 
 def test_the_frequency_attack_reidentifies_many_unhardened_records(unhardened: dict[str, attacks.Score]) -> None:
@@ -51,6 +51,7 @@ def test_the_frequency_attack_reidentifies_many_unhardened_records(unhardened: d
     assert result.surname >= 0.15 * SIZE
     assert result.given >= 0.15 * SIZE
     assert result.full > 0
+    assert result.any >= 5 * result.chance
 
 
 def test_the_pattern_mining_attack_recovers_qgrams_of_unhardened_records(unhardened: dict[str, attacks.Score]) -> None:
@@ -58,20 +59,32 @@ def test_the_pattern_mining_attack_recovers_qgrams_of_unhardened_records(unharde
     assert result.qgrams_correct >= 30
     assert result.qgrams_correct >= 0.2 * result.qgrams_assigned
     assert result.any >= 50
+    assert result.any >= 5 * result.chance
 
 
 @pytest.mark.parametrize("attack", list(attacks.ATTACKS))
 def test_the_attacks_fail_on_hardened_encodings(hardened: dict[str, attacks.Score], attack: str) -> None:
+    # the spectral attack guesses frequent surnames for whole groups: judged against blind guessing
     result = hardened[attack]
-    assert result.share(result.any) <= 0.01
+    assert result.share(result.any - result.chance) <= 0.01
     assert result.qgrams_correct <= 2
 
 
+def test_salt_alone_falls_to_an_attacker_who_knows_it(records: list[PersonRecord], model: attacks.NameModel) -> None:
+    """Recorded as a fact of the scheme: the diffusion layer, not the salt, stops this attack."""
+    part = records[:3000]
+    result = run(part, model, Hardening(salt_with_birth_year=True, diffusion_taps=0), ["frequency-salt"])
+    assert result["frequency-salt"].share(result["frequency-salt"].any - result["frequency-salt"].chance) >= 0.03
+
+
 def test_the_attacks_are_deterministic(records: list[PersonRecord], model: attacks.NameModel) -> None:
-    part = records[:1500]
+    part = records[:800]
     bits = attacks.filter_bits(Encoder(KEY, hardening=UNHARDENED).encode_matrix(part)[0])
-    for attack in attacks.ATTACKS.values():
-        first, second = attack(bits, model), attack(bits, model)
+    patterns = attacks.mine_patterns(bits)
+    assert np.array_equal(attacks.mine_patterns(bits).members, patterns.members)
+    for name in ("frequency", "pattern", "spectral"):
+        attack = attacks.ATTACKS[name]
+        first, second = attack(bits, model, patterns=patterns), attack(bits, model, patterns=patterns)
         assert first.first_surname == second.first_surname
         assert first.given_first == second.given_first
         assert first.qgrams.keys() == second.qgrams.keys()
