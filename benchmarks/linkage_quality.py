@@ -721,8 +721,16 @@ def main(argv: list[str] | None = None) -> int:
 
     runs: dict[str, SystemRun] = {}
     calibrated: dict[str, Calibrated] = {}
+    models = {
+        "splink": "SPLINK_MODEL",
+        "splink-labelled": "SPLINK_LABELLED_MODEL",
+        "recordlinkage": "RECORDLINKAGE_MODEL",
+        "anonlink": "ANONLINK_MODEL",
+    }
     for system in systems:
         print(f"\n== {system}", flush=True)
+        if system in models:
+            print("  model: " + " ".join(getattr(peers, models[system]).split()))
         try:
             t0 = time.perf_counter()
             calibrated[system] = calibrate_system(system, calibration)
