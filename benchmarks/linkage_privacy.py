@@ -16,9 +16,9 @@ The attacker gets the filters and the name distribution (``attacks.name_model``,
 ``synthetic.name_frequencies``), never the key. The table gives, per configuration and attack,
 the share of records whose first surname / first given name / both / at least one the attack
 names correctly with a confident guess, what blind guesses of the same names would hit by
-chance (``Score.chance``), the wrong confident guesses, the q-grams correctly
-aligned over those present, and the time (mining the bit patterns is shared by both attacks and
-reported once per configuration).
+chance (``Score.chance``), the wrong confident guesses, the q-grams correctly aligned over those
+present, and the time (mining the bit patterns is shared by the frequency, frequency-salt and
+pattern attacks and reported once per configuration; the spectral attack does not mine).
 """
 
 from __future__ import annotations
