@@ -43,6 +43,10 @@ def test_each_role_sees_only_its_navigation(session: BrowserSession, page: Any, 
         assert audit_url not in links, links
     # Each link the navigation offers opens (no entry leads to a refusal or an error).
     for url in links:
+        # Each page loads its notification count after itself; let that request end before the next
+        # page (the live server's threads share one in-memory SQLite connection, so two requests at
+        # once can meet inside one transaction, which a real node's own connections never do).
+        page.wait_for_load_state("networkidle")
         response = page.goto(url)
         assert response.status == 200, f"{url}: {response.status}"
         if url != reverse("web:home"):
