@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from vinculo.linkage.identifiers import gt_cui_check_digit, luhn_check_digit, ni_cedula_letter, sv_dui_check_digit
 from vinculo.linkage.record import RawPerson
 
 GENERATOR_VERSION = "1"
@@ -84,7 +85,6 @@ NI_MUNICIPALITIES = tuple(
     for code in range(first, last + 1)
 )  # fmt: skip
 DO_SERIES = ("001", "402", "031", "223", "224", "225", "047", "056", "037", "028")
-NI_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXY"  # 23 letters: no I, O or Z
 PASSPORT_LETTER = {"GT": "E", "SV": "B", "HN": "F", "NI": "C", "CR": "R", "PA": "P", "BZ": "Z", "DO": "D"}
 
 # How each document is written: its official layout first, then variants seen in records.
@@ -105,30 +105,6 @@ DOCUMENT_FORMATS = {
     "BZ": "no national identity number is generated (Belize has no general identity card); passports only",
     "passport": "one letter per country + 8 digits from 99 000 000 up; the printed number has no check digit",
 }
-
-
-def gt_cui_check_digit(serial: str) -> int:
-    """The CUI check digit of an 8-digit serial: weights 2..9 from the left, sum mod 11 (10 is never issued)."""
-    return sum(int(d) * (i + 2) for i, d in enumerate(serial)) % 11
-
-
-def sv_dui_check_digit(serial: str) -> int:
-    """The DUI check digit of an 8-digit serial: weights 9..2, then 10 - sum mod 10 (10 -> 0)."""
-    return (10 - sum(int(d) * (9 - i) for i, d in enumerate(serial)) % 10) % 10
-
-
-def ni_cedula_letter(digits: str) -> str:
-    """The Nicaraguan cédula letter of its 13 digits: the number mod 23 in ``NI_LETTERS``."""
-    return NI_LETTERS[int(digits) % 23]
-
-
-def luhn_check_digit(digits: str) -> int:
-    """The Luhn digit to append to ``digits`` (the Dominican cédula's last digit)."""
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        n = int(d) * (2 if i % 2 == 0 else 1)
-        total += n - 9 if n > 9 else n
-    return (10 - total % 10) % 10
 
 
 class _Numbers:
@@ -168,7 +144,7 @@ def national_id(rng: random.Random, numbers: _Numbers, *, country: str, birth: d
         while True:
             serial = f"9{numbers.next('GT-cui', 10**7):07d}"
             check = gt_cui_check_digit(serial)
-            if check < 10:
+            if check is not None:  # a serial whose sum leaves 10 has no valid CUI
                 break
         department = rng.randrange(len(GT_MUNICIPALITIES))
         town = rng.randint(1, GT_MUNICIPALITIES[department])
