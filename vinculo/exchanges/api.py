@@ -51,6 +51,7 @@ from vinculo.exchanges.schemas import (
     VersionIn,
 )
 from vinculo.exchanges.services import broadcasts, consents, files, requests, teams
+from vinculo.web.downloads import private_download
 
 router = Router(tags=["exchanges"], auth=TOKEN_OR_SESSION)
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -244,16 +245,12 @@ def _draft_from(user: User, payload: RequestIn) -> requests.Draft:
 @router.get("/exchanges/requests/{request_id}/files/{file_id}", response={200: None, **ERRORS}, summary="A file")
 def get_file(request: HttpRequest, request_id: str, file_id: str) -> Any:
     """The file's content as it arrived (verified chunk by chunk while it is read); audited."""
-    from django.http import FileResponse
-
     user, found = _read(request, request_id)
     file = found.files.filter(pk=file_id).first()
     if file is None:
         raise NotFound(requests.FILE_NOT_FOUND)
     stream = requests.open_file(by=user, file=file)
-    response = FileResponse(stream, as_attachment=True, filename=file.name, content_type=file.media_type)
-    response["Cache-Control"] = "no-store, private"
-    return response
+    return private_download(stream, name=file.name, media_type=file.media_type)
 
 
 @router.post("/exchanges/requests/{request_id}/send", response={200: RequestOut, **ERRORS}, summary="Send a draft")
@@ -564,17 +561,13 @@ def share_document(request: HttpRequest, team_id: str, payload: Form[TeamDocumen
 )
 def get_team_document(request: HttpRequest, team_id: str, item_id: str) -> Any:
     """The file as it arrived (verified chunk by chunk while it is read); audited."""
-    from django.http import FileResponse
-
     user = _exchange_staff(request)
     team = selectors.team_for(user, team_id)
     item = selectors.team_items(team).filter(pk=item_id).first()
     if item is None:
         raise NotFound(teams.NO_SUCH_DOCUMENT)
     stream = teams.open_document(by=user, item=item)
-    response = FileResponse(stream, as_attachment=True, filename=item.file_name, content_type=item.file_media_type)
-    response["Cache-Control"] = "no-store, private"
-    return response
+    return private_download(stream, name=item.file_name, media_type=item.file_media_type)
 
 
 @router.post("/exchanges/teams/{team_id}/members", response={200: TeamOut, **ERRORS}, summary="Add an office")

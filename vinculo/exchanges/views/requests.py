@@ -18,7 +18,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -56,6 +56,7 @@ from vinculo.exchanges.views.common import (
     refusal,
 )
 from vinculo.messaging import network
+from vinculo.web.downloads import private_download
 from vinculo.web.form_errors import show_error_on_form
 
 
@@ -600,6 +601,4 @@ def request_file_view(request: HttpRequest, request_id: uuid.UUID, file_id: uuid
     except DomainError as error:
         messages.error(request, refusal(error))
         return redirect("exchanges:request_detail", request_id=found.pk)
-    response = FileResponse(stream, as_attachment=True, filename=file.name, content_type=file.media_type)
-    response["Cache-Control"] = "no-store, private"
-    return response
+    return private_download(stream, name=file.name, media_type=file.media_type)

@@ -17,7 +17,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -43,6 +43,7 @@ from vinculo.exchanges.views.common import (
     refusal,
 )
 from vinculo.messaging import network
+from vinculo.web.downloads import private_download
 from vinculo.web.form_errors import show_error_on_form
 
 team_staff = require_any_permission(Permission.EXCHANGE_SEND, Permission.EXCHANGE_ANSWER)
@@ -302,6 +303,4 @@ def team_document_view(request: HttpRequest, team_id: uuid.UUID, item_id: uuid.U
     except DomainError as error:
         messages.error(request, refusal(error))
         return redirect(f"{reverse('exchanges:team_detail', args=[team.pk])}#item-{item.pk}")
-    response = FileResponse(stream, as_attachment=True, filename=item.file_name, content_type=item.file_media_type)
-    response["Cache-Control"] = "no-store, private"
-    return response
+    return private_download(stream, name=item.file_name, media_type=item.file_media_type)
