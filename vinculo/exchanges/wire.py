@@ -8,6 +8,7 @@ never half-applied.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -82,11 +83,14 @@ def _codes(data: Mapping[str, Any], *, where: str) -> tuple[str, ...]:
     return tuple(sorted(value))
 
 
-def _digests(data: Mapping[str, Any], *, where: str) -> tuple[str, ...]:
-    import re
+def is_sha256(value: object) -> bool:
+    """A SHA-256 digest as the payloads name files: 64 lower-case hexadecimal digits."""
+    return isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value) is not None
 
+
+def _digests(data: Mapping[str, Any], *, where: str) -> tuple[str, ...]:
     value = _get(data, "attachments", list, where=where)
-    if len(value) > 20 or not all(isinstance(d, str) and re.fullmatch(r"[0-9a-f]{64}", d) for d in value):
+    if len(value) > 20 or not all(is_sha256(d) for d in value):
         raise UnreadablePayload(f"{where}.attachments: at most 20 SHA-256 digests in hex")
     return tuple(value)
 
@@ -289,8 +293,6 @@ class BroadcastPayload:
 
     @classmethod
     def read(cls, raw: bytes, *, where: str) -> BroadcastPayload:
-        import re
-
         data = _object(raw, cls.KEYS, where)
         kind = _choice(data, "kind", tuple(BROADCAST_TYPES), where=where)
         if BROADCAST_TYPES[kind] != where:

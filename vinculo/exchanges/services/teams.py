@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import uuid
 from typing import Any
 
@@ -316,8 +317,6 @@ def receive(message: InboundMessage, payload: bytes) -> None:
 
 
 def _members(data: dict[str, Any]) -> list[str]:
-    import re
-
     members = data.get("members")
     if not isinstance(members, list) or not all(
         isinstance(m, str) and re.fullmatch(wire.MEMBER_ID, m) for m in members
@@ -368,13 +367,11 @@ def _store_item(team: JointTeam, body: Any, message: InboundMessage) -> None:
 
 def _keep_document(item: TeamItem, file: Any, message: InboundMessage) -> None:
     """A document's file: the message's verified attachment when it came with it; else only its record."""
-    import re
-
     if not (
         isinstance(file, dict)
         and set(file) == {"name", "sha256", "size", "media_type", "attached"}
         and isinstance(file["name"], str) and 0 < len(file["name"]) <= 255
-        and isinstance(file["sha256"], str) and re.fullmatch(r"[0-9a-f]{64}", file["sha256"])
+        and wire.is_sha256(file["sha256"])
         and isinstance(file["size"], int) and not isinstance(file["size"], bool) and file["size"] >= 0
         and isinstance(file["media_type"], str) and len(file["media_type"]) <= 127
         and isinstance(file["attached"], bool)
