@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "vinculo.messaging",
     "vinculo.exchanges",
     "vinculo.notifications",
+    "vinculo.matching",
+    "vinculo.statistics",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

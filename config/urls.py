@@ -12,6 +12,8 @@ urlpatterns = [
     path("cases/", include("vinculo.cases.urls")),
     path("exchanges/", include("vinculo.exchanges.urls")),
     path("notifications/", include("vinculo.notifications.urls")),
+    path("matching/", include("vinculo.matching.urls")),
+    path("statistics/", include("vinculo.statistics.urls")),
     path("reference/", include("vinculo.reference.urls")),
     path("federation/", include("vinculo.federation.urls")),
     path("messaging/", include("vinculo.messaging.urls")),

@@ -169,7 +169,8 @@ class Policy:
 
 
 # The exchanges of the MoU (information requests and their answers, spontaneous information,
-# alerts, joint teams, consent, hit/no-hit queries, evidence heads); the network may change it.
+# alerts, joint teams, consent, hit/no-hit queries and the hub's cross-match, the network match key,
+# statistical reports to the hub, evidence heads); the network may change it.
 DEFAULT_MESSAGE_TYPES: tuple[str, ...] = (
     "request.information",
     "request.acknowledgement",
@@ -188,6 +189,11 @@ DEFAULT_MESSAGE_TYPES: tuple[str, ...] = (
     "consent.answer",
     "match.query",
     "match.answer",
+    "match.hit_status",
+    "match.key",
+    "match.crossmatch_upload",
+    "match.crossmatch_notice",
+    "statistics.report",
     "evidence.head",
 )
 DEFAULT_DEADLINE_SECONDS: Mapping[str, int] = {"urgent": 8 * HOUR, "priority": 3 * DAY, "normal": 7 * DAY}
