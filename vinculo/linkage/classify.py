@@ -19,12 +19,18 @@ Rules, strongest first:
    makes a hit or a possible on its own.
 3. score ≥ ``HIT_THRESHOLD`` → hit; ≥ ``POSSIBLE_THRESHOLD`` → possible; else no-hit.
 
+The hit threshold depends on the size of the index a query is compared against: a larger index
+holds closer lookalikes of every absent person, so the same false-hit rate needs a higher
+threshold. ``thresholds_for(index_size)`` gives thresholds calibrated at the size of the index
+(``CALIBRATED_HIT``); ``Thresholds()`` keeps the provisional constants.
+
 The answer to another office is only the decision: never the score (scores fingerprint people,
 research §1.4).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -37,6 +43,13 @@ from vinculo.linkage.encoding import Fields
 HIT_THRESHOLD = 0.82
 POSSIBLE_THRESHOLD = 0.70
 REQUIRED_FIELDS = Fields.GIVEN | Fields.FIRST_SURNAME
+
+# (index records, hit threshold) chosen by ``calibrate`` (precision ≥ 0.99, ≤ 1 false hit per
+# 1,000 absent-person queries) on the synthetic calibration set of that size (seed 101, half
+# the queries absent people), scheme vinculo-bf-1, with
+# ``benchmarks/linkage_quality.py --size N --systems vinculo`` (docs/matching.md, Quality
+# benchmark): 0.7749 at 10,000 records (5,000 queries), 0.8738 at 100,000 (10,000 queries).
+CALIBRATED_HIT: tuple[tuple[int, float], ...] = ((10_000, 0.775), (100_000, 0.874))
 
 
 class Decision(StrEnum):
@@ -56,6 +69,23 @@ class Thresholds:
     def __post_init__(self) -> None:
         if not 0.0 <= self.possible <= self.hit <= 1.0:
             raise ValueError("thresholds must satisfy 0 <= possible <= hit <= 1")
+
+
+def thresholds_for(index_size: int) -> Thresholds:
+    """Thresholds for a query compared against an index of ``index_size`` records.
+
+    The hit threshold is interpolated linearly on log10(index_size) between the calibrated
+    points of ``CALIBRATED_HIT`` and clamped at the ends: an index smaller than the smallest
+    calibrated size gets that size's threshold (a stricter one than it needs), a larger one the
+    largest size's (not calibrated beyond it: docs/matching.md names this as open). The
+    possible threshold is ``POSSIBLE_THRESHOLD``, never above the hit threshold.
+    """
+    if index_size < 0:
+        raise ValueError("an index cannot have a negative size")
+    sizes = [math.log10(size) for size, _ in CALIBRATED_HIT]
+    hits = [hit for _, hit in CALIBRATED_HIT]
+    hit = float(np.interp(math.log10(max(index_size, 1)), sizes, hits))
+    return Thresholds(hit=hit, possible=min(POSSIBLE_THRESHOLD, hit))
 
 
 def classify(

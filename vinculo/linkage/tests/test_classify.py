@@ -125,3 +125,26 @@ def test_calibration_trades_recall_for_precision() -> None:
     assert capped.thresholds.hit > 0.8
     with pytest.raises(ValueError, match="at least one match"):
         calibrate([0.1], [False])
+
+
+def test_thresholds_follow_the_size_of_the_index() -> None:
+    from vinculo.linkage.classify import CALIBRATED_HIT, thresholds_for
+
+    (small, small_hit), (large, large_hit) = CALIBRATED_HIT[0], CALIBRATED_HIT[-1]
+    assert thresholds_for(small).hit == pytest.approx(small_hit)
+    assert thresholds_for(large).hit == pytest.approx(large_hit)
+    # clamped at both ends
+    assert thresholds_for(0).hit == pytest.approx(small_hit)
+    assert thresholds_for(10).hit == pytest.approx(small_hit)
+    assert thresholds_for(large * 100).hit == pytest.approx(large_hit)
+    # interpolated on log10 of the size: the geometric mean of two points sits halfway
+    middle = round((small * large) ** 0.5)
+    assert thresholds_for(middle).hit == pytest.approx((small_hit + large_hit) / 2, abs=1e-4)
+    sizes = [1, 1_000, 5_000, 20_000, 50_000, 300_000, 10**7]
+    hits = [thresholds_for(n).hit for n in sizes]
+    assert hits == sorted(hits)
+    for n in sizes:
+        t = thresholds_for(n)
+        assert t.possible <= t.hit
+    with pytest.raises(ValueError, match="negative"):
+        thresholds_for(-1)
