@@ -1,0 +1,263 @@
+"""Counting rules against hand-computed fixtures: who counts, once, in which year and category."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from vinculo.statistics import counting as c
+
+D = datetime.date
+
+
+def party(person: str, case: str = "c1", **changes: Any) -> c.PartyRow:
+    facts: dict[str, Any] = {
+        "person": person,
+        "case": case,
+        "crime": "TIP",
+        "role": "VICTIM",
+        "identification": "IDENTIFIED",
+        "sex": "F",
+        "birth_year": 1990,
+        "age_at_identification": None,
+        "citizenships": ("SV",),
+        "registered_on": D(2024, 6, 1),
+        "detected_on": None,
+        "case_reported_on": D(2024, 5, 1),
+    }
+    facts.update(changes)
+    return c.PartyRow(**facts)
+
+
+def test_a_person_with_two_forms_of_exploitation_counts_once_in_the_total_and_once_per_form() -> None:
+    rows = [
+        party("ana", purposes=("SEXUAL_EXPLOITATION", "FORCED_BEGGING")),
+        party("beto", sex="M", purposes=("FORCED_LABOUR_SERVICES",)),
+    ]
+    counted = c.victims(rows, home="SV")
+    forms = c.victim_tables(counted, ["2024"])[3]
+    assert forms.key == "victims_form"
+    assert forms.total == 2
+    assert forms.value("2024", "SEXUAL") == 1  # sexual with begging: GLOTIP's sexual exploitation
+    assert forms.value("2024", "LABOUR") == 1
+    per_form = c.victims_per_form(counted, ["2024"])
+    assert {row: per_form.value(row, "2024") for row in per_form.rows} == {
+        "FORCED_BEGGING": 1,
+        "FORCED_LABOUR_SERVICES": 1,
+        "SEXUAL_EXPLOITATION": 1,
+    }
+
+
+def test_sexual_and_labour_exploitation_together_count_as_mixed() -> None:
+    assert c.form_group(["SEXUAL_EXPLOITATION", "SERVITUDE"]) == "MIXED"
+    assert c.form_group(["MIXED_SEXUAL_AND_LABOUR"]) == "MIXED"
+    assert c.form_group(["ORGAN_REMOVAL"]) == "OTHER"
+    assert c.form_group(["NK"]) == "NK"
+    assert c.form_group([]) == "NK"
+
+
+def test_a_victim_in_two_cases_counts_once_in_the_year_first_identified() -> None:
+    rows = [
+        party("ana", "c1", detected_on=D(2023, 11, 30), purposes=("SEXUAL_EXPLOITATION",)),
+        party("ana", "c2", detected_on=D(2024, 2, 1), purposes=("FORCED_LABOUR_SERVICES",)),
+    ]
+    (victim,) = c.victims(rows, home="SV")
+    assert victim.year == 2023
+    assert victim.form_group == "MIXED"  # her forms over both cases
+
+
+def test_year_of_detection_falls_back_to_the_report_then_the_record() -> None:
+    counted = c.victims(
+        [
+            party("a", detected_on=D(2022, 3, 1)),
+            party("b", detected_on=None, case_reported_on=D(2021, 1, 5)),
+            party("c", detected_on=None, case_reported_on=None, registered_on=D(2020, 7, 7)),
+        ],
+        home="SV",
+    )
+    assert {v.person: v.year for v in counted} == {"a": 2022, "b": 2021, "c": 2020}
+
+
+def test_only_identified_victims_of_trafficking_count() -> None:
+    rows = [
+        party("ana"),
+        party("possible", identification="POSSIBLE"),
+        party("witness", role="WITNESS"),
+        party("migrant", role="SMUGGLED_MIGRANT"),
+        party("smuggling", crime="SOM"),
+        party("both", role="VICTIM_AND_SMUGGLED_MIGRANT", crime="TIP_AND_SOM"),
+    ]
+    assert [v.person for v in c.victims(rows, home="SV")] == ["ana", "both"]
+    assert [v.person for v in c.victims(rows, home="SV", identification="POSSIBLE")] == ["possible"]
+
+
+def test_victims_by_sex_and_child_or_adult() -> None:
+    rows = [
+        party("woman", sex="F", age_at_identification=30),
+        party("girl", sex="F", age_at_identification=15),
+        party("boy", sex="M", age_at_identification=None, birth_year=2010, detected_on=D(2024, 1, 1)),  # 14
+        party("man", sex="M", age_at_identification=None, birth_year=1990),
+        party("unknown age", sex="M", age_at_identification=None, birth_year=None),
+        party("other", sex="X", age_at_identification=40),
+    ]
+    table = c.victim_tables(c.victims(rows, home="SV"), ["2024"])[0]
+    assert dict(zip(table.columns, table.values[0], strict=True)) == {
+        "WOMEN": 1,
+        "MEN": 1,
+        "GIRLS": 1,
+        "BOYS": 1,
+        "OTHER": 1,
+        "NK": 1,
+    }
+
+
+def test_victims_by_citizenship_count_nationals_once() -> None:
+    rows = [
+        party("dual", citizenships=("GT", "SV")),
+        party("gt", citizenships=("GT",)),
+        party("none", citizenships=()),
+    ]
+    table = c.victim_tables(c.victims(rows, home="SV"), ["2024"])[4]
+    assert table.key == "victims_citizenship"
+    assert {r: table.value(r, "2024") for r in table.rows} == {"GT": 1, "NK": 1, "SV": 1}
+
+
+def test_flows_from_origin_to_country_of_exploitation() -> None:
+    rows = [
+        party("domestic", citizenships=("SV",)),  # no exploitation event: exploited where detected
+        party("hn", citizenships=("HN",), exploited_in=("SV",)),
+        party("mx", citizenships=("MX",), exploited_in=("SV",)),
+        party("abroad", citizenships=("SV",), exploited_in=("US",)),
+        party("cn", citizenships=("CN",), exploited_in=("SV",)),
+        party("unknown", citizenships=(), recruited_in=("GT",), exploited_in=("GT", "SV")),
+    ]
+    counted = c.victims(rows, home="SV")
+    flows = c.victim_tables(counted, ["2024"])[5]
+    assert dict(zip(flows.columns, flows.values[0], strict=True)) == {
+        "DOMESTIC": 1,
+        "MEMBERS": 2,  # HN -> SV, and GT (recruitment, no citizenship) -> SV (the country that is not the origin)
+        "AMERICAS": 2,  # MX -> SV, SV -> US
+        "TRANSREGIONAL": 1,
+        "NK": 0,
+    }
+    pairs = c.victim_tables(counted, ["2024"])[6]
+    assert pairs.value("GT", "SV") == 1
+    assert pairs.value("SV", "US") == 1
+
+
+def defendant(person: str, **changes: Any) -> c.PartyRow:
+    return party(person, role="DEFENDANT", identification="", sex="M", birth_year=1980, **changes)
+
+
+def charge(person: str, *decisions: c.DecisionRow, **changes: Any) -> c.ChargeRow:
+    facts: dict[str, Any] = {"person": person, "crime": "TIP", "status": "INDICTED", "registered_on": D(2022, 3, 1)}
+    facts.update(changes)
+    return c.ChargeRow(decisions=decisions, **facts)
+
+
+def test_convictions_count_in_the_year_of_the_first_instance_judgment() -> None:
+    parties = [defendant("d1", registered_on=D(2021, 9, 1)), defendant("d2", registered_on=D(2022, 1, 1))]
+    charges = [
+        charge(
+            "d1",
+            c.DecisionRow("FIRST", "CONVICTED", D(2023, 12, 15), False),
+            c.DecisionRow("APPEAL", "CONVICTED", D(2024, 6, 1), True),
+        ),
+        # Acquitted at first instance, convicted on appeal: a final conviction, not a first-instance one.
+        charge(
+            "d2",
+            c.DecisionRow("FIRST", "ACQUITTED", D(2023, 5, 1), False),
+            c.DecisionRow("APPEAL", "CONVICTED", D(2024, 2, 1), True),
+        ),
+    ]
+    counted = {o.person: o.years for o in c.offenders(parties, charges, home="SV")}
+    assert counted["d1"] == {"INVESTIGATED": 2021, "PROSECUTED": 2022, "CONVICTED": 2023, "CONVICTED_FINAL": 2024}
+    assert counted["d2"] == {"INVESTIGATED": 2022, "PROSECUTED": 2022, "CONVICTED": None, "CONVICTED_FINAL": 2024}
+
+
+def test_a_person_convicted_on_two_charges_counts_once() -> None:
+    parties = [defendant("d1")]
+    charges = [
+        charge("d1", c.DecisionRow("FIRST", "CONVICTED", D(2024, 3, 1), False)),
+        charge("d1", c.DecisionRow("FIRST", "CONVICTED", D(2023, 3, 1), False), status="ADJUDICATED"),
+    ]
+    (offender,) = c.offenders(parties, charges, home="SV")
+    assert offender.years["CONVICTED"] == 2023
+    tables = {t.key: t for t in c.offender_tables([offender], ["2023", "2024"])}
+    assert tables["persons_convicted"].total == 1
+    assert tables["persons_convicted"].value("2023", "M") == 1
+
+
+def test_persons_investigated_prosecuted_convicted_and_the_funnel() -> None:
+    parties = [
+        defendant("investigated only", registered_on=D(2024, 1, 1)),
+        defendant("arrested early", registered_on=D(2024, 2, 1), arrested_on=D(2023, 12, 30)),
+        defendant("prosecuted", registered_on=D(2024, 1, 1)),
+        defendant("convicted", registered_on=D(2024, 1, 1)),
+        defendant("smuggler", crime="SOM", registered_on=D(2024, 1, 1)),
+        party("victim"),
+    ]
+    charges = [
+        charge("prosecuted", status="INDICTED", registered_on=D(2024, 4, 1)),
+        charge(
+            "convicted",
+            c.DecisionRow("FIRST", "CONVICTED", D(2024, 11, 1), False),
+            status="ADJUDICATED",
+            registered_on=D(2024, 5, 1),
+        ),
+        charge("smuggler", crime="SOM", status="INDICTED"),
+        charge("investigated only", status="UNDER_INVESTIGATION", registered_on=D(2024, 1, 2)),
+    ]
+    counted = c.offenders(parties, charges, home="SV")
+    assert sorted(o.person for o in counted) == ["arrested early", "convicted", "investigated only", "prosecuted"]
+    assert {o.person: o.years["INVESTIGATED"] for o in counted}["arrested early"] == 2023
+    assert c.funnel(counted) == {"INVESTIGATED": 4, "PROSECUTED": 2, "CONVICTED": 1, "CONVICTED_FINAL": 0}
+    assert c.funnel(counted, 2024) == {"INVESTIGATED": 3, "PROSECUTED": 2, "CONVICTED": 1, "CONVICTED_FINAL": 0}
+
+
+def test_reclassified_convictions_are_not_trafficking_convictions() -> None:
+    charges = [charge("d1", c.DecisionRow("FIRST", "CONVICTED_OF_OTHER_OFFENCE", D(2024, 3, 1), True))]
+    (offender,) = c.offenders([defendant("d1")], charges, home="SV")
+    assert offender.years["CONVICTED"] is None
+    assert offender.years["PROSECUTED"] == 2022
+
+
+def test_border_crossings_by_crossing_and_year() -> None:
+    rows = [
+        c.CrossingRow("c1", "TIP", "GTM-SLV-01", "GT", D(2024, 1, 1), None),
+        c.CrossingRow("c2", "TIP", "GTM-SLV-01", "GT", None, D(2024, 5, 1)),
+        c.CrossingRow("c3", "TIP_AND_SOM", "SLV-HND-01", "HN", D(2023, 1, 1), None),
+        c.CrossingRow("c4", "SOM", "SLV-HND-01", "HN", D(2024, 1, 1), None),
+        c.CrossingRow("c5", "TIP", "", "MX", D(2024, 1, 1), None),
+    ]
+    table = c.crossing_table(rows, ["2023", "2024"])
+    assert table.value("GTM-SLV-01", "2024") == 2
+    assert table.value("SLV-HND-01", "2023") == 1
+    assert table.value("SLV-HND-01", "2024") == 0  # smuggling only
+    assert table.value("MX-?", "2024") == 1
+    assert table.total == 4
+
+
+def test_tables_keep_each_person_once_so_margins_are_totals() -> None:
+    rows = [party(f"p{n}", sex="FM"[n % 2], detected_on=D(2022 + n % 3, 1, 1)) for n in range(9)]
+    counted = c.victims(rows, home="SV")
+    for table in c.victim_tables(counted, c.years_between(2022, 2024)):
+        assert table.total == 9, table.key
+
+
+def test_mou_performance_per_counterpart() -> None:
+    t = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+    day = datetime.timedelta(days=1)
+    rows = [
+        c.RequestRow("outgoing", "GT-MP", t, t + 10 * day, t + 4 * day, "answered"),
+        c.RequestRow("outgoing", "GT-MP", t, t + 10 * day, None, "delivered"),
+        c.RequestRow("outgoing", "GT-MP", None, None, None, "draft"),
+        c.RequestRow("incoming", "GT-MP", t, t + 5 * day, t + 6 * day, "answered"),
+        c.RequestRow("incoming", "GT-MP", t, t + 5 * day, t + 2 * day, "refused"),
+        c.RequestRow("incoming", "HN-MP", t, t + 5 * day, None, "acknowledged"),
+    ]
+    gt, hn = c.performance(rows)
+    assert (gt.counterpart, gt.sent, gt.received) == ("GT-MP", 2, 2)
+    assert (gt.answered_sent, gt.on_time_sent, gt.median_days_sent) == (1, 1, 4.0)
+    assert (gt.answered_received, gt.on_time_received, gt.median_days_received) == (2, 1, 4.0)
+    assert (hn.sent, hn.received, hn.answered_received, hn.median_days_received) == (0, 1, 0, None)
