@@ -115,6 +115,10 @@ ACTION_LABELS: dict[str, Promise] = {
     "exchange.request_refused": _("Information request refused"),
     "exchange.request_due_soon": _("Reminder: an incoming information request is due soon"),
     "exchange.request_escalated": _("Overdue incoming information request escalated to the focal points"),
+    "statistics.snapshot_built": _("Statistics aggregates built from the cases"),
+    "statistics.exported": _("Statistics table exported"),
+    "statistics.report_sent": _("Statistical report sent to the hub"),
+    "statistics.report_received": _("Statistical report received from an office"),
 }
 
 

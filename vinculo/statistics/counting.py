@@ -120,7 +120,7 @@ FLOW_KINDS = ("DOMESTIC", "MEMBERS", "AMERICAS", "TRANSREGIONAL", NOT_KNOWN)
 # Rows: what the selector reads from the registry (one row per fact, ids as text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PartyRow:
     """One person's role in one case, with the person's facts and the case's."""
 
@@ -142,7 +142,7 @@ class PartyRow:
     exploited_in: tuple[str, ...] = ()  # countries of exploitation events naming the person or the case
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChargeRow:
     """A charge against a person, with the decisions on it."""
 
@@ -153,7 +153,7 @@ class ChargeRow:
     decisions: tuple[DecisionRow, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DecisionRow:
     """A court's decision on one charge."""
 
@@ -163,7 +163,7 @@ class DecisionRow:
     is_final: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CrossingRow:
     """A border crossing on a case's route."""
 
@@ -175,7 +175,7 @@ class CrossingRow:
     case_reported_on: datetime.date | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RequestRow:
     """One information request, as this office holds it (MoU performance)."""
 
@@ -191,7 +191,7 @@ class RequestRow:
 # Persons as counted
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Victim:
     """A victim detected, counted once: the year of first identification and the categories."""
 

@@ -1,0 +1,244 @@
+"""Reads for statistics: the registry as plain rows for the counting rules, and the stored aggregates.
+
+The registry is read for one office at a time, by the node itself (building a snapshot), in a
+fixed number of queries whatever the number of cases: each query streams one kind of fact as
+tuples, joined in Python by id. Readers see aggregates only, through ``latest_snapshot`` and
+``received_reports``, which take the actor and decide its tier.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Min, Q
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.accounts.models import Office, User
+from vinculo.accounts.roles import Permission
+from vinculo.cases.models import Case, CaseParty, Charge, Decision, Event, Exploitation, Person
+from vinculo.core.errors import AccessDenied
+from vinculo.exchanges.models import InformationRequest
+from vinculo.reference.models import Code, Country, PopulationFigure
+from vinculo.statistics import counting
+from vinculo.statistics.disclosure import Tier
+from vinculo.statistics.models import AggregateTable, Report, Snapshot
+
+CHUNK = 20_000
+NOT_YOURS = _("You may not see these statistics.")
+EVENT_TYPES = ("RECRUITMENT", "EXPLOITATION", "DETECTION_INTERCEPTION", "RESCUE", "ARREST", "BORDER_CROSSING")
+
+
+@dataclass
+class RegistryRows:
+    """The office's registry as the counting rules read it."""
+
+    parties: list[counting.PartyRow]
+    charges: list[counting.ChargeRow]
+    crossings: list[counting.CrossingRow]
+    requests: list[counting.RequestRow]
+    case_count: int
+
+
+def _date(value: datetime.date | datetime.datetime | None) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    return value
+
+
+def registry_rows(office: Office) -> RegistryRows:
+    """Every fact the counting rules need about ``office``'s cases, in eleven streamed queries."""
+    codes = dict(Code.objects.values_list("pk", "code"))
+    iso2 = dict(Country.objects.values_list("pk", "iso2"))
+    cases = Case.objects.filter(office=office)
+    crime_of: dict[object, str] = {}
+    reported: dict[object, datetime.date | None] = {}
+    for case_id, crime_id, reported_on in cases.values_list("pk", "crime_family_id", "reported_on").iterator(CHUNK):
+        crime_of[case_id] = codes[crime_id]
+        reported[case_id] = reported_on
+
+    citizenships: dict[object, list[str]] = defaultdict(list)
+    through = Person.citizenships.through
+    for person_id, country_id in (
+        through.objects.filter(person__office=office).values_list("person_id", "country_id").iterator(CHUNK)
+    ):
+        citizenships[person_id].append(iso2[country_id])
+
+    purposes: dict[int, list[str]] = defaultdict(list)
+    for party_id, code_id in (
+        Exploitation.purposes.through.objects.filter(exploitation__party__case__office=office)
+        .values_list("exploitation__party_id", "code_id")
+        .iterator(CHUNK)
+    ):
+        purposes[party_id].append(codes[code_id])
+
+    # Events that date or place a person: by the people they name, or the whole case when they name nobody.
+    wanted = [pk for pk, code in codes.items() if code in EVENT_TYPES]
+    events = Event.objects.filter(case__office=office, event_type_id__in=wanted)
+    named: dict[int, list[int]] = defaultdict(list)
+    for event_id, party_id in (
+        Event.parties.through.objects.filter(event__in=events).values_list("event_id", "caseparty_id").iterator(CHUNK)
+    ):
+        named[event_id].append(party_id)
+    by_party: dict[int, list[tuple[str, datetime.date | None, str]]] = defaultdict(list)
+    by_case: dict[object, list[tuple[str, datetime.date | None, str]]] = defaultdict(list)
+    crossings = []
+    for event_id, case_id, type_id, occurred_on, country_id, crossing_code in events.values_list(
+        "pk", "case_id", "event_type_id", "occurred_on", "country_id", "border_crossing__code"
+    ).iterator(CHUNK):
+        kind, country = codes[type_id], iso2.get(country_id, "")
+        if kind == "BORDER_CROSSING":
+            crossings.append(
+                counting.CrossingRow(
+                    str(case_id), crime_of[case_id], crossing_code or "", country, occurred_on, reported[case_id]
+                )
+            )
+            continue
+        fact = (kind, occurred_on, country)
+        if named.get(event_id):
+            for party_id in named[event_id]:
+                by_party[party_id].append(fact)
+        else:
+            by_case[case_id].append(fact)
+
+    parties = []
+    for party_id, person_id, case_id, role_id, status_id, age, created_at, sex_id, birth_year in (
+        CaseParty.objects.filter(case__office=office)
+        .values_list(
+            "pk",
+            "person_id",
+            "case_id",
+            "role_id",
+            "identification_status_id",
+            "age_at_identification",
+            "created_at",
+            "person__sex_id",
+            "person__birth_year",
+        )
+        .iterator(CHUNK)
+    ):
+        facts = by_party.get(party_id, []) + by_case.get(case_id, [])
+        parties.append(
+            counting.PartyRow(
+                person=str(person_id),
+                case=str(case_id),
+                crime=crime_of[case_id],
+                role=codes[role_id],
+                identification=codes[status_id] if status_id else "",
+                sex=codes[sex_id],
+                birth_year=birth_year,
+                age_at_identification=age,
+                citizenships=tuple(citizenships.get(person_id, ())),
+                registered_on=created_at.date(),
+                detected_on=_first(facts, ("DETECTION_INTERCEPTION", "RESCUE")),
+                case_reported_on=reported[case_id],
+                arrested_on=_first(facts, ("ARREST",)),
+                purposes=tuple(purposes.get(party_id, ())),
+                recruited_in=tuple(sorted({c for k, _, c in facts if k == "RECRUITMENT" and c})),
+                exploited_in=tuple(sorted({c for k, _, c in facts if k == "EXPLOITATION" and c})),
+            )
+        )
+
+    decisions: dict[int, list[counting.DecisionRow]] = defaultdict(list)
+    for charge_id, instance_id, verdict_id, decided_on, is_final in (
+        Decision.objects.filter(charge__party__case__office=office)
+        .values_list("charge_id", "proceeding__instance_id", "verdict_id", "decided_on", "is_final")
+        .iterator(CHUNK)
+    ):
+        decisions[charge_id].append(counting.DecisionRow(codes[instance_id], codes[verdict_id], decided_on, is_final))
+    charges = [
+        counting.ChargeRow(
+            person=str(person_id),
+            crime=codes[crime_id],
+            status=codes[status_id],
+            registered_on=created_at.date(),
+            decisions=tuple(decisions.get(charge_id, ())),
+        )
+        for charge_id, person_id, crime_id, status_id, created_at in Charge.objects.filter(party__case__office=office)
+        .values_list("pk", "party__person_id", "provision__crime_family_id", "status_id", "created_at")
+        .iterator(CHUNK)
+    ]
+    return RegistryRows(parties, charges, crossings, list(request_rows(office)), len(crime_of))
+
+
+def _first(facts: list[tuple[str, datetime.date | None, str]], kinds: tuple[str, ...]) -> datetime.date | None:
+    days = [day for kind, day, _ in facts if kind in kinds and day is not None]
+    return min(days) if days else None
+
+
+def request_rows(office: Office) -> Iterator[counting.RequestRow]:
+    """The office's information requests with the first complete answer (or the refusal), for MoU performance."""
+    requests = InformationRequest.objects.filter(office=office).annotate(
+        answered=Min("answers__at", filter=Q(answers__is_complete=True)),
+        refused=Min("events__at", filter=Q(events__state_after="refused")),
+    )
+    for side, counterpart, sent_at, due_at, answered, refused, state in requests.values_list(
+        "side", "counterpart", "sent_at", "due_at", "answered", "refused", "state"
+    ).iterator(CHUNK):
+        done = [t for t in (answered, refused) if t is not None]
+        yield counting.RequestRow(side, counterpart, sent_at, due_at, min(done) if done else None, state)
+
+
+# ---------------------------------------------------------------------------------------------
+# What readers see
+
+
+def home_office() -> Office | None:
+    """The office this node serves (the hub's secretariat on the hub)."""
+    return Office.objects.filter(code=settings.NODE_ID).first()
+
+
+def tiers_for(user: User) -> list[Tier]:
+    """The tiers a reader may choose, highest first: an office's own readers see its figures as they are.
+
+    The lower tiers preview what the office's figures look like once they leave it.
+    """
+    if settings.NODE_ROLE == "hub":
+        return [Tier.NETWORK, Tier.PUBLIC] if user.has_permission(Permission.STATS_REGIONAL) else []
+    if user.has_permission(Permission.STATS_NATIONAL):
+        return [Tier.OWNER, Tier.NETWORK, Tier.PUBLIC]
+    return []
+
+
+def latest_snapshot(user: User) -> Snapshot | None:
+    """The newest snapshot of the reader's own office (only an office's own readers see its aggregates)."""
+    if not user.has_permission(Permission.STATS_NATIONAL) or settings.NODE_ROLE == "hub":
+        raise AccessDenied(NOT_YOURS)
+    return Snapshot.objects.filter(office_id=user.office_id).first()
+
+
+def snapshot_tables(snapshot: Snapshot) -> dict[str, dict[str, object]]:
+    """Every table of a snapshot by key, in one query."""
+    return dict(AggregateTable.objects.filter(snapshot=snapshot).values_list("key", "data"))
+
+
+def sent_reports(user: User) -> list[Report]:
+    if not user.has_permission(Permission.STATS_NATIONAL):
+        raise AccessDenied(NOT_YOURS)
+    return list(Report.objects.filter(side=Report.Side.SENT).defer("payload")[:50])
+
+
+def received_reports(user: User) -> list[Report]:
+    """The newest report of each office (the hub's regional figures are built from these only)."""
+    if not user.has_permission(Permission.STATS_REGIONAL) or settings.NODE_ROLE != "hub":
+        raise AccessDenied(NOT_YOURS)
+    return latest_reports()
+
+
+def latest_reports() -> list[Report]:
+    reports = Report.objects.filter(side=Report.Side.RECEIVED).order_by("member", "-as_of", "-created_at", "-pk")
+    newest: dict[str, Report] = {}
+    for report in reports:
+        newest.setdefault(report.member, report)
+    return sorted(newest.values(), key=lambda r: r.member)
+
+
+def populations() -> dict[str, dict[int, int]]:
+    """Population by country (ISO alpha-2) and year, the denominators of SDG 16.2.2."""
+    table: dict[str, dict[int, int]] = defaultdict(dict)
+    for iso, year, population in PopulationFigure.objects.values_list("country__iso2", "year", "population"):
+        table[iso][year] = population
+    return dict(table)

@@ -1,0 +1,1 @@
+"""Writes of the statistics module: building the aggregates (``aggregates``), reports to the hub (``reports``)."""
