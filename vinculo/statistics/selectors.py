@@ -242,3 +242,18 @@ def populations() -> dict[str, dict[int, int]]:
     for iso, year, population in PopulationFigure.objects.values_list("country__iso2", "year", "population"):
         table[iso][year] = population
     return dict(table)
+
+
+def label_names() -> dict[str, str]:
+    """Names for the labels of the tables: countries by ISO alpha-2 and forms of exploitation by code."""
+    from django.utils import translation
+
+    english = translation.get_language() == "en"
+    names = {iso: en if english else es for iso, en, es in Country.objects.values_list("iso2", "name_en", "name_es")}
+    forms = Code.objects.filter(code_list__key="exploitation_form").values_list("code", "label_en", "label_es")
+    names.update({code: en if english else es for code, en, es in forms})
+    return names
+
+
+def iso3_of(iso2: str) -> str:
+    return Country.objects.filter(iso2=iso2).values_list("iso3", flat=True).first() or iso2

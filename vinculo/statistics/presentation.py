@@ -1,0 +1,281 @@
+"""The catalogue of tables as readers see them: titles, units, labels in the reader's language, and cells
+after the disclosure control of the reader's tier.
+
+Every table shown, exported or reported goes through ``protect_table``: the owner sees the counts
+as they are; the network and the public see them through ``disclosure.protect``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.statistics import charts, counting, disclosure
+from vinculo.statistics.disclosure import TOTAL, Reason, Tier
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A table of the catalogue: what it shows and how its rows and columns are named."""
+
+    key: str
+    title: Promise
+    units: Promise
+    rows_are: str  # "years" or a label kind
+    columns_are: str
+
+
+PERSONS = _("persons")
+CROSSINGS = _("border crossings")
+
+CATALOGUE: tuple[Spec, ...] = (
+    Spec("victims_sex_age", _("Victims detected, by year and sex and age"), PERSONS, "years", "sex_age"),
+    Spec("victims_sex", _("Victims detected, by year and sex"), PERSONS, "years", "sex"),
+    Spec("victims_age", _("Victims detected, by year, children and adults"), PERSONS, "years", "age"),
+    Spec("victims_form", _("Victims detected, by year and form of exploitation"), PERSONS, "years", "form"),
+    Spec("victims_citizenship", _("Victims detected, by citizenship and year"), PERSONS, "countries", "years"),
+    Spec("victims_flow", _("Victims detected, by year and kind of flow"), PERSONS, "years", "flow"),
+    Spec(
+        "victims_origin_destination",
+        _("Victims detected, from country of origin (rows) to country of exploitation (columns)"),
+        PERSONS,
+        "countries",
+        "countries",
+    ),
+    Spec(
+        "victims_per_form",
+        _("Victims detected, by detailed form of exploitation and year (a person counts once per form)"),
+        PERSONS,
+        "forms",
+        "years",
+    ),
+    Spec("possible_victims_sex_age", _("Possible victims, by year and sex and age"), PERSONS, "years", "sex_age"),
+    Spec("persons_investigated", _("Persons investigated (formal contact), by year and sex"), PERSONS, "years", "sex"),
+    Spec("persons_prosecuted", _("Persons prosecuted, by year and sex"), PERSONS, "years", "sex"),
+    Spec("persons_convicted", _("Persons convicted at first instance, by year and sex"), PERSONS, "years", "sex"),
+    Spec("persons_convicted_final", _("Persons finally convicted, by year and sex"), PERSONS, "years", "sex"),
+    Spec("convicted_citizenship", _("Persons convicted, by citizenship and year"), PERSONS, "countries", "years"),
+    Spec(
+        "border_crossings",
+        _("Border crossings on the routes, by crossing point and year"),
+        CROSSINGS,
+        "crossings",
+        "years",
+    ),
+)
+BY_KEY: Mapping[str, Spec] = {spec.key: spec for spec in CATALOGUE}
+
+LABELS: dict[str, dict[str, Promise]] = {
+    "sex_age": {
+        "WOMEN": _("Women"),
+        "MEN": _("Men"),
+        "GIRLS": _("Girls"),
+        "BOYS": _("Boys"),
+        "OTHER": _("Other sex"),
+        "NK": _("Not known"),
+    },
+    "sex": {"F": _("Female"), "M": _("Male"), "X": _("Other or intersex"), "NK": _("Not known")},
+    "age": {"CHILD": _("Children"), "ADULT": _("Adults"), "NK": _("Not known")},
+    "form": {
+        "SEXUAL": _("Sexual exploitation"),
+        "LABOUR": _("Forced labour"),
+        "MIXED": _("Sexual exploitation and forced labour"),
+        "OTHER": _("Other purposes"),
+        "NK": _("Not known"),
+    },
+    "flow": {
+        "DOMESTIC": _("Domestic"),
+        "MEMBERS": _("Between member countries"),
+        "AMERICAS": _("Within the Americas"),
+        "TRANSREGIONAL": _("Transregional"),
+        "NK": _("Not known"),
+    },
+    "stage": {
+        "INVESTIGATED": _("Investigated"),
+        "PROSECUTED": _("Prosecuted"),
+        "CONVICTED": _("Convicted (first instance)"),
+        "CONVICTED_FINAL": _("Convicted (final)"),
+    },
+    "countries": {"NK": _("Not known")},
+}
+
+SYMBOLS: dict[Reason, Promise] = {
+    Reason.COMPLEMENTARY: _("x"),
+    Reason.SMALL_COUNTRY: _("x"),
+    Reason.SPARSE_TABLE: _("x"),
+    Reason.FEW_CONTRIBUTORS: _("x"),
+    Reason.DOMINANCE: _("x"),
+    Reason.P_PERCENT: _("x"),
+}
+FOOTNOTES: dict[Reason, Promise] = {
+    Reason.BELOW_THRESHOLD: _("“<n”: fewer than n persons; hidden so that nobody can be recognised."),
+    Reason.COMPLEMENTARY: _("“x”: hidden so that a small figure cannot be worked out from the totals."),
+    Reason.SMALL_COUNTRY: _("“x”: too few victims in the year to publish any detail; only the total is shown."),
+    Reason.SPARSE_TABLE: _("“x”: too few persons in this table to publish any detail; only the total is shown."),
+    Reason.ROUNDED: _("Figures are rounded to the nearest 5; components may not add up to the totals."),
+}
+TIER_NAMES: dict[Tier, Promise] = {
+    Tier.OWNER: _("This office (figures as they are)"),
+    Tier.NETWORK: _("Network (as member offices see them)"),
+    Tier.PUBLIC: _("Public (as published)"),
+}
+
+
+def label(kind: str, code: str, names: Mapping[str, str] | None = None) -> str:
+    """A row or column label in the reader's language: a year as is, a country or crossing by its name."""
+    if code == TOTAL:
+        return _g("Total")
+    if kind in ("years", "crossings"):
+        return code
+    if kind == "forms":
+        return (names or {}).get(code, code)
+    if kind == "countries" and names and code in names:
+        return names[code]
+    known = LABELS.get(kind, {})
+    return str(known[code]) if code in known else code
+
+
+@dataclass(frozen=True)
+class DisplayCell:
+    text: str
+    value: int | None
+    is_hidden: bool
+    is_total: bool
+
+
+@dataclass(frozen=True)
+class DisplayTable:
+    """A protected table ready for a page or a file: labels, cell texts, footnotes."""
+
+    key: str
+    title: str
+    units: str
+    row_labels: list[str]
+    column_labels: list[str]  # the interior columns then "Total"; one-way tables: just "Total"
+    rows: list[list[DisplayCell]]  # interior rows then the total row
+    footnotes: list[str]
+    release: disclosure.Release | None
+
+    @property
+    def body(self) -> list[tuple[str, list[DisplayCell]]]:
+        return list(zip(self.row_labels, self.rows, strict=True))
+
+    @property
+    def header(self) -> list[str]:
+        return ["", *self.column_labels]
+
+    def as_rows(self) -> list[list[str]]:
+        """Header and rows as text (CSV and XLSX)."""
+        body = [[r, *(c.text for c in row)] for r, row in zip(self.row_labels, self.rows, strict=True)]
+        return [[self.title], [self.units], self.header, *body, *([note] for note in self.footnotes)]
+
+
+def protect_table(
+    table: counting.CountTable,
+    tier: Tier,
+    *,
+    names: Mapping[str, str] | None = None,
+) -> DisplayTable:
+    """The table as a reader of ``tier`` may see it, with its margins."""
+    spec = BY_KEY.get(table.key)
+    rows_are = spec.rows_are if spec else "codes"
+    columns_are = spec.columns_are if spec else "codes"
+    if not table.rows:
+        return _empty(table, spec)
+    if table.columns:
+        source = disclosure.Table.two_way(table.rows, table.columns, [list(r) for r in table.values])
+    else:
+        source = disclosure.Table.one_way(table.rows, [r[0] for r in table.values])
+    release = disclosure.protect(source, disclosure.RULES[tier])
+    threshold = release.rules.threshold
+    used: set[Reason] = set()
+
+    def cell(key: tuple[str, ...]) -> DisplayCell:
+        published = release.cells[key]
+        total = TOTAL in key
+        if published.value is not None:
+            if published.reason is Reason.ROUNDED:
+                used.add(Reason.ROUNDED)
+            return DisplayCell(f"{published.value:,}".replace(",", "\u202f"), published.value, False, total)
+        used.add(published.reason)
+        text = (
+            f"<{threshold}" if published.reason is Reason.BELOW_THRESHOLD else str(SYMBOLS.get(published.reason, "x"))
+        )
+        return DisplayCell(text, None, True, total)
+
+    if table.columns:
+        grid = [[cell((r, c)) for c in (*table.columns, TOTAL)] for r in (*table.rows, TOTAL)]
+        column_labels = [label(columns_are, c, names) for c in table.columns] + [_g("Total")]
+    else:
+        grid = [[cell((r,))] for r in (*table.rows, TOTAL)]
+        column_labels = [_g("Total")]
+    row_labels = [label(rows_are, r, names) for r in table.rows] + [_g("Total")]
+    notes = [
+        str(FOOTNOTES[r]).replace("<n", f"<{threshold}").replace("than n", f"than {threshold}")
+        for r in FOOTNOTES
+        if r in used
+    ]
+    if table.key == "victims_per_form":
+        notes.append(
+            _g("A person exploited in several forms counts once in each; the total counts each person once per form.")
+        )
+    return DisplayTable(
+        table.key,
+        str(spec.title) if spec else table.key,
+        str(spec.units) if spec else "",
+        row_labels,
+        column_labels,
+        grid,
+        notes,
+        release,
+    )
+
+
+def _empty(table: counting.CountTable, spec: Spec | None) -> DisplayTable:
+    return DisplayTable(
+        table.key,
+        str(spec.title) if spec else table.key,
+        str(spec.units) if spec else "",
+        [],
+        [],
+        [],
+        [_g("Nothing to count yet.")],
+        None,
+    )
+
+
+def chart_of_totals(table: DisplayTable, *, chart_id: str, by: str = "rows") -> str:
+    """A bar chart of a table's row totals (``by="rows"``) or of its total row (``by="columns"``)."""
+    if not table.rows:
+        return ""
+    if by == "rows":
+        cells = [(label_, row[-1]) for label_, row in zip(table.row_labels[:-1], table.rows[:-1], strict=True)]
+        description = _g("Totals by row of the table below.")
+    else:
+        cells = list(zip(table.column_labels[:-1], table.rows[-1][:-1], strict=True))
+        description = _g("Totals by column of the table below.")
+    bars = [charts.Bar(name, c.value, c.text) for name, c in cells]
+    return charts.bar_chart(chart_id=chart_id, title=table.title, description=description, units=table.units, bars=bars)
+
+
+def chart_of_row(table: DisplayTable, row: int, *, chart_id: str) -> str:
+    """A bar chart of one row of a table (the columns of one year)."""
+    if not table.rows or row >= len(table.rows) - 1:
+        return ""
+    cells = list(zip(table.column_labels[:-1], table.rows[row][:-1], strict=True))
+    title = f"{table.title}: {table.row_labels[row]}"
+    description = _g("One row of the table below.")
+    bars = [charts.Bar(name, c.value, c.text) for name, c in cells]
+    return charts.bar_chart(chart_id=chart_id, title=title, description=description, units=table.units, bars=bars)
+
+
+def funnel_chart(stage_totals: Sequence[tuple[str, DisplayCell]], *, chart_id: str, year: str) -> str:
+    """The criminal-justice funnel: persons reaching each stage in the year."""
+    bars = [charts.Bar(label("stage", stage), c.value, c.text) for stage, c in stage_totals]
+    title = _g("Criminal-justice funnel, %(year)s") % {"year": year}
+    description = _g("Persons investigated, prosecuted, convicted at first instance and finally convicted in the year.")
+    return charts.bar_chart(chart_id=chart_id, title=title, description=description, units=str(PERSONS), bars=bars)

@@ -1,0 +1,121 @@
+"""The national dashboard and its exports: the office's own figures, protected for the tier chosen."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from vinculo.accounts.models import User
+from vinculo.audit.models import AuditEntry
+from vinculo.cases.tests.factories import open_case
+from vinculo.statistics import charts
+from vinculo.statistics.services import aggregates
+from vinculo.statistics.tests.test_aggregates import add_victim
+
+
+def signed_in(client: Client, user: User) -> Client:
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def counted(prosecutor: User) -> Any:
+    """Seven women and three girls detected this year, counted into a snapshot."""
+    case = open_case(prosecutor)
+    for _ in range(7):
+        add_victim(prosecutor, case, forms=["SEXUAL_EXPLOITATION"])
+    for _ in range(3):
+        add_victim(prosecutor, case, age=15, forms=["FORCED_BEGGING"])
+    return aggregates.build_snapshot(by=prosecutor, office=prosecutor.office)
+
+
+def test_the_dashboard_invites_to_count_before_the_first_snapshot(client: Client, prosecutor: User) -> None:
+    page = signed_in(client, prosecutor).get(reverse("statistics:dashboard"))
+    assert page.status_code == 200
+    assert "Contar de nuevo" in page.text or "Count again" in page.text
+
+
+def test_counting_from_the_page_builds_a_snapshot(client: Client, prosecutor: User) -> None:
+    add_victim(prosecutor, open_case(prosecutor))
+    response = signed_in(client, prosecutor).post(reverse("statistics:build"))
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(action="statistics.snapshot_built", actor_label=prosecutor.username).exists()
+
+
+def test_the_owner_sees_the_figures_as_they_are(client: Client, prosecutor: User, counted: Any) -> None:
+    page = signed_in(client, prosecutor).get(reverse("statistics:dashboard"))
+    assert page.status_code == 200
+    table = page.text.split('id="victims_sex_age"')[1].split("</table>")[0]
+    cells = re.findall(r'<td class="stats-number[^"]*">([^<]*)</td>', table)
+    year_row = cells[-14:-7]  # the last year's row: women, men, girls, boys, other, not known, total
+    assert year_row == ["7", "0", "3", "0", "0", "0", "10"]
+
+
+def test_the_network_preview_hides_small_counts(client: Client, prosecutor: User, counted: Any) -> None:
+    page = signed_in(client, prosecutor).get(reverse("statistics:dashboard") + "?tier=network")
+    table = page.text.split('id="victims_sex_age"')[1].split("</table>")[0]
+    assert "&lt;5" in table  # the three girls
+    assert ">3<" not in table
+
+
+def test_charts_have_no_inline_style_or_script(client: Client, prosecutor: User, counted: Any) -> None:
+    page = signed_in(client, prosecutor).get(reverse("statistics:dashboard"))
+    svgs = re.findall(r"<svg.*?</svg>", page.text, flags=re.S)
+    assert svgs
+    for svg in svgs:
+        assert "style=" not in svg
+        assert "<script" not in svg
+        assert "<title" in svg
+
+
+def test_a_chart_escapes_its_labels_and_writes_every_value() -> None:
+    svg = charts.bar_chart(
+        chart_id="c",
+        title="<b>",
+        description="d",
+        units="persons",
+        bars=[charts.Bar("A&B", 4, "4"), charts.Bar("hidden", None, "<5")],
+    )
+    assert "<b>" not in svg
+    assert "A&amp;B" in svg
+    assert "&lt;5" in svg
+    assert svg.count("<rect") == 1  # no bar for a hidden value
+
+
+def test_a_table_exports_as_csv_and_xlsx_protected_and_audited(client: Client, prosecutor: User, counted: Any) -> None:
+    signed_in(client, prosecutor)
+    url = reverse("statistics:export", args=["victims_sex_age", "csv"])
+    csv_text = client.get(url + "?tier=public").getvalue().decode("utf-8-sig")
+    assert "<10" in csv_text
+    assert ",7," not in csv_text
+    workbook = client.get(reverse("statistics:export", args=["victims_sex_age", "xlsx"]))
+    sheet = load_workbook(io.BytesIO(workbook.getvalue())).active
+    assert sheet is not None
+    assert any(row[-1] == "10" for row in sheet.iter_rows(values_only=True))
+    exported = AuditEntry.objects.filter(action="statistics.exported").order_by("seq")
+    assert [(e.data["what"], e.data["tier"], e.data["format"]) for e in exported] == [
+        ("victims_sex_age", "public", "csv"),
+        ("victims_sex_age", "owner", "xlsx"),
+    ]
+
+
+def test_the_sdg_series_and_the_glotip_workbook(client: Client, prosecutor: User, counted: Any) -> None:
+    signed_in(client, prosecutor)
+    series = client.get(reverse("statistics:export", args=["sdg", "csv"])).getvalue().decode("utf-8-sig")
+    lines = series.splitlines()
+    assert lines[0] == "SeriesCode,GeoAreaCode,TimePeriod,Sex,Age,Value,Status,Note"
+    assert any(line.startswith("VC_HTF_DETV,SLV,") and ",ALLSEX,ALLAGE,10," in line for line in lines)
+    assert any(line.startswith("VC_HTF_DETVR,SLV,") for line in lines)
+    workbook = load_workbook(io.BytesIO(client.get(reverse("statistics:export", args=["glotip", "xlsx"])).getvalue()))
+    assert "Q6 Victims sex age" in workbook.sheetnames
+    assert "Q2 Investigated" in workbook.sheetnames
+
+
+def test_people_without_the_statistics_permission_are_refused(client: Client, node_admin: User) -> None:
+    assert signed_in(client, node_admin).get(reverse("statistics:dashboard")).status_code == 403

@@ -1,0 +1,148 @@
+"""Statistics pages: the national dashboard (an office's own figures), its exports, the reports sent
+to the hub, and at the hub the regional dashboard built from the reports alone.
+
+Every table is protected for the tier the reader chose among those open to them
+(``selectors.tiers_for``): an office's readers see its figures as they are, and may preview them
+as the network or the public will see them.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from vinculo.accounts.decorators import require_permission, signed_in_user
+from vinculo.accounts.roles import Permission
+from vinculo.statistics import counting, exports, presentation, selectors
+from vinculo.statistics.disclosure import Tier
+from vinculo.statistics.models import Snapshot
+from vinculo.statistics.services import aggregates
+from vinculo.statistics.services import exports as export_services
+from vinculo.web.downloads import private_download
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+
+
+def chosen_tier(request: HttpRequest, tiers: list[Tier]) -> Tier:
+    """The tier asked for in ``?tier=``, if open to the reader; else the highest open to them."""
+    if not tiers:
+        raise Http404
+    asked = request.GET.get("tier", "")
+    return next((t for t in tiers if t.value == asked), tiers[0])
+
+
+def national_tables(snapshot: Snapshot, tier: Tier) -> tuple[dict[str, presentation.DisplayTable], dict[str, Any]]:
+    """The snapshot's catalogue tables protected for ``tier``, and the stored MoU performance."""
+    stored = selectors.snapshot_tables(snapshot)
+    names = selectors.label_names()
+    tables = {
+        spec.key: presentation.protect_table(counting.CountTable.from_dict(stored[spec.key]), tier, names=names)
+        for spec in presentation.CATALOGUE
+        if spec.key in stored
+    }
+    return tables, dict(stored.get("mou_performance", {}))
+
+
+@require_permission(Permission.STATS_NATIONAL)
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    tiers = selectors.tiers_for(user)
+    tier = chosen_tier(request, tiers)
+    snapshot = selectors.latest_snapshot(user)
+    context: dict[str, Any] = {
+        "snapshot": snapshot,
+        "tier": tier,
+        "tiers": [(t.value, presentation.TIER_NAMES[t]) for t in tiers],
+    }
+    if snapshot is None:
+        return render(request, "statistics/dashboard.html", context)
+    tables, mou = national_tables(snapshot, tier)
+    years = snapshot.years
+    year = request.GET.get("year", "")
+    year = year if year in years else years[-1]
+    row = years.index(year)
+    sections = []
+    for n, spec in enumerate(presentation.CATALOGUE):
+        table = tables.get(spec.key)
+        if table is None:
+            continue
+        chart = presentation.chart_of_totals(table, chart_id=f"chart-{n}")
+        detail = presentation.chart_of_row(table, row, chart_id=f"chart-{n}-year") if spec.rows_are == "years" else ""
+        sections.append({"table": table, "chart": mark_safe(chart), "detail": mark_safe(detail)})  # noqa: S308 - escaped in charts.py
+    funnel = [
+        (stage, tables[f"persons_{stage.lower()}"].rows[row][-1])
+        for stage in counting.STAGES
+        if tables.get(f"persons_{stage.lower()}") and tables[f"persons_{stage.lower()}"].rows
+    ]
+    context.update(
+        {
+            "years": years,
+            "year": year,
+            "sections": sections,
+            "funnel": mark_safe(presentation.funnel_chart(funnel, chart_id="funnel", year=year)) if funnel else "",  # noqa: S308
+            "funnel_rows": [(presentation.label("stage", stage), cell) for stage, cell in funnel],
+            "performance": mou.get("performance", []),
+        }
+    )
+    return render(request, "statistics/dashboard.html", context)
+
+
+@require_POST
+@require_permission(Permission.STATS_NATIONAL)
+def build_view(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    selectors.latest_snapshot(user)  # the reader's own office only (raises on the hub)
+    snapshot = aggregates.build_snapshot(by=user, office=user.office)
+    messages.success(request, _("Statistics counted from %(cases)s cases.") % {"cases": f"{snapshot.case_count:,}"})
+    return redirect("statistics:dashboard")
+
+
+@require_permission(Permission.STATS_NATIONAL)
+def export_view(request: HttpRequest, key: str, file_format: str) -> HttpResponseBase:
+    """One table (``key``), the SDG 16.2.2 series (``sdg``) or the GLOTIP workbook (``glotip``) as a file."""
+    user = signed_in_user(request)
+    tier = chosen_tier(request, selectors.tiers_for(user))
+    snapshot = selectors.latest_snapshot(user)
+    if snapshot is None or file_format not in ("csv", "xlsx"):
+        raise Http404
+    tables, _mou = national_tables(snapshot, tier)
+    stem = f"{user.office.code}-{key}-{tier.value}-{snapshot.built_at:%Y%m%d}"
+    if key == "sdg":
+        stored = selectors.snapshot_tables(snapshot)
+        country = user.office.country or user.office.code[:2]
+        series = exports.sdg_series(
+            sex_age=counting.CountTable.from_dict(stored["victims_sex_age"]),
+            forms=counting.CountTable.from_dict(stored["victims_form"]),
+            area=selectors.iso3_of(country),
+            populations=selectors.populations().get(country, {}),
+            tier=tier,
+        )
+        rows: list[list[object]] = exports.series_rows(series)
+    elif key == "glotip":
+        if file_format != "xlsx":
+            raise Http404
+        data = exports.glotip_workbook(tables, office=user.office.code, tier_name=str(presentation.TIER_NAMES[tier]))
+        return _download(user, key, tier, file_format, snapshot, data, stem)
+    elif key in tables:
+        rows = [list(r) for r in tables[key].as_rows()]
+    else:
+        raise Http404
+    data = exports.csv_bytes(rows) if file_format == "csv" else exports.xlsx_bytes([(key, rows)])
+    return _download(user, key, tier, file_format, snapshot, data, stem)
+
+
+def _download(
+    user: Any, key: str, tier: Tier, file_format: str, snapshot: Snapshot, data: bytes, stem: str
+) -> HttpResponseBase:
+    export_services.record_export(by=user, what=key, tier=tier, file_format=file_format, snapshot_id=snapshot.pk)
+    return private_download(
+        io.BytesIO(data), name=f"{stem}.{file_format}", media_type=CSV if file_format == "csv" else XLSX
+    )
