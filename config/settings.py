@@ -221,6 +221,20 @@ DELIVERY_THREADS = env.int("VINCULO_DELIVERY_THREADS", 6, minimum=1, maximum=32)
 # escalations, vinculo/exchanges/services/deadlines.py); 0: the worker does not check them (run
 # `vinculo exchanges deadlines` from a timer instead).
 DEADLINE_CHECK_SECONDS = env.int("VINCULO_DEADLINE_CHECK_SECONDS", 300, minimum=0, maximum=86_400)
+# Hit/no-hit (vinculo/matching/): how many queries a person and the whole office may ask (against
+# fishing), how many a member office may ask this one a day (past it: refused, "quota"), how long
+# a hit reference stays valid, how often the delivery worker refreshes the index (0: never; run
+# `vinculo matching index refresh` from a timer instead), and which of the asker's roles may ask
+# about victims' whereabouts (the answering office's policy; empty: no victim queries answered).
+MATCH_QUERIES_PER_USER_HOUR = env.int("VINCULO_MATCH_QUERIES_PER_USER_HOUR", 30, minimum=1, maximum=10_000)
+MATCH_QUERIES_PER_USER_DAY = env.int("VINCULO_MATCH_QUERIES_PER_USER_DAY", 100, minimum=1, maximum=100_000)
+MATCH_QUERIES_PER_OFFICE_DAY = env.int("VINCULO_MATCH_QUERIES_PER_OFFICE_DAY", 1000, minimum=1, maximum=1_000_000)
+MATCH_INCOMING_PER_MEMBER_DAY = env.int("VINCULO_MATCH_INCOMING_PER_MEMBER_DAY", 2000, minimum=1, maximum=1_000_000)
+MATCH_HIT_DAYS = env.int("VINCULO_MATCH_HIT_DAYS", 30, minimum=1, maximum=365)
+MATCH_INDEX_SECONDS = env.int("VINCULO_MATCH_INDEX_SECONDS", 300, minimum=0, maximum=86_400)
+MATCH_VICTIM_QUERY_ROLES = env.list(
+    "VINCULO_MATCH_VICTIM_QUERY_ROLES", ("prosecutor", "focal_point", "victim_care")
+)
 # Where attachments' encrypted chunks are kept: those this node sends, until they are delivered,
 # and those it receives (docs/adr/0018-attachments-as-chunked-encrypted-blobs.md). Each node its
 # own directory; development keeps one per node id under var/.

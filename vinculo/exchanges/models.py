@@ -75,6 +75,8 @@ class InformationRequest(models.Model):
     language = models.CharField(_("language of the text"), max_length=2, default="es")
     handling = models.JSONField(_("handling codes"), default=list, blank=True)
     evaluation = models.CharField(_("source and information evaluation"), max_length=2, blank=True)
+    # The hit/no-hit reference the request follows up (step two of a hit), "" for any other request.
+    hit_reference = models.CharField(_("hit reference"), max_length=64, blank=True, db_index=True)
     case = models.ForeignKey(
         "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("case")
     )

@@ -139,10 +139,12 @@ class RequestPayload:
     conditions: str
     evaluation: str
     attachments: tuple[str, ...] = ()  # SHA-256 of each attached file (docs/protocol.md §16)
+    hit_reference: str = ""  # the hit/no-hit reference the request follows up
 
     KEYS = frozenset(
         {
             "attachments",
+            "hit_reference",
             "exchange_id",
             "request_type",
             "subject",
@@ -163,7 +165,11 @@ class RequestPayload:
     def read(cls, raw: bytes) -> RequestPayload:
         where = REQUEST
         # Requests sent before files could go with them have no "attachments": read as none.
-        data = _object(raw, cls.KEYS, where, optional=frozenset({"attachments"}))
+        # Requests that follow up no hit may leave "hit_reference" out.
+        data = _object(raw, cls.KEYS, where, optional=frozenset({"attachments", "hit_reference"}))
+        hit_reference = _text(data, "hit_reference", where=where, limit=64) if "hit_reference" in data else ""
+        if hit_reference and not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", hit_reference):
+            raise UnreadablePayload(f"{where}.hit_reference: not a hit reference")
         items = _get(data, "items", list, where=where)
         if len(items) > MAX_ITEMS or not all(isinstance(item, str) and 0 < len(item) <= 500 for item in items):
             raise UnreadablePayload(f"{where}.items: at most {MAX_ITEMS} non-empty texts of 500 characters")
@@ -185,6 +191,7 @@ class RequestPayload:
             conditions=_text(data, "conditions", where=where, limit=2000),
             evaluation=_evaluation(data, where=where),
             attachments=_digests(data, where=where) if "attachments" in data else (),
+            hit_reference=hit_reference,
         )
 
 

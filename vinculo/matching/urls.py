@@ -1,5 +1,3 @@
-from django.urls import path
-
 app_name = "matching"
 
-urlpatterns: list[path] = []
+urlpatterns: list[object] = []

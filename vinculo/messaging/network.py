@@ -80,6 +80,16 @@ def peer(member_id: str) -> Peer | None:
     return member
 
 
+def members() -> list[Any]:
+    """Every member of the directory in force, offices and the hub (each with ``id``, ``status``, ``roles``)."""
+    return list(_directory().members)
+
+
+def hub_id() -> str:
+    """The hub's member id in the directory in force."""
+    return str(_directory().hub)
+
+
 def policy() -> Policy:
     return _policy_of(_directory())
 

@@ -27,7 +27,7 @@ from vinculo.cases.models import Case
 from vinculo.core.errors import AccessDenied, DomainError
 from vinculo.core.validation import validate
 from vinculo.core.versioning import lock_at_version
-from vinculo.exchanges import handling, lifecycle, wire
+from vinculo.exchanges import handling, hooks, lifecycle, wire
 from vinculo.exchanges.lifecycle import Side, State, Step
 from vinculo.exchanges.models import Answer, ExchangeFile, InformationRequest, RefusalReason, RequestEvent
 from vinculo.exchanges.services import notices
@@ -94,6 +94,7 @@ class Draft:
     evaluation: str = ""
     case: Case | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    hit_reference: str = ""  # the hit this request follows up (vinculo.matching), checked by exchanges.hooks
 
 
 @transaction.atomic(durable=True)
@@ -129,6 +130,9 @@ def _check_draft(by: User, draft: Draft) -> tuple[str, ...]:
             raise DomainError(CASE_ELSEWHERE, code="case_not_visible")
     if not [item for item in draft.items if item.strip()]:
         raise DomainError(NO_ITEMS, code="no_items")
+    if draft.hit_reference:
+        for check in hooks.cited_hit_checks:
+            check(by, draft.counterpart, draft.hit_reference)
     try:
         handling.check_evaluation(draft.evaluation[:1], draft.evaluation[1:])
         return handling.check_codes(draft.handling, conditions=draft.conditions)
@@ -152,6 +156,7 @@ def create_draft(*, by: User, draft: Draft) -> InformationRequest:
         handling=list(codes),
         evaluation=draft.evaluation,
         case=draft.case,
+        hit_reference=draft.hit_reference,
         created_by=by,
     )
     request.content = _seal(_draft_content(draft), InformationRequest.context(request.pk))
@@ -179,6 +184,7 @@ def edit_draft(
     request.handling = list(codes)
     request.evaluation = draft.evaluation
     request.case = draft.case
+    request.hit_reference = draft.hit_reference
     request.content = _seal(_draft_content(draft), InformationRequest.context(request.pk))
     validate(request)
     _save(request)
@@ -249,6 +255,7 @@ def send_request(
         conditions=content["conditions"],
         evaluation=request.evaluation,
         attachments=tuple(prepared.sha256 for prepared in attachments),
+        hit_reference=request.hit_reference,
     )
     message = outbox.send(
         type=wire.REQUEST,
@@ -385,6 +392,9 @@ def answer(
     """
     request = _lock(request, expected_version)
     _may_answer(by, request)
+    if request.hit_reference:
+        for check in hooks.answer_checks:
+            check(request.hit_reference, request.counterpart)
     if not text.strip():
         raise DomainError(EMPTY_ANSWER, code="empty")
     try:
@@ -461,6 +471,7 @@ def receive_request(message: InboundMessage, payload: bytes) -> None:
         language=data.language,
         handling=list(data.handling),
         evaluation=data.evaluation,
+        hit_reference=data.hit_reference,
         state=State.DELIVERED,
         deadline_seconds=data.deadline_seconds,
         sent_at=sent_at,
