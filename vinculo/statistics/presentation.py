@@ -14,7 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.statistics import charts, counting, disclosure
+from vinculo.statistics import charts, counting, disclosure, regional
 from vinculo.statistics.disclosure import TOTAL, Reason, Tier
 
 
@@ -279,3 +279,39 @@ def funnel_chart(stage_totals: Sequence[tuple[str, DisplayCell]], *, chart_id: s
     title = _g("Criminal-justice funnel, %(year)s") % {"year": year}
     description = _g("Persons investigated, prosecuted, convicted at first instance and finally convicted in the year.")
     return charts.bar_chart(chart_id=chart_id, title=title, description=description, units=str(PERSONS), bars=bars)
+
+
+def regional_table(
+    table: regional.RegionalTable, tier: Tier, *, names: Mapping[str, str] | None = None
+) -> DisplayTable:
+    """A regional table: sums of the published national cells (network), or protected again for the public.
+
+    A sum with hidden national parts is shown as "≥ n": it is at least that.
+    """
+    spec = BY_KEY.get(table.key)
+    if tier is Tier.PUBLIC:
+        values = tuple(tuple(table.cells[(r, c)].value for c in table.columns) for r in table.rows)
+        return protect_table(counting.CountTable(table.key, table.rows, table.columns, values), tier, names=names)
+    rows_are = spec.rows_are if spec else "codes"
+    columns_are = spec.columns_are if spec else "codes"
+    grid = []
+    partial = False
+    for r in (*table.rows, TOTAL):
+        line = []
+        for c in (*table.columns, TOTAL):
+            cell = table.cells[(r, c)]
+            partial = partial or cell.is_lower_bound
+            text = f"≥ {cell.value}" if cell.is_lower_bound else str(cell.value)
+            line.append(DisplayCell(text, cell.value, False, TOTAL in (r, c)))
+        grid.append(line)
+    notes = [_g("Sums of the figures the offices reported; “≥ n”: some offices' figures were hidden, so at least n.")]
+    return DisplayTable(
+        table.key,
+        str(spec.title) if spec else table.key,
+        str(spec.units) if spec else "",
+        [label(rows_are, r, names) for r in table.rows] + [_g("Total")],
+        [label(columns_are, c, names) for c in table.columns] + [_g("Total")],
+        grid,
+        notes if partial else [],
+        None,
+    )

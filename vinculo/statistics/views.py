@@ -9,8 +9,10 @@ as the network or the public will see them.
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -20,11 +22,13 @@ from django.views.decorators.http import require_POST
 
 from vinculo.accounts.decorators import require_permission, signed_in_user
 from vinculo.accounts.roles import Permission
-from vinculo.statistics import counting, exports, presentation, selectors
+from vinculo.core.errors import DomainError
+from vinculo.statistics import counting, exports, presentation, regional, reports, selectors
 from vinculo.statistics.disclosure import Tier
-from vinculo.statistics.models import Snapshot
+from vinculo.statistics.models import Report, Snapshot
 from vinculo.statistics.services import aggregates
 from vinculo.statistics.services import exports as export_services
+from vinculo.statistics.services import reports as report_services
 from vinculo.web.downloads import private_download
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,6 +58,8 @@ def national_tables(snapshot: Snapshot, tier: Tier) -> tuple[dict[str, presentat
 @require_permission(Permission.STATS_NATIONAL)
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
+    if settings.NODE_ROLE == "hub":
+        return redirect("statistics:regional")
     tiers = selectors.tiers_for(user)
     tier = chosen_tier(request, tiers)
     snapshot = selectors.latest_snapshot(user)
@@ -146,3 +152,75 @@ def _download(
     return private_download(
         io.BytesIO(data), name=f"{stem}.{file_format}", media_type=CSV if file_format == "csv" else XLSX
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports to the hub (office nodes) and the regional figures (the hub)
+
+
+@require_permission(Permission.STATS_NATIONAL)
+def reports_view(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    if settings.NODE_ROLE == "hub":
+        return redirect("statistics:regional")
+    return render(request, "statistics/reports.html", {"reports": selectors.sent_reports(user)})
+
+
+@require_POST
+@require_permission(Permission.STATS_NATIONAL)
+def send_report_view(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    selectors.latest_snapshot(user)  # an office's own readers only
+    try:
+        report_services.send_report(by=user, kind=Report.Kind.ON_DEMAND)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The report is on its way to the hub."))
+    return redirect("statistics:reports")
+
+
+def regional_context(user: Any, tier: Tier, year: str) -> dict[str, Any]:
+    """The regional figures from the newest report of each office, protected for ``tier``."""
+    received = [reports.read(json.dumps(r.payload).encode()) for r in selectors.received_reports(user)]
+    names = selectors.label_names()
+    years = sorted({str(y) for r in received for y in range(r.first_year, r.last_year + 1)})
+    year = year if year in years else (years[-1] if years else "")
+    tables = []
+    for spec in presentation.CATALOGUE:
+        summed = regional.summed(received, spec.key)
+        if summed is not None:
+            tables.append(presentation.regional_table(summed, tier, names=names))
+    comparisons = []
+    for key in ("victims_sex_age", "victims_form", "persons_convicted"):
+        columns, values = regional.by_country(received, key, year)
+        spec = presentation.BY_KEY[key]
+        comparisons.append(
+            {
+                "title": spec.title,
+                "header": [presentation.label(spec.columns_are, c, names) for c in columns] + [_("Total")],
+                "rows": [(member, [("–" if v is None else v) for v in row]) for member, row in values.items()],
+            }
+        )
+    rates = regional.sdg_rates(received, selectors.populations(), int(year)) if year else []
+    return {
+        "received": selectors.received_reports(user),
+        "tables": tables,
+        "comparisons": comparisons,
+        "rates": rates,
+        "years": years,
+        "year": year,
+        "performance": regional.network_performance(received),
+    }
+
+
+@require_permission(Permission.STATS_REGIONAL)
+def regional_view(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    tiers = selectors.tiers_for(user)
+    if settings.NODE_ROLE != "hub":
+        raise Http404
+    tier = chosen_tier(request, tiers)
+    context = regional_context(user, tier, request.GET.get("year", ""))
+    context.update({"tier": tier, "tiers": [(t.value, presentation.TIER_NAMES[t]) for t in tiers]})
+    return render(request, "statistics/regional.html", context)

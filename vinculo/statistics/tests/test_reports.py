@@ -1,0 +1,249 @@
+"""Statistical reports: no personal data (checked against the format), sent to the hub as a signed
+message, kept there, and the regional figures equal to the sum of the national reports."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from io import StringIO
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from vinculo.accounts.models import User
+from vinculo.accounts.roles import Role
+from vinculo.accounts.tests.factories import UserFactory
+from vinculo.audit.models import AuditEntry
+from vinculo.cases.models import Case, Person
+from vinculo.cases.tests.factories import open_case
+from vinculo.messaging import handlers
+from vinculo.messaging.models import InboundMessage, OutboundMessage
+from vinculo.messaging.services import outbox
+from vinculo.messaging.tests.conftest import FakeNetwork, Node, net  # noqa: F401 - the fixture
+from vinculo.statistics import regional, reports
+from vinculo.statistics.disclosure import TOTAL
+from vinculo.statistics.models import Report
+from vinculo.statistics.services import aggregates
+from vinculo.statistics.services import reports as services
+from vinculo.statistics.tests.test_aggregates import add_victim
+
+HUB = "CCCMP-HUB"
+
+
+@pytest.fixture
+def to_hub(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(services, "hub_id", lambda: HUB)
+
+
+def victims(by: User, women: int, girls: int) -> None:
+    case = open_case(by)
+    for _ in range(women):
+        add_victim(by, case, forms=["SEXUAL_EXPLOITATION"])
+    for _ in range(girls):
+        add_victim(by, case, age=15, nationality="GT", forms=["FORCED_LABOUR_SERVICES"])
+
+
+def report_of(by: User) -> tuple[bytes, reports.Report]:
+    snapshot = aggregates.build_snapshot(by=by, office=by.office)
+    data = services.report_bytes(
+        snapshot=snapshot, report_id=uuid.uuid4(), kind="monthly", member=by.office.code, country=by.office.country
+    )
+    return data, reports.read(data)
+
+
+def strings_in(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (k, *strings_in(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in strings_in(v)]
+    return []
+
+
+def test_a_report_holds_no_personal_data(prosecutor: User) -> None:
+    victims(prosecutor, women=7, girls=3)
+    data, report = report_of(prosecutor)
+    # The format allows codes, years, member ids and dates only: no free text can pass it.
+    allowed = re.compile(
+        rf"{reports.LABEL.pattern}|{reports.MEMBER.pattern}|{reports.DATE.pattern}|[0-9a-f-]{{36}}|[a-z_.-]+"
+    )
+    for text in strings_in(report.data):
+        assert allowed.fullmatch(text), text
+    text = data.decode()
+    for person in Person.objects.all():
+        assert str(person.pk) not in text
+    for case in Case.objects.all():
+        assert case.national_number not in text
+    assert "Nombre" not in text
+    assert "Apellido" not in text
+    # The three girls are below the network's threshold: hidden, and their number is not in the report.
+    sex_age = report.tables["victims_sex_age"]
+    year = sex_age.rows[-1]
+    assert sex_age.cells[(year, "GIRLS")] == (None, "below-threshold")
+    assert sex_age.value(year, "WOMEN") is None  # complementary: else 10 - 7 would give the girls away
+    assert sex_age.value(year, TOTAL) == 10
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d.update({"note": "Ana Morales, 15 años"}),
+        lambda d: d["tables"][0]["rows"].__setitem__(0, "Ana Morales"),
+        lambda d: d["tables"][0]["cells"][0].__setitem__(2, -1),
+        lambda d: d["tables"][0]["cells"][0].__setitem__(2, 2.5),
+        lambda d: d["tables"][0]["cells"].pop(),
+        lambda d: d.update({"tier": "owner"}),
+        lambda d: d["rules"].update({"threshold": 1}),
+        lambda d: d.update({"member": "sv fgr"}),
+        lambda d: d["mou"].append({"counterpart": "GT-MP"}),
+    ],
+)
+def test_the_format_refuses_anything_else(prosecutor: User, change: Any) -> None:
+    victims(prosecutor, women=7, girls=3)
+    data, _ = report_of(prosecutor)
+    changed = json.loads(data)
+    change(changed)
+    with pytest.raises(reports.ReportRefused):
+        reports.read(json.dumps(changed).encode())
+
+
+def test_only_network_tier_releases_can_be_written(prosecutor: User) -> None:
+    from vinculo.statistics import disclosure
+
+    table = disclosure.Table.two_way(["2024"], ["F"], [[3]])
+    owner = disclosure.protect(table, disclosure.OWNER_RULES)
+    with pytest.raises(ValueError, match="network-tier"):
+        reports.write(
+            report_id=uuid.uuid4(),
+            member="SV-FGR",
+            country="SV",
+            kind="monthly",
+            as_of=__import__("datetime").date(2026, 1, 1),
+            first_year=2024,
+            last_year=2024,
+            releases={"victims_sex": owner},
+            performance=[],
+        )
+
+
+def test_a_report_travels_to_the_hub_and_is_kept_there(
+    net: FakeNetwork,  # noqa: F811
+    prosecutor: User,
+    to_hub: None,
+    settings: Any,
+) -> None:
+    net.nodes[HUB] = Node(HUB)
+    victims(prosecutor, women=12, girls=0)
+    sent = services.send_report(by=prosecutor, kind=Report.Kind.ON_DEMAND)
+    message = OutboundMessage.objects.get()
+    assert (message.type, message.recipient) == ("statistics.report", HUB)
+    for message_id in outbox.claim_due("test-worker", limit=10):
+        outbox.deliver(message_id, "test-worker", post=net.post_to_inbox)
+    settings.NODE_ROLE, settings.NODE_ID = "hub", HUB
+    with net.as_node(HUB):
+        assert handlers.process_pending(sender="SV-FGR") == 1
+    kept = Report.objects.get(side=Report.Side.RECEIVED)
+    assert (kept.member, kept.report_id, kept.sha256) == ("SV-FGR", sent.report_id, sent.sha256)
+    assert InboundMessage.objects.get().processing_error == ""
+    entries = AuditEntry.objects.filter(action__startswith="statistics.report").order_by("seq")
+    actions = list(entries.values_list("action", flat=True))
+    assert actions == ["statistics.report_sent", "statistics.report_received"]
+
+
+def test_the_hub_refuses_a_report_in_another_office_s_name(prosecutor: User, settings: Any) -> None:
+    victims(prosecutor, women=12, girls=0)
+    data, _ = report_of(prosecutor)
+    settings.NODE_ROLE, settings.NODE_ID = "hub", HUB
+    with pytest.raises(reports.ReportRefused, match="member"):
+        services.receive_report(SimpleNamespace(sender="GT-MP", message_id=uuid.uuid4()), data)  # type: ignore[arg-type]
+    assert not Report.objects.exists()
+
+
+def test_an_office_node_refuses_reports(prosecutor: User) -> None:
+    victims(prosecutor, women=12, girls=0)
+    data, _ = report_of(prosecutor)
+    with pytest.raises(reports.ReportRefused):
+        services.receive_report(SimpleNamespace(sender="SV-FGR", message_id=uuid.uuid4()), data)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def two_reports(prosecutor: User, settings: Any) -> list[reports.Report]:
+    """SV and GT report their figures; the hub keeps both."""
+    gt = UserFactory(username="gt.fiscal", office_code="GT-MP", roles=[Role.PROSECUTOR], with_totp=True)
+    victims(prosecutor, women=7, girls=3)
+    victims(gt, women=20, girls=6)
+    payloads = [report_of(prosecutor)[0], report_of(gt)[0]]
+    settings.NODE_ROLE, settings.NODE_ID = "hub", HUB
+    for member, data in zip(("SV-FGR", "GT-MP"), payloads, strict=True):
+        services.receive_report(SimpleNamespace(sender=member, message_id=uuid.uuid4()), data)  # type: ignore[arg-type]
+    return [reports.read(p) for p in payloads]
+
+
+def test_the_regional_figures_are_the_sum_of_the_national_reports(two_reports: list[reports.Report]) -> None:
+    for key in reports.TABLES:
+        summed = regional.summed(two_reports, key)
+        if summed is None:
+            continue
+        for (row, column), cell in summed.cells.items():
+            parts = [r.tables[key].cells.get((row, column)) for r in two_reports if key in r.tables]
+            published = [p[0] for p in parts if p is not None and p[0] is not None]
+            hidden = [p for p in parts if p is not None and p[0] is None]
+            assert cell.value == sum(published), (key, row, column)
+            assert cell.hidden_parts == len(hidden)
+    sex_age = regional.summed(two_reports, "victims_sex_age")
+    assert sex_age is not None
+    year = sex_age.rows[-1]
+    assert sex_age.cells[(year, TOTAL)] == regional.RegionalCell(36, 0)
+    assert sex_age.cells[(year, "GIRLS")] == regional.RegionalCell(6, 1)  # GT's six; SV's three hidden
+
+
+def test_the_regional_page_shows_the_sums_and_the_rates(
+    client: Client, two_reports: list[reports.Report], db: None
+) -> None:
+    analyst = UserFactory(username="hub.analista", office_code=HUB, roles=[Role.ANALYST])
+    client.force_login(analyst)
+    page = client.get(reverse("statistics:regional"))
+    assert page.status_code == 200
+    table = page.text.split('id="victims_sex_age"')[1].split("</table>")[0]
+    assert ">36<" in table
+    assert "≥ 6" in table
+    rates = page.text.split('id="sdg"')[1].split("</table>")[0]
+    assert "GT-MP" in rates
+    assert "SV-FGR" in rates
+
+
+def test_the_command_counts_and_sends_a_report(
+    net: FakeNetwork,  # noqa: F811
+    prosecutor: User,
+    to_hub: None,
+) -> None:
+    net.nodes[HUB] = Node(HUB)
+    victims(prosecutor, women=5, girls=5)
+    out = StringIO()
+    call_command("statistics", "send-report", stdout=out)
+    assert "queued for the hub" in out.getvalue()
+    assert Report.objects.get(side=Report.Side.SENT).kind == "on_demand"
+    call_command("statistics", "send-report", "--monthly", stdout=out)
+    call_command("statistics", "send-report", "--monthly", stdout=out)
+    assert "already sent" in out.getvalue()
+    assert Report.objects.filter(side=Report.Side.SENT, kind="monthly").count() == 1
+
+
+def test_a_prosecutor_sends_a_report_from_the_page(
+    client: Client,
+    net: FakeNetwork,  # noqa: F811
+    prosecutor: User,
+    to_hub: None,
+) -> None:
+    net.nodes[HUB] = Node(HUB)
+    victims(prosecutor, women=5, girls=5)
+    client.force_login(prosecutor)
+    assert client.post(reverse("statistics:send_report")).status_code == 302
+    page = client.get(reverse("statistics:reports"))
+    assert str(Report.objects.get().report_id) in page.text
