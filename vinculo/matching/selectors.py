@@ -67,11 +67,11 @@ def hit_for(user: User, hit_id: int) -> Hit:
 
 @dataclass(frozen=True)
 class HeldRecord:
-    """A person a hit points to, with the cases the reader may open (none: only that the office holds them)."""
+    """A person a hit points to, with their cases: the focal point asks the case team when it may not open one."""
 
     person_id: uuid.UUID
     roles: tuple[str, ...]
-    cases: tuple[tuple[uuid.UUID, str], ...]  # (case id, national number) the reader can see
+    cases: tuple[tuple[uuid.UUID, str, bool], ...]  # (case id, national number, the reader may open it)
 
 
 def held_records(user: User, hit: Hit) -> list[HeldRecord]:
@@ -81,12 +81,11 @@ def held_records(user: User, hit: Hit) -> list[HeldRecord]:
         .select_related("case", "role")
         .order_by("person_id", "case__national_number")
     )
-    found: dict[uuid.UUID, tuple[list[str], list[tuple[uuid.UUID, str]]]] = {}
+    found: dict[uuid.UUID, tuple[list[str], list[tuple[uuid.UUID, str, bool]]]] = {}
     for party in parties:
         roles, cases = found.setdefault(party.person_id, ([], []))
         roles.append(str(party.role.label))
-        if party.case_id in visible:
-            cases.append((party.case_id, party.case.national_number))
+        cases.append((party.case_id, party.case.national_number, party.case_id in visible))
     return [HeldRecord(pid, tuple(dict.fromkeys(r)), tuple(c)) for pid, (r, c) in found.items()]
 
 

@@ -35,6 +35,7 @@ NAVIGATION: list[NavItem] = [
         Permission.EXCHANGE_SEND,
         also=(Permission.EXCHANGE_ANSWER, Permission.EXCHANGE_TRIAGE),
     ),
+    NavItem("matching:query_list", _("Hit/no-hit"), Permission.MATCH_QUERY, also=(Permission.MATCH_CONFIRM,)),
     NavItem("statistics:dashboard", _("Statistics"), Permission.STATS_NATIONAL, also=(Permission.STATS_REGIONAL,)),
     NavItem("accounts:user_list", _("Users"), Permission.USERS_MANAGE),
     NavItem("audit:entry_list", _("Audit trail"), Permission.AUDIT_VIEW),

@@ -65,6 +65,8 @@ class ComposeForm(CaseNumberMixin, HandlingForm):
         help_text=_("What the information will be used for; needed with H0."),
     )
     case = case_number_field()
+    # The hit this request follows up (filled from a hit/no-hit answer's "request information" link).
+    hit_reference = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     # ``files`` is also the form's attribute for the uploads (the metaclass takes fields off the class).
     files = FilesField(  # type: ignore[assignment]
         label=_("Files"),
@@ -73,7 +75,7 @@ class ComposeForm(CaseNumberMixin, HandlingForm):
 
     field_order = [
         "counterpart", "request_type", "subject", "legal_basis", "urgency", "text", "items", "language",
-        "handling", "purpose", "conditions", "source_grade", "information_grade", "case", "files",
+        "handling", "purpose", "conditions", "source_grade", "information_grade", "case", "files", "hit_reference",
     ]  # fmt: skip
 
     def __init__(

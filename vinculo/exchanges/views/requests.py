@@ -239,6 +239,7 @@ def _draft_of(form: ComposeForm) -> requests.Draft:
         conditions=data.get("conditions") or "",
         evaluation=form.evaluation(),
         case=data.get("case"),
+        hit_reference=(data.get("hit_reference") or "").strip(),
     )
 
 
@@ -273,7 +274,17 @@ def _compose(
 
 @require_permission(Permission.EXCHANGE_SEND)
 def request_create_view(request: HttpRequest) -> HttpResponse:
-    initial = {"language": signed_in_user(request).language, "urgency": lifecycle.Urgency.NORMAL.value}
+    initial: dict[str, Any] = {
+        "language": signed_in_user(request).language,
+        "urgency": lifecycle.Urgency.NORMAL.value,
+    }
+    if request.GET.get("hit"):  # "request information about this hit" on a hit/no-hit answer
+        initial.update(
+            hit_reference=request.GET["hit"][:64],
+            counterpart=request.GET.get("to", "")[:32],
+            case=request.GET.get("case", "")[:64],
+            request_type="identification",
+        )
     return _composing(request, initial)
 
 
@@ -308,6 +319,7 @@ def _initial_of(found: InformationRequest) -> dict[str, Any]:
         "source_grade": found.evaluation[:1],
         "information_grade": found.evaluation[1:],
         "case": found.case.national_number if found.case else "",
+        "hit_reference": found.hit_reference,
     }
 
 

@@ -55,7 +55,9 @@ def upload(*, by: User | None) -> Uploaded:
     fingerprint, _ = keys.require_active_key()
     entries = [
         (pk, scheme, fields, bytes(bloom))
-        for pk, scheme, fields, bloom in IndexEntry.objects.filter(key_fingerprint=fingerprint)
+        for pk, scheme, fields, bloom in IndexEntry.objects.filter(
+            key_fingerprint=fingerprint, person__office__code=network.node_id()
+        )
         .order_by("pk")
         .values_list("pk", "scheme", "fields", "bloom")
     ]
@@ -81,7 +83,7 @@ def _record_upload(
     references: list[bytes],
     prepared: attachments.Prepared,
 ) -> Uploaded:
-    CrossmatchRef.objects.all().delete()
+    CrossmatchRef.objects.filter(entry__person__office__code=network.node_id()).delete()
     CrossmatchRef.objects.bulk_create(
         CrossmatchRef(entry_id=entry[0], reference=ref.hex()) for entry, ref in zip(entries, references, strict=True)
     )

@@ -510,3 +510,18 @@ def _page(name: str, pk: object) -> str:
         return reverse(name, args=[pk])
     except NoReverseMatch:  # pragma: no cover - the pages are installed with the module
         return ""
+
+
+# --- audited reads ------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def record_query_viewed(*, by: User, query: Query) -> None:
+    """What a query asked is opened on its page: who read it is recorded."""
+    audit.record(action="match.query_viewed", actor=by, target=query, data={"case": query.case_reference})
+
+
+@transaction.atomic(durable=True)
+def record_hit_viewed(*, by: User, hit: Hit) -> None:
+    """A hit's page names the office's records it points to: who read it is recorded."""
+    audit.record(action="match.hit_viewed", actor=by, target=hit, data={"member": hit.incoming.member})

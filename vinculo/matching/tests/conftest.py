@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -12,19 +13,30 @@ from vinculo.accounts.tests.factories import UserFactory
 from vinculo.cases.models import Case, CaseParty
 from vinculo.cases.services import parties
 from vinculo.cases.tests.factories import code, open_case
+from vinculo.federation.directory_format import Member
 from vinculo.matching import engine
 from vinculo.matching.services import index, keys
 from vinculo.messaging import handlers, network
 from vinculo.messaging.models import OutboundMessage
 from vinculo.messaging.services import outbox
-from vinculo.messaging.tests.conftest import FakeNetwork, net  # noqa: F401 - the fixture
+from vinculo.messaging.tests.conftest import FakeNetwork, Node, net  # noqa: F401 - the fixture
+
+HUB = "CCCMP-HUB"
 
 
 @pytest.fixture
 def mnet(net: FakeNetwork, monkeypatch: pytest.MonkeyPatch) -> FakeNetwork:  # noqa: F811
     """The fake network, with its member list and a hub id for the matching module."""
-    monkeypatch.setattr(network, "members", lambda: [node.member() for node in net.nodes.values()])
-    monkeypatch.setattr(network, "hub_id", lambda: "CCCMP-HUB")
+    net.nodes[HUB] = Node(HUB)
+
+    def members() -> list[Member]:
+        return [
+            dataclasses.replace(node.member(), roles=("hub",)) if node.id == HUB else node.member()
+            for node in net.nodes.values()
+        ]
+
+    monkeypatch.setattr(network, "members", members)
+    monkeypatch.setattr(network, "hub_id", lambda: HUB)
     engine.forget()
     return net
 

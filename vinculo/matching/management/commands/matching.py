@@ -1,0 +1,98 @@
+"""`vinculo matching`: the network match key, the office's index, and the hub's cross-match.
+
+vinculo matching key generate              make the network's key (one member does, once)
+vinculo matching key share [--to ID ...]   send it to member offices (default: every other office)
+vinculo matching key accept FINGERPRINT    put a key another member offered in use
+vinculo matching key status
+vinculo matching index refresh [--full]    bring the index in line with the case registry
+vinculo matching index status
+vinculo matching crossmatch upload         send the index's encodings to the hub (an office)
+vinculo matching crossmatch run            compare the offices' uploads, send notices (the hub)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from vinculo.accounts.models import Office
+from vinculo.core.errors import DomainError
+from vinculo.matching import selectors
+from vinculo.matching.services import crossmatch, index, keys, queries
+from vinculo.messaging import network
+
+
+class Command(BaseCommand):
+    help = "The network match key, the office's hit/no-hit index, and the hub's cross-match."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("area", choices=["key", "index", "crossmatch"])
+        parser.add_argument("action", choices=["generate", "share", "accept", "status", "refresh", "upload", "run"])
+        parser.add_argument("fingerprint", nargs="?", default="")
+        parser.add_argument("--to", action="append", default=[], help="a member office to send the key to")
+        parser.add_argument("--full", action="store_true", help="re-encode every person, not only changed ones")
+
+    def handle(self, *args: Any, area: str, action: str, **options: Any) -> None:
+        allowed = {
+            "key": {"generate", "share", "accept", "status"},
+            "index": {"refresh", "status"},
+            "crossmatch": {"upload", "run"},
+        }
+        if action not in allowed[area]:
+            raise CommandError(f"`{area}` takes one of: {', '.join(sorted(allowed[area]))}.")
+        try:
+            getattr(self, f"_{area}_{action}")(**options)
+        except DomainError as refused:
+            raise CommandError(str(refused.message)) from None
+
+    def _key_generate(self, **options: Any) -> None:
+        created = keys.generate(by=None)
+        self.stdout.write(f"match key {created.fingerprint} generated and in use")
+
+    def _key_share(self, *, to: list[str], **options: Any) -> None:
+        members = to or queries.member_offices(network.node_id())
+        count = keys.share(by=None, members=members)
+        self.stdout.write(f"match key queued for {count} member(s): {', '.join(sorted(members))}")
+
+    def _key_accept(self, *, fingerprint: str, **options: Any) -> None:
+        if not fingerprint:
+            raise CommandError("Give the fingerprint of the offered key (`vinculo matching key status`).")
+        accepted = keys.accept(by=None, fingerprint_=fingerprint)
+        self.stdout.write(f"match key {accepted.fingerprint} in use; run `vinculo matching index refresh`")
+
+    def _key_status(self, **options: Any) -> None:
+        status = selectors.index_status()
+        self.stdout.write(f"in use: {status.key_fingerprint or '(none)'}")
+        for offered in status.offered:
+            self.stdout.write(f"offered: {offered}")
+
+    def _index_refresh(self, *, full: bool, **options: Any) -> None:
+        office = Office.objects.filter(code=settings.NODE_ID, is_hub=False).first()
+        if office is None:
+            raise CommandError("Only an office node keeps a hit/no-hit index.")
+        done = index.refresh(office_id=office.pk, full=full)
+        self.stdout.write(
+            f"{done.encoded} encoded, {done.removed} removed, {done.total} indexed (generation {done.generation})"
+        )
+
+    def _index_status(self, **options: Any) -> None:
+        status = selectors.index_status()
+        self.stdout.write(
+            f"key {status.key_fingerprint or '(none)'}; {status.entries} indexed ({status.suspects} suspects, "
+            f"{status.victims} victims); generation {status.generation}; refreshed {status.refreshed_at or 'never'}"
+        )
+
+    def _crossmatch_upload(self, **options: Any) -> None:
+        done = crossmatch.upload(by=None)
+        self.stdout.write(f"{done.count} encodings queued for the hub (message {done.message_id})")
+
+    def _crossmatch_run(self, **options: Any) -> None:
+        if settings.NODE_ROLE != "hub":
+            raise CommandError("The cross-match runs at the hub.")
+        done = crossmatch.run(by=None)
+        self.stdout.write(
+            f"{done.records} encodings of {len(done.members)} office(s) compared in {done.seconds:.1f} s: "
+            f"{done.overlaps} overlap(s)"
+        )

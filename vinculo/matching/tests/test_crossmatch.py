@@ -1,0 +1,134 @@
+"""The hub's cross-match: which persons two offices both hold, told to each of them and nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from vinculo.accounts.models import User
+from vinculo.accounts.roles import Role
+from vinculo.accounts.tests.factories import UserFactory
+from vinculo.cases.tests.factories import open_case
+from vinculo.linkage.encoding import FILTER_BYTES
+from vinculo.matching import wire
+from vinculo.matching.models import CrossmatchNotice, CrossmatchRun, CrossmatchUpload, IndexEntry
+from vinculo.matching.services import crossmatch, index
+from vinculo.messaging.models import InboundMessage
+from vinculo.messaging.services.inbox import payload_of
+from vinculo.messaging.tests.conftest import FakeNetwork
+from vinculo.messaging.tests.test_attachments import FakeTransport, transport  # noqa: F401 - the fixture
+from vinculo.notifications.models import Notification
+
+from .conftest import HUB, add_person, deliver_all
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hn_prosecutor(db: None) -> User:
+    return UserFactory(username="hn.fiscal", office_code="HN-MP", roles=[Role.PROSECUTOR], with_totp=True)
+
+
+@pytest.fixture
+def hn_focal_point(db: None) -> User:
+    return UserFactory(username="hn.enlace", office_code="HN-MP", roles=[Role.FOCAL_POINT], with_totp=True)
+
+
+def upload_from(net: FakeNetwork, office: str, by: User) -> None:
+    with net.as_node(office):
+        index.refresh(office_id=by.office_id)
+        crossmatch.upload(by=None)
+
+
+def test_the_hub_finds_the_person_two_offices_hold_and_tells_only_them(
+    mnet: FakeNetwork,
+    transport: FakeTransport,  # noqa: F811
+    gt_case: Any,
+    gt_prosecutor: User,
+    gt_focal_point: User,
+    hn_prosecutor: User,
+    hn_focal_point: User,
+    prosecutor: User,
+) -> None:
+    hn_case = open_case(hn_prosecutor, "HN-2026-0007")
+    # GT holds "José Manuel Hernández López" (1988-04-12); HN wrote him down its own way.
+    add_person(hn_prosecutor, hn_case, given_names="Jose M.", first_surname="Hernandez", second_surname="Lopez",
+               birth_date="1988-04-12", phones="+504 9912 3456")  # fmt: skip
+    add_person(hn_prosecutor, hn_case, given_names="Wilmer", first_surname="Zelaya", second_surname="Aguilar",
+               birth_date="1979-01-20")  # fmt: skip
+    sv_case = open_case(prosecutor, "FGR-2026-0100")
+    add_person(prosecutor, sv_case, given_names="Rosa", first_surname="Martínez", second_surname="Orellana",
+               birth_date="1990-05-05", sex="F")  # fmt: skip
+    for office, person in (("GT-MP", gt_prosecutor), ("HN-MP", hn_prosecutor), ("SV-FGR", prosecutor)):
+        upload_from(mnet, office, person)
+    deliver_all(mnet)
+    assert sorted(CrossmatchUpload.objects.values_list("member", "count")) == [
+        ("GT-MP", 2), ("HN-MP", 2), ("SV-FGR", 1),
+    ]  # fmt: skip
+
+    with mnet.as_node(HUB):
+        run = crossmatch.run()
+    assert (run.records, run.overlaps, run.members) == (5, 1, ["GT-MP", "HN-MP", "SV-FGR"])
+    deliver_all(mnet)
+
+    notices = {(n.other_member, n.entry.person.office.code) for n in CrossmatchNotice.objects.select_related("entry")}
+    assert notices == {("HN-MP", "GT-MP"), ("GT-MP", "HN-MP")}
+    gt_notice = CrossmatchNotice.objects.get(other_member="HN-MP")
+    assert gt_notice.entry is not None
+    assert gt_notice.entry.person_id == gt_case.parties.get(role__code="SUSPECT").person_id
+    assert Notification.objects.filter(user=gt_focal_point, kind="match.crossmatch").count() == 1
+    assert Notification.objects.filter(user=hn_focal_point, kind="match.crossmatch").count() == 1
+    assert not Notification.objects.filter(kind="match.crossmatch", user__office__code="SV-FGR").exists()
+    # what the hub received and sent carries references and office ids only
+    for message in InboundMessage.objects.filter(type=wire.CROSSMATCH_NOTICE):
+        text = payload_of(message).decode()
+        assert "hern" not in text.lower()
+        assert "1988" not in text
+    assert CrossmatchRun.objects.count() == 1
+
+
+def test_fresh_references_each_upload_so_the_hub_cannot_follow_a_person(
+    mnet: FakeNetwork,
+    transport: FakeTransport,  # noqa: F811
+    gt_case: Any,
+    gt_prosecutor: User,
+) -> None:
+    upload_from(mnet, "GT-MP", gt_prosecutor)
+    deliver_all(mnet)
+    first = bytes(CrossmatchUpload.objects.get(member="GT-MP").data)
+    upload_from(mnet, "GT-MP", gt_prosecutor)
+    deliver_all(mnet)
+    second = bytes(CrossmatchUpload.objects.get(member="GT-MP").data)
+    refs_1, _, filters_1 = wire.unpack_rows(first, count=2)
+    refs_2, _, filters_2 = wire.unpack_rows(second, count=2)
+    assert filters_1 == filters_2
+    assert not set(refs_1) & set(refs_2)
+
+
+def test_overlaps_need_a_hit_and_enough_fields_on_both_sides() -> None:
+    rng = np.random.default_rng(7)
+    base = rng.integers(0, 256, FILTER_BYTES, dtype=np.uint8).tobytes()
+    other = rng.integers(0, 256, FILTER_BYTES, dtype=np.uint8).tobytes()
+    full, thin = 0b11111, 0b1000  # given + surnames + dates; a year only
+    a = wire.pack_rows([(b"a" * 16, full, base), (b"b" * 16, thin, other)])
+    b = wire.pack_rows([(b"c" * 16, full, base), (b"d" * 16, full, other)])
+    found = crossmatch.find_overlaps({"GT-MP": a, "HN-MP": b}, {"GT-MP": 2, "HN-MP": 2})
+    assert [(o.member_a, o.reference_a, o.member_b, o.reference_b) for o in found] == [
+        ("GT-MP", (b"a" * 16).hex(), "HN-MP", (b"c" * 16).hex())
+    ]
+
+
+def test_a_malformed_upload_is_refused() -> None:
+    rows = wire.pack_rows([(b"a" * 16, 1, bytes(FILTER_BYTES))])
+    with pytest.raises(wire.UnreadablePayload):
+        wire.unpack_rows(rows, count=2)
+    with pytest.raises(wire.UnreadablePayload):
+        wire.unpack_rows(rows[:-1], count=1)
+    with pytest.raises(wire.UnreadablePayload):
+        wire.unpack_rows(b"XXXX" + rows[4:], count=1)
+    twice = wire.pack_rows([(b"a" * 16, 1, bytes(FILTER_BYTES))] * 2)
+    with pytest.raises(wire.UnreadablePayload):
+        wire.unpack_rows(twice, count=2)
+    assert IndexEntry.objects.count() == 0

@@ -1,0 +1,107 @@
+"""The hit/no-hit pages: asking through the form, the answers, the focal point's decision, who sees what."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from vinculo.accounts.models import User
+from vinculo.accounts.roles import Role
+from vinculo.accounts.tests.factories import UserFactory
+from vinculo.audit.models import AuditEntry
+from vinculo.cases.models import Case
+from vinculo.matching.models import Hit, Query
+from vinculo.messaging.tests.conftest import FakeNetwork
+
+from .conftest import deliver_all
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_prosecutor_asks_through_the_form_and_sees_each_office_answer(
+    mnet: FakeNetwork, prosecutor: User, gt_case: Case, gt_focal_point: User
+) -> None:
+    client = signed_in(prosecutor)
+    with mnet.as_node("SV-FGR"):
+        page = client.get(reverse("matching:query_create"))
+        assert page.status_code == 200
+        assert "GT-MP" in page.content.decode()
+        sent = client.post(
+            reverse("matching:query_create"),
+            {
+                "kind": "person", "purpose": "investigation", "recipients": ["GT-MP", "HN-MP"],
+                "case_reference": "FGR-2026-014", "legal_basis": "Memorando de Entendimiento, art. 4",
+                "given_names": "José M.", "first_surname": "Hernández", "second_surname": "López",
+                "birth_date": "1988", "sex": "M",
+            },
+        )  # fmt: skip
+    assert sent.status_code == 302, sent.content.decode()[:2000]
+    query = Query.objects.get()
+    deliver_all(mnet)
+    with mnet.as_node("SV-FGR"):
+        detail = client.get(sent["Location"])
+    body = detail.content.decode()
+    assert detail.status_code == 200
+    assert "Hernández" in body  # the asker sees what was asked, on this page only
+    assert "Solicitar información sobre esta coincidencia" in body
+    assert f"hit={query.recipients.get(member='GT-MP').hit_reference}" in body
+    assert AuditEntry.objects.filter(action="match.query_viewed", actor=prosecutor).count() == 1
+    with mnet.as_node("SV-FGR"):
+        listing = client.get(reverse("matching:query_list")).content.decode()
+    assert "FGR-2026-014" in listing
+    assert "Hernández" not in listing  # lists never show what was asked
+
+
+def test_the_form_refuses_what_is_missing_and_sends_nothing(mnet: FakeNetwork, prosecutor: User, gt_case: Case) -> None:
+    client = signed_in(prosecutor)
+    with mnet.as_node("SV-FGR"):
+        refused = client.post(reverse("matching:query_create"), {"kind": "person", "purpose": "investigation"})
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "Elija al menos una oficina" in body
+    assert not Query.objects.exists()
+
+
+def test_the_focal_point_confirms_a_hit_from_its_page(
+    mnet: FakeNetwork, prosecutor: User, gt_case: Case, gt_focal_point: User, gt_prosecutor: User
+) -> None:
+    from vinculo.matching.services import queries
+
+    with mnet.as_node("SV-FGR"):
+        queries.ask(
+            by=prosecutor, asked=queries.Asked(kind="phone", phone="+502 5512 3456"), purpose="investigation",
+            case=None, case_reference="FGR-2026-014", legal_basis="MoU art. 4", members=["GT-MP"],
+        )  # fmt: skip
+    deliver_all(mnet)
+    hit = Hit.objects.get()
+    focal = signed_in(gt_focal_point)
+    with mnet.as_node("GT-MP"):
+        listing = focal.get(reverse("matching:hit_list")).content.decode()
+        assert "FGR-2026-014" in listing
+        page = focal.get(reverse("matching:hit_detail", args=[hit.pk]))
+        assert page.status_code == 200
+        assert "MP-2026-0042" in page.content.decode()  # the matched record's case, for the focal point to check
+        assert signed_in(gt_prosecutor).get(reverse("matching:hit_detail", args=[hit.pk])).status_code == 403
+        stale = focal.post(reverse("matching:hit_decide", args=[hit.pk]), {"version": 99, "decision": "confirm"})
+        assert stale.status_code == 400
+        done = focal.post(reverse("matching:hit_decide", args=[hit.pk]), {"version": 1, "decision": "confirm"})
+    assert done.status_code == 302
+    hit.refresh_from_db()
+    assert hit.state == "confirmed"
+    assert hit.decided_by == gt_focal_point
+
+
+@pytest.mark.parametrize("role", [Role.ANALYST, Role.NODE_ADMIN, Role.JUDGE])
+def test_people_without_the_permissions_cannot_open_the_pages(role: Role, db: Any) -> None:
+    client = signed_in(UserFactory(roles=[role], with_totp=True))
+    for name in ("matching:query_list", "matching:query_create", "matching:hit_list", "matching:crossmatch"):
+        assert client.get(reverse(name)).status_code == 403, name
