@@ -424,13 +424,29 @@ def run_vinculo(data: Dataset, *, hardened: bool) -> VinculoMatches:
     return VinculoMatches(rows, scores, eligible, tokens, timings, decisions)
 
 
-def vinculo_answers(data: Dataset, matches: VinculoMatches, possible: float) -> Answers:
+def runner_ups(matches: VinculoMatches) -> np.ndarray:
+    """The score of each query's second eligible candidate (-inf when it has none): the runner-up rule's input."""
+    n = matches.rows.shape[0]
+    second = np.full(n, -np.inf)
+    for i in range(n):
+        elig = np.flatnonzero(matches.eligible[i])
+        if elig.size > 1:
+            second[i] = matches.scores[i, elig[1]]
+    return second
+
+
+def vinculo_answers(data: Dataset, matches: VinculoMatches, possible: float, limits: Any = None) -> Answers:
     """Reduce top-10 lists to ``Answers``: the top eligible candidate, and a token-backed fallback.
 
     ``classify``: a candidate is a hit when eligible and score ≥ hit, or when it shares an
     identifier token and its score reaches ``possible``. Candidates are sorted by score, so the
     answer at threshold t is the first eligible candidate when its score ≥ t, else the first
     eligible token-backed candidate with score ≥ possible.
+
+    With the runner-up rule (``limits``, a ``classify.Thresholds`` with ``clear_hit``), a top
+    score less than ``min_gap`` above the runner-up is lowered by ``clear_hit - hit``: it then
+    reaches the hit threshold exactly when the score reaches ``clear_hit``. A sweep over the
+    threshold so moves ``hit`` and ``clear_hit`` together, the gap fixed.
     """
     n = matches.rows.shape[0]
     ids = [r.record_id for r in data.index]
@@ -454,6 +470,11 @@ def vinculo_answers(data: Dataset, matches: VinculoMatches, possible: float) -> 
             k = int(backed[0])
             fallback[i] = True
             fallback_correct[i] = right(i, int(matches.rows[i, k]))
+    if limits is not None and limits.clear_hit is not None:
+        second = runner_ups(matches)
+        with np.errstate(invalid="ignore"):  # -inf - -inf: no candidate at all, nothing to lower
+            close = np.isfinite(score) & np.isfinite(second) & (score - second < limits.min_gap)
+        score = np.where(close, score - (limits.clear_hit - limits.hit), score)
     return Answers(score, correct, data.present, fallback, fallback_correct)
 
 
@@ -478,7 +499,7 @@ def run_system(
         from vinculo.linkage.classify import POSSIBLE_THRESHOLD
 
         matches = run_vinculo(data, hardened=system == "vinculo")
-        answers = vinculo_answers(data, matches, POSSIBLE_THRESHOLD if possible is None else possible)
+        answers = vinculo_answers(data, matches, POSSIBLE_THRESHOLD if possible is None else possible, model)
         return SystemRun(system, answers, matches.timings, extra={"matches": matches})
     import linkage_peers as peers
 
@@ -518,25 +539,35 @@ def calibrate_system(system: str, data: Dataset) -> Calibrated:
     """The operating threshold of a system, chosen on the calibration set."""
     run = run_system(system, data, calibrating=True)
     if system in ("vinculo", "vinculo-unhardened"):
-        from vinculo.linkage.classify import calibrate
+        from vinculo.linkage.classify import calibrate_runner_up
 
         a = run.answers
+        second = runner_ups(run.extra["matches"])
         has = np.isfinite(a.score)
         absent_best = np.where(has & ~a.present, a.score, 0.0)[~a.present]
-        cal = calibrate(
+        absent_second = np.where(has & ~a.present, second, -np.inf)[~a.present]
+        cal = calibrate_runner_up(
             a.score[has].tolist(),
             a.correct[has].tolist(),
+            second[has].tolist(),
             min_precision=MIN_PRECISION,
             absent_best_scores=absent_best.tolist(),
+            absent_runner_ups=absent_second.tolist(),
             max_false_hits_per_1000=MAX_FALSE_HITS_PER_1000,
         )
-        t = cal.thresholds
-        note = (
-            f"classify.calibrate: hit {t.hit:.4f}, possible {t.possible:.4f} (on the calibration set: hit precision "
-            f"{cal.hit_precision:.4f}, recall {cal.hit_recall:.4f}, false hits/1,000 absent "
-            f"{cal.false_hits_per_1000_absent})"
+        limits = cal.thresholds
+        rule = (
+            f", clear hit {limits.clear_hit:.4f}, min gap {limits.min_gap:.2f}"
+            if limits.clear_hit is not None
+            else ", no runner-up rule"
         )
-        return Calibrated(system, t.hit, t.possible, note)
+        note = (
+            f"classify.calibrate_runner_up: hit {limits.hit:.4f}, possible {limits.possible:.4f}{rule} "
+            f"(on the calibration set: hit precision {cal.hit_precision:.4f}, recall {cal.hit_recall:.4f}, "
+            f"false hits/1,000 absent {cal.false_hits_per_1000_absent})"
+        )
+        # the thresholds travel as the "model" the evaluation run applies
+        return Calibrated(system, limits.hit, limits.possible, note, model=limits)
     t = calibrate_threshold(run.answers)
     variants = {name: calibrate_threshold(a) for name, a in run.extra.get("variants", {}).items()}
     note = f"lowest threshold with P ≥ 0.99 and ≤ 1 false hit/1,000 absent: {t:.4f}"
@@ -765,7 +796,8 @@ def main(argv: list[str] | None = None) -> int:
 
         cal = calibrated["vinculo"]
         matches = runs["vinculo"].extra["matches"]
-        decided = np.array([d == "hit" for d in matches.decisions(Thresholds(cal.threshold, cal.possible))])
+        limits = cal.model if isinstance(cal.model, Thresholds) else Thresholds(cal.threshold, cal.possible or 0.0)
+        decided = np.array([d == "hit" for d in matches.decisions(limits)])
         hit, _ = runs["vinculo"].answers.decide(cal.threshold)
         print(f"\ncross-check: classify.decide and the harness disagree on {int((decided != hit).sum())} queries")
 

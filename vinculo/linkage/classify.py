@@ -63,12 +63,42 @@ _RANK = {Decision.NO_HIT: 0, Decision.POSSIBLE: 1, Decision.HIT: 2}
 
 @dataclass(frozen=True)
 class Thresholds:
+    """Where the decision changes.
+
+    ``hit`` and ``possible`` as before. ``clear_hit`` and ``min_gap`` add the runner-up rule: a
+    score from ``hit`` up to (not including) ``clear_hit`` is a hit only when it stands at least
+    ``min_gap`` above the best score of any other candidate (the runner-up); otherwise it is a
+    possible. A score ≥ ``clear_hit`` is a hit whatever the runner-up. ``clear_hit=None`` (the
+    default) turns the rule off: every score ≥ ``hit`` is a hit.
+    """
+
     hit: float = HIT_THRESHOLD
     possible: float = POSSIBLE_THRESHOLD
+    clear_hit: float | None = None
+    min_gap: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.possible <= self.hit <= 1.0:
             raise ValueError("thresholds must satisfy 0 <= possible <= hit <= 1")
+        if self.clear_hit is not None and not self.hit <= self.clear_hit <= 1.0:
+            raise ValueError("thresholds must satisfy hit <= clear_hit <= 1")
+        if not 0.0 <= self.min_gap <= 1.0:
+            raise ValueError("min_gap must be between 0 and 1")
+
+    @property
+    def scan(self) -> float:
+        """The lowest score a scan (``top_matches``) must return for the decision to see the runner-up."""
+        if self.clear_hit is None:
+            return self.possible
+        return max(0.0, min(self.possible, self.hit - self.min_gap))
+
+    def is_hit(self, score: float, runner_up: float | None = None) -> bool:
+        """Whether a score makes a hit, given the best score of any other candidate (None: none seen)."""
+        if score < self.hit:
+            return False
+        if self.clear_hit is None or score >= self.clear_hit or runner_up is None:
+            return True
+        return score - runner_up >= self.min_gap
 
 
 def thresholds_for(index_size: int) -> Thresholds:
@@ -88,6 +118,10 @@ def thresholds_for(index_size: int) -> Thresholds:
     return Thresholds(hit=hit, possible=min(POSSIBLE_THRESHOLD, hit))
 
 
+def _enough(fields: Fields) -> bool:
+    return (fields & REQUIRED_FIELDS) == REQUIRED_FIELDS
+
+
 def classify(
     score: float,
     *,
@@ -95,14 +129,17 @@ def classify(
     record_fields: Fields,
     shared_tokens: int = 0,
     thresholds: Thresholds | None = None,
+    runner_up: float | None = None,
 ) -> Decision:
-    """The decision for one (query, record) pair."""
+    """The decision for one (query, record) pair.
+
+    ``runner_up`` is the best score the query reached on any other record that could make a
+    decision (None when there is none): only used by the runner-up rule of ``Thresholds``.
+    """
     limits = thresholds or Thresholds()
-    enough = (query_fields & REQUIRED_FIELDS) == REQUIRED_FIELDS and (
-        record_fields & REQUIRED_FIELDS
-    ) == REQUIRED_FIELDS
+    enough = _enough(query_fields) and _enough(record_fields)
     by_score = Decision.NO_HIT
-    if enough and score >= limits.hit:
+    if enough and limits.is_hit(score, runner_up):
         by_score = Decision.HIT
     elif enough and score >= limits.possible:
         by_score = Decision.POSSIBLE
@@ -112,15 +149,29 @@ def classify(
 
 
 def decide(matches: Iterable[Match], *, query_fields: Fields, thresholds: Thresholds | None = None) -> Decision:
-    """The answer for a query: the strongest decision over its candidate matches."""
+    """The answer for a query: the strongest decision over its candidate matches.
+
+    Each candidate's runner-up is the best score among the other candidates that have the
+    fields a decision needs; a candidate below another one can so be a hit only at
+    ``clear_hit``. The matches must come from a scan down to ``thresholds.scan``.
+    """
+    found = list(matches)
+    usable = [m.score for m in found if _enough(query_fields) and _enough(m.fields)]
+    ranked = sorted(usable, reverse=True)
     best = Decision.NO_HIT
-    for match in matches:
+    for match in found:
+        runner_up: float | None = None
+        if _enough(query_fields) and _enough(match.fields):
+            # the best score among the others: the top one, unless this match is the top one
+            others = ranked[1:] if ranked and ranked[0] == match.score else ranked
+            runner_up = others[0] if others else None
         decision = classify(
             match.score,
             query_fields=query_fields,
             record_fields=match.fields,
             shared_tokens=match.shared_tokens,
             thresholds=thresholds,
+            runner_up=runner_up,
         )
         if _RANK[decision] > _RANK[best]:
             best = decision
@@ -183,4 +234,110 @@ def calibrate(
         false_hits_per_1000_absent=(
             1000.0 * float((absent >= hit).mean()) if absent is not None and absent.size else None
         ),
+    )
+
+
+GAP_GRID = (0.05, 0.10, 0.15, 0.20, 0.25)
+CLEAR_HIT_GRID = tuple(round(0.70 + 0.005 * i, 3) for i in range(61))  # 0.700, 0.705, ..., 1.000
+
+
+def calibrate_runner_up(
+    scores: Sequence[float],
+    is_match: Sequence[bool],
+    runner_ups: Sequence[float],
+    *,
+    absent_best_scores: Sequence[float],
+    absent_runner_ups: Sequence[float],
+    min_precision: float = 0.99,
+    max_false_hits_per_1000: float = 1.0,
+    possible_recall: float = 0.99,
+    gaps: Sequence[float] = GAP_GRID,
+    clear_hits: Sequence[float] = CLEAR_HIT_GRID,
+) -> Calibration:
+    """``calibrate`` with the runner-up rule: (hit, clear_hit, min_gap) chosen together.
+
+    ``scores`` are the best score of each query (``is_match``: that candidate is the true
+    record), ``runner_ups`` the best score of any other candidate of the same query (-inf when
+    there is none); the same for the queries of absent people. For every ``min_gap`` of
+    ``gaps`` and ``clear_hit`` of ``clear_hits``, the hit threshold is the lowest one meeting
+    both constraints of ``calibrate`` (precision ≥ ``min_precision``, ≤
+    ``max_false_hits_per_1000`` absent-person queries per 1,000 a hit); the combination that
+    hits the most true matches is kept, and the rule is left off unless it hits more than the
+    plain threshold. ``possible`` as in ``calibrate``.
+    """
+    values = np.asarray(scores, dtype=np.float64)
+    labels = np.asarray(is_match, dtype=bool)
+    second = np.asarray(runner_ups, dtype=np.float64)
+    absent = np.asarray(absent_best_scores, dtype=np.float64)
+    absent_second = np.asarray(absent_runner_ups, dtype=np.float64)
+    if values.shape != labels.shape or values.shape != second.shape or not labels.any():
+        raise ValueError("calibration needs one label and one runner-up per score and at least one match")
+    if absent.shape != absent_second.shape:
+        raise ValueError("one runner-up per absent-person score")
+    plain = calibrate(
+        values.tolist(),
+        labels.tolist(),
+        min_precision=min_precision,
+        absent_best_scores=absent.tolist(),
+        max_false_hits_per_1000=max_false_hits_per_1000,
+        possible_recall=possible_recall,
+    )
+    best_right = int((labels & (values >= plain.thresholds.hit)).sum())
+    best: Thresholds = plain.thresholds
+    for gap in gaps:
+        for clear in clear_hits:
+            allowed = (values >= clear) | (values - second >= gap)
+            allowed_absent = (absent >= clear) | (absent - absent_second >= gap)
+            hit = _lowest_passing(
+                values[allowed],
+                labels[allowed],
+                absent[allowed_absent],
+                absent.size,
+                min_precision,
+                max_false_hits_per_1000,
+            )
+            right = int((labels & allowed & (values >= hit)).sum())
+            if right > best_right:
+                best_right = right
+                best = Thresholds(
+                    hit=hit, possible=min(plain.thresholds.possible, hit), clear_hit=max(clear, hit), min_gap=gap
+                )
+    return _calibration(best, values, labels, second, absent, absent_second)
+
+
+def _lowest_passing(
+    values: np.ndarray,
+    labels: np.ndarray,
+    absent: np.ndarray,
+    absent_total: int,
+    min_precision: float,
+    max_false_hits_per_1000: float,
+) -> float:
+    """The lowest threshold over ``values`` (and 1.0) meeting both constraints of ``calibrate``; 1.0 if none."""
+    candidates = np.unique(np.concatenate([values, [1.0]]))
+    chosen = values.size - np.searchsorted(np.sort(values), candidates, side="left")
+    right = labels.sum() - np.searchsorted(np.sort(values[labels]), candidates, side="left")
+    wrong_absent = absent.size - np.searchsorted(np.sort(absent), candidates, side="left")
+    precision = np.where(chosen > 0, right / np.maximum(chosen, 1), 1.0)
+    false_hits = 1000.0 * wrong_absent / absent_total if absent_total else np.zeros(candidates.size)
+    passing = np.flatnonzero((precision >= min_precision) & (false_hits <= max_false_hits_per_1000))
+    return float(candidates[passing[0]]) if passing.size else 1.0
+
+
+def _calibration(
+    limits: Thresholds,
+    values: np.ndarray,
+    labels: np.ndarray,
+    second: np.ndarray,
+    absent: np.ndarray,
+    absent_second: np.ndarray,
+) -> Calibration:
+    hit = np.array([limits.is_hit(float(v), float(s)) for v, s in zip(values, second, strict=True)], dtype=bool)
+    absent_hit = [limits.is_hit(float(v), float(s)) for v, s in zip(absent, absent_second, strict=True)]
+    return Calibration(
+        thresholds=limits,
+        hit_precision=float(labels[hit].mean()) if hit.any() else 1.0,
+        hit_recall=float(hit[labels].mean()),
+        possible_recall=float((values[labels] >= limits.possible).mean()),
+        false_hits_per_1000_absent=1000.0 * float(np.mean(absent_hit)) if absent.size else None,
     )

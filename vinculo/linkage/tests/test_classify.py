@@ -148,3 +148,76 @@ def test_thresholds_follow_the_size_of_the_index() -> None:
         assert t.possible <= t.hit
     with pytest.raises(ValueError, match="negative"):
         thresholds_for(-1)
+
+
+def test_the_runner_up_rule_turns_a_close_second_into_a_possible() -> None:
+    limits = Thresholds(hit=0.8, possible=0.7, clear_hit=0.9, min_gap=0.15)
+    # well clear of the runner-up: a hit; close to it: a possible; at clear_hit: a hit anyway
+    assert classify(0.85, query_fields=FULL, record_fields=FULL, thresholds=limits, runner_up=0.6) is Decision.HIT
+    assert classify(0.85, query_fields=FULL, record_fields=FULL, thresholds=limits, runner_up=0.75) is (
+        Decision.POSSIBLE
+    )
+    assert classify(0.92, query_fields=FULL, record_fields=FULL, thresholds=limits, runner_up=0.91) is Decision.HIT
+    # no runner-up seen: the rule has nothing to compare with
+    assert classify(0.85, query_fields=FULL, record_fields=FULL, thresholds=limits) is Decision.HIT
+    # a shared identifier still makes a possible score a hit
+    assert (
+        classify(0.85, query_fields=FULL, record_fields=FULL, shared_tokens=1, thresholds=limits, runner_up=0.8)
+        is Decision.HIT
+    )
+    # the default thresholds have no runner-up rule
+    assert classify(0.85, query_fields=FULL, record_fields=FULL, runner_up=0.84) is Decision.HIT
+    assert limits.scan == pytest.approx(0.65)
+    with pytest.raises(ValueError, match="clear_hit"):
+        Thresholds(hit=0.8, possible=0.7, clear_hit=0.75)
+
+
+def test_decide_compares_the_best_match_with_the_next() -> None:
+    limits = Thresholds(hit=0.8, possible=0.7, clear_hit=0.9, min_gap=0.15)
+    assert decide([Match(1, 0.85, FULL), Match(2, 0.6, FULL)], query_fields=FULL, thresholds=limits) is Decision.HIT
+    close = [Match(1, 0.85, FULL), Match(2, 0.78, FULL)]
+    assert decide(close, query_fields=FULL, thresholds=limits) is Decision.POSSIBLE
+    # a runner-up without the fields a decision needs does not count
+    thin = [Match(1, 0.85, FULL), Match(2, 0.84, Fields.SEX | Fields.BIRTH_YEAR)]
+    assert decide(thin, query_fields=FULL, thresholds=limits) is Decision.HIT
+    # two records tied at the top: neither stands out
+    assert decide([Match(1, 0.85, FULL), Match(2, 0.85, FULL)], query_fields=FULL, thresholds=limits) is (
+        Decision.POSSIBLE
+    )
+    assert decide([Match(1, 0.95, FULL), Match(2, 0.95, FULL)], query_fields=FULL, thresholds=limits) is Decision.HIT
+
+
+def test_runner_up_calibration_uses_the_gap_only_when_it_finds_more() -> None:
+    from vinculo.linkage.classify import calibrate_runner_up
+
+    # true matches stand out from their runner-up; absent people's best scores sit close to theirs
+    matches = [0.95, 0.9, 0.86, 0.84, 0.82, 0.81]
+    match_second = [0.6, 0.62, 0.6, 0.61, 0.6, 0.62]
+    absent = [0.85, 0.83, 0.7, 0.65] + [0.6] * 996
+    absent_second = [0.82, 0.8, 0.68, 0.6] + [0.55] * 996
+    result = calibrate_runner_up(
+        matches + absent[:4],
+        [True] * 6 + [False] * 4,
+        match_second + absent_second[:4],
+        absent_best_scores=absent,
+        absent_runner_ups=absent_second,
+        max_false_hits_per_1000=0.0,
+    )
+    t = result.thresholds
+    assert t.clear_hit is not None
+    assert t.min_gap > 0.0
+    assert result.hit_recall == 1.0
+    assert result.false_hits_per_1000_absent == 0.0
+    plain = calibrate(
+        matches + absent[:4], [True] * 6 + [False] * 4, absent_best_scores=absent, max_false_hits_per_1000=0.0
+    )
+    assert plain.hit_recall < 1.0  # without the runner-up, 0.85 absent blocks every score below it
+    # when the runner-up does not separate anyone, the plain threshold is kept
+    same = calibrate_runner_up(
+        matches,
+        [True] * 6,
+        [0.0] * 6,
+        absent_best_scores=[0.5] * 10,
+        absent_runner_ups=[0.0] * 10,
+    )
+    assert same.thresholds.clear_hit is None
