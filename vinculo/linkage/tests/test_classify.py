@@ -146,6 +146,15 @@ def test_thresholds_follow_the_size_of_the_index() -> None:
     for n in sizes:
         t = thresholds_for(n)
         assert t.possible <= t.hit
+        assert t.clear_hit is not None
+        assert t.hit <= t.clear_hit
+    # the runner-up rule of each calibrated point comes with it
+    from vinculo.linkage.classify import CALIBRATED
+
+    for size, hit, clear_hit, min_gap in CALIBRATED:
+        t = thresholds_for(size)
+        assert (t.hit, t.clear_hit, t.min_gap) == pytest.approx((hit, clear_hit, min_gap))
+        assert t.scan <= t.hit - t.min_gap + 1e-9
     with pytest.raises(ValueError, match="negative"):
         thresholds_for(-1)
 
