@@ -11,4 +11,5 @@ urlpatterns = [
     path("reports/", views.reports_view, name="reports"),
     path("reports/send", views.send_report_view, name="send_report"),
     path("regional/", views.regional_view, name="regional"),
+    path("regional/export/<slug:key>.<str:file_format>", views.regional_export_view, name="regional_export"),
 ]

@@ -224,3 +224,34 @@ def regional_view(request: HttpRequest) -> HttpResponse:
     context = regional_context(user, tier, request.GET.get("year", ""))
     context.update({"tier": tier, "tiers": [(t.value, presentation.TIER_NAMES[t]) for t in tiers]})
     return render(request, "statistics/regional.html", context)
+
+
+@require_permission(Permission.STATS_REGIONAL)
+def regional_export_view(request: HttpRequest, key: str, file_format: str) -> HttpResponseBase:
+    """A regional table (or the SDG 16.2.2 rates, ``sdg``) as CSV or XLSX, in the tier chosen."""
+    user = signed_in_user(request)
+    if settings.NODE_ROLE != "hub" or file_format not in ("csv", "xlsx"):
+        raise Http404
+    tier = chosen_tier(request, selectors.tiers_for(user))
+    context = regional_context(user, tier, request.GET.get("year", ""))
+    if key == "sdg":
+        header: list[object] = [_("Office"), _("Year"), _("Victims detected"), _("Rate per 100,000"), _("Period")]
+        rows = [header] + [
+            [
+                row.area or _("Reporting countries together"),
+                context["year"],
+                "x" if row.count is None else row.count,
+                "" if row.rate.per_100k is None else str(row.rate.per_100k),
+                f"{row.rate.first_year}-{row.rate.last_year}",
+            ]
+            for row in context["rates"]
+        ]
+    else:
+        table = next((t for t in context["tables"] if t.key == key), None)
+        if table is None:
+            raise Http404
+        rows = [list(r) for r in table.as_rows()]
+    data = exports.csv_bytes(rows) if file_format == "csv" else exports.xlsx_bytes([(key, rows)])
+    export_services.record_export(by=user, what=f"regional:{key}", tier=tier, file_format=file_format, snapshot_id=None)
+    name = f"{settings.NODE_ID}-regional-{key}-{tier.value}.{file_format}"
+    return private_download(io.BytesIO(data), name=name, media_type=CSV if file_format == "csv" else XLSX)

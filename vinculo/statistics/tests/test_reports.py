@@ -247,3 +247,18 @@ def test_a_prosecutor_sends_a_report_from_the_page(
     assert client.post(reverse("statistics:send_report")).status_code == 302
     page = client.get(reverse("statistics:reports"))
     assert str(Report.objects.get().report_id) in page.text
+
+
+def test_regional_tables_export_and_the_hub_s_dashboard_link_leads_there(
+    client: Client, two_reports: list[reports.Report], db: None
+) -> None:
+    analyst = UserFactory(username="hub.analista", office_code=HUB, roles=[Role.ANALYST])
+    client.force_login(analyst)
+    assert client.get(reverse("statistics:dashboard"))["Location"] == reverse("statistics:regional")
+    response = client.get(reverse("statistics:regional_export", args=["victims_sex_age", "csv"]))
+    text = response.getvalue().decode("utf-8-sig")
+    assert ",36" in text
+    rates = client.get(reverse("statistics:regional_export", args=["sdg", "csv"])).getvalue().decode("utf-8-sig")
+    assert "GT-MP" in rates
+    exported = AuditEntry.objects.filter(action="statistics.exported").order_by("seq")
+    assert [e.data["what"] for e in exported] == ["regional:victims_sex_age", "regional:sdg"]
