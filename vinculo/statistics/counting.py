@@ -164,6 +164,15 @@ class DecisionRow:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseRow:
+    """A case file: its crime family and when it was reported (else registered)."""
+
+    crime: str
+    reported_on: datetime.date | None
+    registered_on: datetime.date
+
+
+@dataclass(frozen=True, slots=True)
 class CrossingRow:
     """A border crossing on a case's route."""
 
@@ -483,6 +492,15 @@ def funnel(counted: Sequence[Offender], year: int | None = None) -> dict[str, in
         stage: sum(1 for o in counted if o.years.get(stage) is not None and (year is None or o.years[stage] == year))
         for stage in STAGES
     }
+
+
+CRIME_FAMILIES = ("TIP", "TIP_AND_SOM", "SOM", "RELATED")
+
+
+def case_table(rows: Iterable[CaseRow], years: Sequence[str]) -> CountTable:
+    """Cases recorded (GLOTIP's offences recorded), by year of the report (else of registration) and crime family."""
+    pairs = ((str((row.reported_on or row.registered_on).year), row.crime) for row in rows)
+    return two_way("cases_recorded", (p for p in pairs if p[0] in years), years, CRIME_FAMILIES)
 
 
 def crossing_table(rows: Iterable[CrossingRow], years: Sequence[str]) -> CountTable:

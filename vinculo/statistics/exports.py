@@ -143,6 +143,7 @@ def series_rows(series: Iterable[SeriesRow]) -> list[list[object]]:
 
 
 GLOTIP_SHEETS = (  # (sheet, table key): the questionnaire's parts in its order
+    ("Q1 Offences recorded", "cases_recorded"),
     ("Q2 Investigated", "persons_investigated"),
     ("Q3 Prosecuted", "persons_prosecuted"),
     ("Q4 Convicted", "persons_convicted"),

@@ -33,6 +33,7 @@ PERSONS = _("persons")
 CROSSINGS = _("border crossings")
 
 CATALOGUE: tuple[Spec, ...] = (
+    Spec("cases_recorded", _("Cases recorded, by year and crime"), _("cases"), "years", "crime"),
     Spec("victims_sex_age", _("Victims detected, by year and sex and age"), PERSONS, "years", "sex_age"),
     Spec("victims_sex", _("Victims detected, by year and sex"), PERSONS, "years", "sex"),
     Spec("victims_age", _("Victims detected, by year, children and adults"), PERSONS, "years", "age"),
@@ -101,6 +102,12 @@ LABELS: dict[str, dict[str, Promise]] = {
         "CONVICTED_FINAL": _("Convicted (final)"),
     },
     "countries": {"NK": _("Not known")},
+    "crime": {
+        "TIP": _("Trafficking in persons"),
+        "TIP_AND_SOM": _("Trafficking and smuggling"),
+        "SOM": _("Smuggling of migrants"),
+        "RELATED": _("Related offence"),
+    },
 }
 
 SYMBOLS: dict[Reason, Promise] = {

@@ -26,6 +26,7 @@ MESSAGE_TYPE = "statistics.report"
 FORMAT = "vinculo.statistics.report"
 VERSION = 1
 TABLES = (
+    "cases_recorded",
     "victims_sex_age",
     "victims_sex",
     "victims_age",

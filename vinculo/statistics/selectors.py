@@ -41,6 +41,7 @@ class RegistryRows:
     parties: list[counting.PartyRow]
     charges: list[counting.ChargeRow]
     crossings: list[counting.CrossingRow]
+    cases: list[counting.CaseRow]
     requests: list[counting.RequestRow]
     case_count: int
 
@@ -76,11 +77,15 @@ def registry_rows(office: Office) -> RegistryRows:
     iso2 = dict(Country.objects.values_list("pk", "iso2"))
     crime_of: dict[object, str] = {}
     reported: dict[object, datetime.date | None] = {}
-    for case_id, crime_id, reported_on in _raw(
-        Case.objects.filter(office=office).values_list("pk", "crime_family_id", "reported_on")
+    cases = []
+    for case_id, crime_id, reported_on, created_at in _raw(
+        Case.objects.filter(office=office).values_list("pk", "crime_family_id", "reported_on", "created_at")
     ):
         crime_of[case_id] = codes[crime_id]
         reported[case_id] = _day(reported_on)
+        registered = _day(created_at)
+        assert registered is not None  # noqa: S101 - a NOT NULL column
+        cases.append(counting.CaseRow(crime_of[case_id], reported[case_id], registered))
 
     citizenships: dict[object, list[str]] = defaultdict(list)
     through = Person.citizenships.through
@@ -191,7 +196,7 @@ def registry_rows(office: Office) -> RegistryRows:
                 decisions=tuple(decisions.get(charge_id, ())),
             )
         )
-    return RegistryRows(parties, charges, crossings, list(request_rows(office)), len(crime_of))
+    return RegistryRows(parties, charges, crossings, cases, list(request_rows(office)), len(crime_of))
 
 
 def _first(facts: list[tuple[str, datetime.date | None, str]], kinds: tuple[str, ...]) -> datetime.date | None:

@@ -29,6 +29,7 @@ def count_tables(rows: selectors.RegistryRows, *, home: str, years: list[str]) -
         dataclasses.replace(counting.victim_tables(possible, years)[0], key="possible_victims_sex_age"),
         *counting.offender_tables(offenders, years),
         counting.crossing_table(rows.crossings, years),
+        counting.case_table(rows.cases, years),
     ]
     stored: dict[str, dict[str, object]] = {table.key: table.as_dict() for table in tables}
     stored["mou_performance"] = {

@@ -152,6 +152,8 @@ def test_a_snapshot_counts_the_registry_by_the_rules(registry: dict[str, Any], p
     assert tables["persons_convicted"].value("2024", "M") == 1
     assert tables["persons_investigated"].value(str(this_year), "M") == 1  # recorded today
     assert tables["border_crossings"].total == 1
+    assert tables["cases_recorded"].value("2024", "TIP") == 2
+    assert tables["cases_recorded"].value("2024", "SOM") == 1
     entry = AuditEntry.objects.filter(action="statistics.snapshot_built").get()
     assert entry.data["cases"] == 3
 

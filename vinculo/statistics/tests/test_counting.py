@@ -245,6 +245,20 @@ def test_tables_keep_each_person_once_so_margins_are_totals() -> None:
         assert table.total == 9, table.key
 
 
+def test_cases_recorded_by_year_of_report_and_crime() -> None:
+    rows = [
+        c.CaseRow("TIP", D(2024, 1, 1), D(2025, 1, 1)),
+        c.CaseRow("TIP", None, D(2025, 2, 1)),  # no report date: the year it was registered
+        c.CaseRow("SOM", D(2025, 3, 1), D(2025, 3, 2)),
+        c.CaseRow("TIP", D(2019, 3, 1), D(2025, 3, 2)),  # outside the years
+    ]
+    table = c.case_table(rows, ["2024", "2025"])
+    assert table.value("2024", "TIP") == 1
+    assert table.value("2025", "TIP") == 1
+    assert table.value("2025", "SOM") == 1
+    assert table.total == 3
+
+
 def test_mou_performance_per_counterpart() -> None:
     t = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
     day = datetime.timedelta(days=1)

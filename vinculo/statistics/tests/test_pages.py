@@ -114,7 +114,17 @@ def test_the_sdg_series_and_the_glotip_workbook(client: Client, prosecutor: User
     assert any(line.startswith("VC_HTF_DETVR,SLV,") for line in lines)
     workbook = load_workbook(io.BytesIO(client.get(reverse("statistics:export", args=["glotip", "xlsx"])).getvalue()))
     assert "Q6 Victims sex age" in workbook.sheetnames
+    assert "Q1 Offences recorded" in workbook.sheetnames
     assert "Q2 Investigated" in workbook.sheetnames
+
+
+def test_the_dashboard_reads_the_aggregates_in_a_fixed_number_of_queries(
+    client: Client, prosecutor: User, counted: Any, django_assert_max_num_queries: Any
+) -> None:
+    signed_in(client, prosecutor)
+    client.get(reverse("statistics:dashboard"))  # the session and the reference names warm
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("statistics:dashboard") + "?tier=public").status_code == 200
 
 
 def test_people_without_the_statistics_permission_are_refused(client: Client, node_admin: User) -> None:
