@@ -1,7 +1,7 @@
 """Privacy benchmark: the attacks of ``vinculo.linkage.attacks`` against encodings with and without hardening.
 
     .venv/bin/python benchmarks/linkage_privacy.py --size 10000 --seed 1 [--attacks frequency,pattern]
-        [--configs unhardened,salt,diffusion,default] [--model-sample 100000] [--json FILE]
+        [--configs unhardened,salt,diffusion,default] [--model-sample 100000] [--json FILE] [--key TEXT]
 
 The index records of the synthetic set (``vinculo.linkage.synthetic``, index only, no queries)
 are normalised and encoded under a fixed benchmark key with each hardening configuration:
@@ -60,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--configs", default=",".join(CONFIGS))
     parser.add_argument("--model-sample", type=int, default=100_000, help="size of the attacker's plaintext sample")
     parser.add_argument("--json", type=Path, help="write the results here as well")
+    parser.add_argument(
+        "--key",
+        default=BENCHMARK_KEY.decode(),
+        help="the network match key (text, at least 32 bytes); another key shows how much a result owes to one key",
+    )
     args = parser.parse_args(argv)
     chosen = [a for a in args.attacks.split(",") if a]
     configs = [c for c in args.configs.split(",") if c]
@@ -89,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     print("-" * len(header))
     for config in configs:
-        encoder = Encoder(BENCHMARK_KEY, hardening=CONFIGS[config])
+        encoder = Encoder(args.key.encode(), hardening=CONFIGS[config])
         words, _ = encoder.encode_matrix(records)
         bits = attacks.filter_bits(words)
         t0 = time.perf_counter()

@@ -38,6 +38,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Protocol
 
 import numpy as np
 
@@ -768,7 +769,13 @@ def pattern_mining_attack(
     return Guesses("pattern", first_s, first_g, qgrams, time.perf_counter() - started, int(mined.members.shape[0]))
 
 
-ATTACKS = {
+class Attack(Protocol):
+    """What every attack takes: the filters' bits, the attacker's name model, optionally mined patterns."""
+
+    def __call__(self, bits: np.ndarray, model: NameModel, *, patterns: Patterns | None = None) -> Guesses: ...
+
+
+ATTACKS: dict[str, Attack] = {
     "frequency": frequency_attack,
     "frequency-salt": salt_aware_frequency_attack,
     "pattern": pattern_mining_attack,
