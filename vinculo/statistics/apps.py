@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 MONTHLY_CHECK_SECONDS = 3600  # how often the delivery worker asks whether this month's report is due
+AGGREGATES_CHECK_SECONDS = 3600  # ... and whether the aggregates are more than a day old
 
 
 class StatisticsConfig(AppConfig):
@@ -16,7 +17,12 @@ class StatisticsConfig(AppConfig):
 
         # The hub keeps the offices' reports; an office node refuses them (the handler checks the role).
         handlers.register(reports.MESSAGE_TYPE, report_services.receive_report)
-        # Offices send a report each month, counted afresh, through the delivery worker.
+        # Offices count their cases once a day and send a report each month, through the delivery worker.
+        periodic.register(
+            "statistics.aggregates",
+            lambda: report_services.refresh_aggregates(),
+            every_seconds=lambda: AGGREGATES_CHECK_SECONDS,
+        )
         periodic.register(
             "statistics.monthly_report",
             lambda: report_services.send_monthly_report(),

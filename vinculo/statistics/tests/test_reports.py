@@ -235,6 +235,32 @@ def test_the_command_counts_and_sends_a_report(
     assert Report.objects.filter(side=Report.Side.SENT, kind="monthly").count() == 1
 
 
+def test_the_monthly_report_uses_the_day_s_aggregates_and_counts_afresh_when_older(
+    net: FakeNetwork,  # noqa: F811
+    prosecutor: User,
+    to_hub: None,
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vinculo.statistics.models import Snapshot
+
+    net.nodes[HUB] = Node(HUB)
+    victims(prosecutor, women=5, girls=5)
+    assert services.refresh_aggregates() is not None
+    assert services.refresh_aggregates() is None  # less than a day old
+    today = Snapshot.objects.get()
+    report = services.send_monthly_report()
+    assert report is not None
+    assert Snapshot.objects.count() == 1
+    assert report.payload["as_of"] == today.built_at.date().isoformat()
+    Snapshot.objects.update(built_at=timezone.now() - timedelta(days=2))
+    Report.objects.all().delete()
+    assert services.send_monthly_report() is not None
+    assert Snapshot.objects.count() == 2  # counted afresh
+
+
 def test_a_prosecutor_sends_a_report_from_the_page(
     client: Client,
     net: FakeNetwork,  # noqa: F811

@@ -3,8 +3,9 @@
     vinculo statistics build                     # a new snapshot of the aggregates
     vinculo statistics send-report [--monthly]   # count afresh and send the figures to the hub
 
-The delivery worker sends the monthly report by itself; the command sends one on demand (or,
-with --monthly, the month's report if it has not gone yet).
+The delivery worker counts once a day and sends the monthly report by itself (from the day's
+aggregates); the command counts afresh and sends a report on demand (or, with --monthly, the
+month's report if it has not gone yet).
 """
 
 from __future__ import annotations
