@@ -232,6 +232,9 @@ MATCH_QUERIES_PER_OFFICE_DAY = env.int("VINCULO_MATCH_QUERIES_PER_OFFICE_DAY", 1
 MATCH_INCOMING_PER_MEMBER_DAY = env.int("VINCULO_MATCH_INCOMING_PER_MEMBER_DAY", 2000, minimum=1, maximum=1_000_000)
 MATCH_HIT_DAYS = env.int("VINCULO_MATCH_HIT_DAYS", 30, minimum=1, maximum=365)
 MATCH_INDEX_SECONDS = env.int("VINCULO_MATCH_INDEX_SECONDS", 300, minimum=0, maximum=86_400)
+# How often offices send their encodings to the hub's cross-match when their index changed, and
+# the hub compares new uploads (0: never; `vinculo matching crossmatch upload|run` by hand).
+MATCH_CROSSMATCH_SECONDS = env.int("VINCULO_MATCH_CROSSMATCH_SECONDS", 86_400, minimum=0, maximum=30 * 86_400)
 MATCH_VICTIM_QUERY_ROLES = env.list(
     "VINCULO_MATCH_VICTIM_QUERY_ROLES", ("prosecutor", "focal_point", "victim_care")
 )

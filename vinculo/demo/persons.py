@@ -21,6 +21,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from vinculo.demo.people import GIVEN_FEMALE, GIVEN_MALE, surnames_for
+from vinculo.linkage.identifiers import _GT_MUNICIPALITIES as GT_MUNICIPALITIES  # the engine reads these
+from vinculo.linkage.identifiers import gt_cui_check_digit, sv_dui_check_digit
 
 PHONE_PREFIX = {"GT": "+502", "SV": "+503", "HN": "+504", "NI": "+505", "CR": "+506", "PA": "+507", "BZ": "+501"}
 PHONE_PREFIX_OTHER = {"MX": "+52", "CO": "+57", "VE": "+58", "EC": "+593", "CU": "+53", "HT": "+509"}
@@ -107,11 +109,22 @@ def birth_date_for(rng: random.Random, *, age: int, on: datetime.date) -> dateti
 
 
 def national_document(rng: random.Random, country: str) -> str:
+    """A national identity number of the country's layout with a valid check digit (serials start with 9).
+
+    Draws as many random numbers as the layout has parts, so the rest of the demo's draws stay where they were.
+    """
     if country == "GT":
-        place = f"{rng.randint(1, 22):02d}{rng.randint(1, 30):02d}"  # department and municipality
-        return f"DPI 9{rng.randint(0, 999):03d} {rng.randint(0, 99999):05d} {place}"
+        department, municipality = rng.randint(1, 22), rng.randint(1, 30)
+        serial = f"9{rng.randint(0, 999):03d}{rng.randint(0, 99999):05d}"[:8]
+        while gt_cui_check_digit(serial) is None:  # one serial in eleven has no check digit: take the next
+            serial = f"{int(serial) + 1:08d}"
+        place = f"{department:02d}{1 + (municipality - 1) % GT_MUNICIPALITIES[department - 1]:02d}"
+        digits = f"{serial}{gt_cui_check_digit(serial)}"
+        return f"DPI {digits[:4]} {digits[4:]} {place}"
     if country == "SV":
-        return f"DUI 9{rng.randint(0, 9999999):07d}-{rng.randint(0, 9)}"
+        serial = f"9{rng.randint(0, 9999999):07d}"
+        rng.randint(0, 9)  # the check digit was drawn once; it is computed now
+        return f"DUI {serial}-{sv_dui_check_digit(serial)}"
     if country == "HN":
         place = f"{rng.randint(1, 18):02d}{rng.randint(1, 28):02d}"  # department and municipality
         return f"DNI {place}-{rng.randint(1960, 2008)}-9{rng.randint(0, 9999):04d}"

@@ -29,3 +29,14 @@ class MatchingConfig(AppConfig):
             index.refresh_this_office,
             every_seconds=lambda: 0 if settings.NODE_ROLE == "hub" else settings.MATCH_INDEX_SECONDS,
         )
+        # Offices upload their encodings when the index changed; the hub cross-matches new uploads.
+        periodic.register(
+            "matching.crossmatch_upload",
+            crossmatch.upload_if_changed,
+            every_seconds=lambda: 0 if settings.NODE_ROLE == "hub" else settings.MATCH_CROSSMATCH_SECONDS,
+        )
+        periodic.register(
+            "matching.crossmatch_run",
+            crossmatch.run_if_new_uploads,
+            every_seconds=lambda: settings.MATCH_CROSSMATCH_SECONDS if settings.NODE_ROLE == "hub" else 0,
+        )

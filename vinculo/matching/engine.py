@@ -133,22 +133,24 @@ def match_person(encoding: Encoding, *, victims: bool) -> Outcome:
             words = np.frombuffer(bytes(bloom), dtype="<u8")
             score = dice(encoding.words(), words)
             matches[entry_id] = Match(entry_id, score, Fields(fields), shared[entry_id])
-    decided = []
-    for match in matches.values():
-        decision = classify.classify(
+    decision = classify.decide(matches.values(), query_fields=encoding.fields, thresholds=thresholds)
+    if decision is classify.Decision.NO_HIT:
+        return Outcome(decision, ())
+    # the records the focal point checks: every candidate at least a possible on its own, best first
+    held = [
+        match
+        for match in matches.values()
+        if classify.classify(
             match.score,
             query_fields=encoding.fields,
             record_fields=match.fields,
             shared_tokens=match.shared_tokens,
             thresholds=thresholds,
         )
-        if decision is not classify.Decision.NO_HIT:
-            decided.append((decision, match))
-    if not decided:
-        return Outcome(classify.Decision.NO_HIT, ())
-    rank = {classify.Decision.HIT: 0, classify.Decision.POSSIBLE: 1}
-    decided.sort(key=lambda pair: (rank[pair[0]], -pair[1].score, pair[1].row_id))
-    return Outcome(decided[0][0], tuple(match.row_id for _, match in decided))
+        is not classify.Decision.NO_HIT
+    ]
+    held.sort(key=lambda match: (-match.shared_tokens, -match.score, match.row_id))
+    return Outcome(decision, tuple(match.row_id for match in held))
 
 
 def thresholds_for_size(size: int) -> classify.Thresholds:

@@ -92,6 +92,7 @@ class IndexState(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     generation = models.PositiveBigIntegerField(default=0)
     refreshed_at = models.DateTimeField(null=True, blank=True)
+    uploaded_generation = models.PositiveBigIntegerField(null=True, blank=True)  # last sent to the cross-match
 
     def __str__(self) -> str:
         return f"index generation {self.generation}"
@@ -234,13 +235,34 @@ class CrossmatchUpload(models.Model):
     """Hub side: the encodings one office uploaded last (replaced by its next upload); no names, only references."""
 
     member = models.CharField(max_length=32, unique=True)
-    scheme = models.CharField(max_length=64)
+    scheme = models.CharField(max_length=200)  # "<scheme>|<key fingerprint>": only uploads under both compare
     count = models.PositiveIntegerField()
-    data = models.BinaryField()  # rows of (reference, fields, filter); see services/crossmatch.py
+    data = models.BinaryField()  # wire.pack_rows: (reference, fields, filter) per row
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return f"upload of {self.member} ({self.count})"
+
+
+class CrossmatchPart(models.Model):
+    """Hub side: one part of an office's upload, kept until every part of that upload has arrived."""
+
+    member = models.CharField(max_length=32)
+    upload = models.UUIDField()
+    part = models.PositiveIntegerField()
+    parts = models.PositiveIntegerField()
+    scheme = models.CharField(max_length=200)
+    count = models.PositiveIntegerField()
+    data = models.BinaryField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["member", "upload", "part"], name="one_crossmatch_part"),
+        ]
+
+    def __str__(self) -> str:
+        return f"part {self.part + 1} of {self.parts} from {self.member}"
 
 
 class CrossmatchRun(models.Model):
@@ -263,6 +285,7 @@ class CrossmatchNotice(models.Model):
     reference = models.CharField(max_length=32)  # this office's opaque reference of the entry
     entry = models.ForeignKey(IndexEntry, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     other_member = models.CharField(max_length=32)
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.HIT)
     run_at = models.DateTimeField()
     received_at = models.DateTimeField(default=timezone.now)
     seen_by = models.ForeignKey(

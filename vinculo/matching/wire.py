@@ -46,6 +46,14 @@ _ROLE = re.compile(r"[a-z_]{1,32}")
 _REFUSAL = re.compile(r"[a-z_]{1,32}")
 
 
+ROWS_MAGIC = b"VXM1"
+_ROW = struct.Struct(f"<16sB{FILTER_BYTES}s")
+ROW_BYTES = _ROW.size
+# Rows per upload message: 2,000 rows of 145 bytes is about 390 kB in base64, within the network's
+# default envelope limit (1 MiB, and an envelope is about 2.4 times its payload).
+ROWS_PER_PART = 2000
+
+
 class UnreadablePayload(ValueError):
     """The message's content is not what its type promises; the text says where."""
 
@@ -287,37 +295,53 @@ class KeyPayload:
 
 @dataclass(frozen=True)
 class UploadPayload:
-    """``match.crossmatch_upload``: an office's encodings for the hub's cross-match, in one attachment."""
+    """``match.crossmatch_upload``: one part of an office's encodings for the hub's cross-match.
+
+    The hub takes no attachments (docs/adr/0018), so an upload travels in parts of at most
+    ``ROWS_PER_PART`` rows, each its own message; the hub replaces the office's last upload once
+    every part of a new one has arrived.
+    """
 
     scheme: str
     key: str
-    count: int
-    attachment: str  # SHA-256 of the attached rows (``pack_rows``)
+    upload: str  # one id for all the parts of an upload
+    part: int
+    parts: int
+    count: int  # rows in this part
+    rows: str  # base64 of ``pack_rows`` of this part's rows
 
-    KEYS = frozenset({"scheme", "key", "count", "attachment"})
+    KEYS = frozenset({"scheme", "key", "upload", "part", "parts", "count", "rows"})
 
     @classmethod
     def read(cls, raw: bytes) -> UploadPayload:
         where = CROSSMATCH_UPLOAD
         data = _object(raw, cls.KEYS, where)
+        parts = _get(data, "parts", int, where)
+        part = _get(data, "part", int, where)
         count = _get(data, "count", int, where)
-        if not 0 <= count <= 10_000_000:
-            raise UnreadablePayload(f"{where}.count: out of range")
-        attachment = _get(data, "attachment", str, where)
-        if not re.fullmatch(r"[0-9a-f]{64}", attachment):
-            raise UnreadablePayload(f"{where}.attachment: not a SHA-256 digest")
+        if not 1 <= parts <= 10_000 or not 0 <= part < parts or not 0 <= count <= ROWS_PER_PART:
+            raise UnreadablePayload(f"{where}: part, parts or count out of range")
+        rows = _b64(data, "rows", where, limit=4 * (8 + ROWS_PER_PART * ROW_BYTES) // 3 + 8)
+        unpack_rows(rows, count=count)  # a part that does not read is refused whole
         return cls(
             scheme=_pattern(data, "scheme", _SCHEME, where),
             key=_pattern(data, "key", _FINGERPRINT, where),
+            upload=_uuid(data, "upload", where),
+            part=part,
+            parts=parts,
             count=count,
-            attachment=str(attachment),
+            rows=str(data["rows"]),
         )
+
+    def row_bytes(self) -> bytes:
+        return base64.b64decode(self.rows)
 
 
 @dataclass(frozen=True)
 class Notice:
     reference: str  # the receiving office's own opaque reference of the entry
     other: str  # the other office that holds the same person
+    decision: str  # "hit": likely the same person; "possible": possibly
 
 
 @dataclass(frozen=True)
@@ -338,22 +362,20 @@ class NoticePayload:
             raise UnreadablePayload(f"{where}.notices: too many")
         notices = []
         for item in items:
-            if not isinstance(item, dict) or set(item) != {"reference", "other"}:
-                raise UnreadablePayload(f"{where}.notices: each is {{reference, other}}")
-            reference, other = item["reference"], item["other"]
+            if not isinstance(item, dict) or set(item) != {"reference", "other", "decision"}:
+                raise UnreadablePayload(f"{where}.notices: each is {{reference, other, decision}}")
+            reference, other, decision = item["reference"], item["other"], item["decision"]
+            if decision not in ("hit", "possible"):
+                raise UnreadablePayload(f"{where}.notices.decision: hit or possible")
             if not isinstance(reference, str) or not _CROSS_REFERENCE.fullmatch(reference):
                 raise UnreadablePayload(f"{where}.notices.reference: not well formed")
             if not isinstance(other, str) or not MEMBER_ID.fullmatch(other):
                 raise UnreadablePayload(f"{where}.notices.other: not a member id")
-            notices.append(Notice(reference=reference, other=other))
+            notices.append(Notice(reference=reference, other=other, decision=decision))
         return cls(run_at=_time(data, "run_at", where), notices=tuple(notices))
 
 
 # --- the cross-match upload's rows ----------------------------------------------------------------
-
-ROWS_MAGIC = b"VXM1"
-_ROW = struct.Struct(f"<16sB{FILTER_BYTES}s")
-ROW_BYTES = _ROW.size
 
 
 def pack_rows(rows: Sequence[tuple[bytes, int, bytes]]) -> bytes:

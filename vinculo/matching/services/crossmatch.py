@@ -14,9 +14,9 @@ every pair of offices' uploads made under the same key and scheme, and sends the
 
 from __future__ import annotations
 
-import io
 import secrets
 import time
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,11 +32,19 @@ from vinculo.linkage import classify
 from vinculo.linkage.compare import Index, all_pairs_above
 from vinculo.linkage.encoding import FILTER_WORDS
 from vinculo.matching import engine, wire
-from vinculo.matching.models import CrossmatchNotice, CrossmatchRef, CrossmatchRun, CrossmatchUpload, IndexEntry
+from vinculo.matching.models import (
+    CrossmatchNotice,
+    CrossmatchPart,
+    CrossmatchRef,
+    CrossmatchRun,
+    CrossmatchUpload,
+    IndexEntry,
+    IndexState,
+)
 from vinculo.matching.services import keys
 from vinculo.messaging import network
 from vinculo.messaging.models import InboundMessage
-from vinculo.messaging.services import attachments, outbox
+from vinculo.messaging.services import outbox
 from vinculo.notifications.services import notify, office_people_with
 
 NOTICES_PER_MESSAGE = 5000
@@ -51,8 +59,9 @@ class Uploaded:
 
 
 def upload(*, by: User | None) -> Uploaded:
-    """Send every index entry made under the key in use to the hub, under new references."""
+    """Send every index entry made under the key in use to the hub, under new references, in parts."""
     fingerprint, _ = keys.require_active_key()
+    generation = IndexState.objects.get_or_create(pk=1)[0].generation
     entries = [
         (pk, scheme, fields, bytes(bloom))
         for pk, scheme, fields, bloom in IndexEntry.objects.filter(
@@ -62,39 +71,42 @@ def upload(*, by: User | None) -> Uploaded:
         .values_list("pk", "scheme", "fields", "bloom")
     ]
     schemes = {row[1] for row in entries}
-    scheme = schemes.pop() if len(schemes) == 1 else (entries[0][1] if entries else "")
+    scheme = schemes.pop() if len(schemes) == 1 else (entries[0][1] if entries else "none")
     entries = [row for row in entries if row[1] == scheme]
-    references = [secrets.token_bytes(16) for _ in entries]
-    data = wire.pack_rows(
-        [(ref, fields, bytes(bloom)) for ref, (_, _, fields, bloom) in zip(references, entries, strict=True)]
-    )
-    prepared = attachments.prepare(io.BytesIO(data), size=len(data), name="crossmatch.bin")
-    hub = network.hub_id()
-    return _record_upload(by, hub, scheme, fingerprint, entries, references, prepared)
+    return _send_upload(by, network.hub_id(), scheme, fingerprint, entries, generation)
 
 
 @transaction.atomic(durable=True)
-def _record_upload(
+def _send_upload(
     by: User | None,
     hub: str,
     scheme: str,
     fingerprint: str,
     entries: list[tuple[int, str, int, bytes]],
-    references: list[bytes],
-    prepared: attachments.Prepared,
+    generation: int,
 ) -> Uploaded:
+    references = [secrets.token_bytes(16) for _ in entries]
     CrossmatchRef.objects.filter(entry__person__office__code=network.node_id()).delete()
     CrossmatchRef.objects.bulk_create(
         CrossmatchRef(entry_id=entry[0], reference=ref.hex()) for entry, ref in zip(entries, references, strict=True)
     )
-    payload = wire.UploadPayload(
-        scheme=scheme or "none", key=fingerprint, count=len(entries), attachment=prepared.sha256
-    )
-    message = outbox.send(
-        type=wire.CROSSMATCH_UPLOAD, recipient=hub, payload=wire.dump(payload), sent_by=by, attachments=[prepared]
-    )
-    audit.record(action="match.crossmatch_uploaded", actor=by, data={"count": len(entries), "hub": hub})
-    return Uploaded(count=len(entries), message_id=str(message.id))
+    rows = [(ref, fields, bloom) for ref, (_, _, fields, bloom) in zip(references, entries, strict=True)]
+    upload_id = str(uuid.uuid4())
+    parts = max(1, -(-len(rows) // wire.ROWS_PER_PART))
+    first = None
+    for part in range(parts):
+        chunk = rows[part * wire.ROWS_PER_PART : (part + 1) * wire.ROWS_PER_PART]
+        payload = wire.UploadPayload(
+            scheme=scheme, key=fingerprint, upload=upload_id, part=part, parts=parts, count=len(chunk),
+            rows=wire.b64(wire.pack_rows(chunk)),
+        )  # fmt: skip
+        message = outbox.send(
+            type=wire.CROSSMATCH_UPLOAD, recipient=hub, payload=wire.dump(payload), conversation=upload_id, sent_by=by
+        )
+        first = first or message
+    IndexState.objects.filter(pk=1).update(uploaded_generation=generation)
+    audit.record(action="match.crossmatch_uploaded", actor=by, data={"count": len(rows), "parts": parts, "hub": hub})
+    return Uploaded(count=len(rows), message_id=str(first.id) if first else "")
 
 
 def receive_notices(message: InboundMessage, payload: bytes) -> None:
@@ -114,7 +126,7 @@ def receive_notices(message: InboundMessage, payload: bytes) -> None:
         _, made = CrossmatchNotice.objects.get_or_create(
             reference=notice.reference,
             other_member=notice.other,
-            defaults={"entry_id": refs.get(notice.reference), "run_at": run_at},
+            defaults={"entry_id": refs.get(notice.reference), "run_at": run_at, "decision": notice.decision},
         )
         if made:
             created += 1
@@ -141,26 +153,37 @@ def _notices_page() -> str:
 
 
 def receive_upload(message: InboundMessage, payload: bytes) -> None:
-    """``match.crossmatch_upload`` (at the hub): replace this office's last upload."""
+    """``match.crossmatch_upload`` (at the hub): keep the part; with the last one, replace the office's upload."""
     data = wire.UploadPayload.read(payload)
-    found = [a for a in attachments.attachments_of(message) if a.sha256 == data.attachment]
-    if not found:
-        raise wire.UnreadablePayload(f"{wire.CROSSMATCH_UPLOAD}: the attachment is missing")
-    with attachments.open_attachment(found[0]) as stream:
-        rows = stream.read()
-    references, _, _ = wire.unpack_rows(rows, count=data.count)  # refuses a malformed file before storing it
+    CrossmatchPart.objects.get_or_create(
+        member=message.sender,
+        upload=uuid.UUID(data.upload),
+        part=data.part,
+        defaults={
+            "parts": data.parts, "scheme": f"{data.scheme}|{data.key}", "count": data.count, "data": data.row_bytes(),
+        },
+    )  # fmt: skip
+    parts = list(CrossmatchPart.objects.filter(member=message.sender, upload=uuid.UUID(data.upload)).order_by("part"))
+    if len(parts) < data.parts:
+        return
+    if {(p.parts, p.scheme) for p in parts} != {(data.parts, f"{data.scheme}|{data.key}")}:
+        raise wire.UnreadablePayload(f"{wire.CROSSMATCH_UPLOAD}: the parts of one upload disagree")
+    rows: list[tuple[bytes, int, bytes]] = []
+    for part in parts:
+        references, fields, filters = wire.unpack_rows(bytes(part.data), count=part.count)
+        size = len(filters) // max(1, len(references))
+        rows.extend(
+            (ref, flag, filters[i * size : (i + 1) * size])
+            for i, (ref, flag) in enumerate(zip(references, fields, strict=True))
+        )
+    packed = wire.pack_rows(rows)
+    wire.unpack_rows(packed, count=len(rows))  # a reference repeated across parts is refused here
     CrossmatchUpload.objects.update_or_create(
         member=message.sender,
-        defaults={
-            "scheme": f"{data.scheme}|{data.key}",
-            "count": len(references),
-            "data": rows,
-            "uploaded_at": timezone.now(),
-        },
+        defaults={"scheme": parts[0].scheme, "count": len(rows), "data": packed, "uploaded_at": timezone.now()},
     )
-    audit.record(
-        action="match.crossmatch_received", actor=None, data={"from": message.sender, "count": len(references)}
-    )
+    CrossmatchPart.objects.filter(member=message.sender).delete()  # this upload's parts, and any left unfinished
+    audit.record(action="match.crossmatch_received", actor=None, data={"from": message.sender, "count": len(rows)})
 
 
 @dataclass(frozen=True)
@@ -169,6 +192,7 @@ class Overlap:
     reference_a: str
     member_b: str
     reference_b: str
+    decision: str  # "hit" or "possible", as a query would be answered
 
 
 def find_overlaps(uploads: dict[str, bytes], counts: dict[str, int]) -> list[Overlap]:
@@ -188,11 +212,12 @@ def find_overlaps(uploads: dict[str, bytes], counts: dict[str, int]) -> list[Ove
             if not len(refs_a) or not len(refs_b):
                 continue
             index = Index("crossmatch", words_b, fields=fields_b)
-            threshold = engine.thresholds_for_size(max(len(refs_a), len(refs_b))).hit
-            rows_a, rows_b, _scores = all_pairs_above(index, words_a, threshold)
-            for ra, rb in zip(rows_a.tolist(), rows_b.tolist(), strict=True):
+            limits = engine.thresholds_for_size(max(len(refs_a), len(refs_b)))
+            rows_a, rows_b, scores = all_pairs_above(index, words_a, limits.possible)
+            for ra, rb, score in zip(rows_a.tolist(), rows_b.tolist(), scores.tolist(), strict=True):
                 if (int(fields_a[ra]) & required) == required and (int(fields_b[rb]) & required) == required:
-                    found.append(Overlap(a, refs_a[ra].hex(), b, refs_b[rb].hex()))
+                    decision = "hit" if score >= limits.hit else "possible"
+                    found.append(Overlap(a, refs_a[ra].hex(), b, refs_b[rb].hex(), decision))
     return found
 
 
@@ -205,10 +230,10 @@ def run(*, by: User | None = None) -> CrossmatchRun:
         by_scheme[row.scheme].append(row)
     chosen = max(by_scheme.values(), key=len) if by_scheme else []
     overlaps = find_overlaps({u.member: bytes(u.data) for u in chosen}, {u.member: u.count for u in chosen})
-    notices: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    notices: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
     for overlap in overlaps:
-        notices[overlap.member_a].add((overlap.reference_a, overlap.member_b))
-        notices[overlap.member_b].add((overlap.reference_b, overlap.member_a))
+        notices[overlap.member_a].add((overlap.reference_a, overlap.member_b, overlap.decision))
+        notices[overlap.member_b].add((overlap.reference_b, overlap.member_a, overlap.decision))
     return _record_run(by, chosen, overlaps, notices, time.perf_counter() - started)
 
 
@@ -217,7 +242,7 @@ def _record_run(
     by: User | None,
     chosen: list[CrossmatchUpload],
     overlaps: list[Overlap],
-    notices: dict[str, set[tuple[str, str]]],
+    notices: dict[str, set[tuple[str, str, str]]],
     seconds: float,
 ) -> CrossmatchRun:
     now = timezone.now()
@@ -233,7 +258,7 @@ def _record_run(
         for start in range(0, len(ordered), NOTICES_PER_MESSAGE):  # each message well within the envelope limit
             part = ordered[start : start + NOTICES_PER_MESSAGE]
             payload = wire.NoticePayload(
-                run_at=now.isoformat(), notices=tuple(wire.Notice(reference=r, other=o) for r, o in part)
+                run_at=now.isoformat(), notices=tuple(wire.Notice(reference=r, other=o, decision=d) for r, o, d in part)
             )
             outbox.send(type=wire.CROSSMATCH_NOTICE, recipient=member, payload=wire.dump(payload), sent_by=by)
     audit.record(
@@ -241,3 +266,25 @@ def _record_run(
         data={"members": result.members, "records": result.records, "overlaps": result.overlaps},
     )  # fmt: skip
     return result
+
+
+# --- the delivery worker's rounds -----------------------------------------------------------------
+
+
+def upload_if_changed() -> Uploaded | None:
+    """An office's periodic job: upload when the index changed since the last upload (and a key is in use)."""
+    state = IndexState.objects.filter(pk=1).first()
+    if state is None or keys.active_key() is None or state.uploaded_generation == state.generation:
+        return None
+    if not IndexEntry.objects.filter(person__office__code=network.node_id()).exists():
+        return None
+    return upload(by=None)
+
+
+def run_if_new_uploads() -> CrossmatchRun | None:
+    """The hub's periodic job: run when an office uploaded since the last run."""
+    last = CrossmatchRun.objects.order_by("-started_at").values_list("started_at", flat=True).first()
+    newer = CrossmatchUpload.objects.all() if last is None else CrossmatchUpload.objects.filter(uploaded_at__gt=last)
+    if not newer.exists():
+        return None
+    return run(by=None)

@@ -131,6 +131,10 @@ def receive_key(message: InboundMessage, payload: bytes) -> None:
     has_active = MatchKey.objects.filter(state=MatchKey.State.ACTIVE).exists()
     state = MatchKey.State.OFFERED if has_active else MatchKey.State.ACTIVE
     stored = _store(key, state=state, source=message.sender)
+    if state == MatchKey.State.ACTIVE:  # the first key: index the registry at once, not at the next round
+        from vinculo.matching.services import index
+
+        transaction.on_commit(index.refresh_this_office)
     audit.record(
         action="match.key_received", actor=None, target=stored,
         data={"fingerprint": stored.fingerprint, "from": message.sender, "state": state},

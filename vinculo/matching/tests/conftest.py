@@ -115,3 +115,20 @@ def gt_case(gt_prosecutor: User, match_key: str) -> Case:
     add_person(gt_prosecutor, case, role="WITNESS", given_names="Carlos", first_surname="Mejía", second_surname="Ruiz")
     index.refresh(office_id=gt_prosecutor.office_id)
     return case
+
+
+OPAQUE = frozenset({"query_id", "asked_at", "bloom", "tokens", "key", "hit_reference", "expires_at", "rows", "upload",
+                    "reference", "run_at"})  # fmt: skip
+
+
+def readable_values(value: object, key: str = "") -> list[str]:
+    """Every string or number of a payload outside its opaque members (ids, times, encodings, references),
+    whose random characters could spell a date or a number by chance; the receivers' strict readers
+    check those members' form."""
+    if key in OPAQUE:
+        return []
+    if isinstance(value, dict):
+        return [text for k, v in value.items() for text in readable_values(v, k)]
+    if isinstance(value, list):
+        return [text for item in value for text in readable_values(item, key)]
+    return [str(value)]

@@ -13,12 +13,11 @@ from vinculo.accounts.tests.factories import UserFactory
 from vinculo.cases.tests.factories import open_case
 from vinculo.linkage.encoding import FILTER_BYTES
 from vinculo.matching import wire
-from vinculo.matching.models import CrossmatchNotice, CrossmatchRun, CrossmatchUpload, IndexEntry
+from vinculo.matching.models import CrossmatchNotice, CrossmatchPart, CrossmatchRun, CrossmatchUpload, IndexEntry
 from vinculo.matching.services import crossmatch, index
 from vinculo.messaging.models import InboundMessage
 from vinculo.messaging.services.inbox import payload_of
 from vinculo.messaging.tests.conftest import FakeNetwork
-from vinculo.messaging.tests.test_attachments import FakeTransport, transport  # noqa: F401 - the fixture
 from vinculo.notifications.models import Notification
 
 from .conftest import HUB, add_person, deliver_all
@@ -44,7 +43,6 @@ def upload_from(net: FakeNetwork, office: str, by: User) -> None:
 
 def test_the_hub_finds_the_person_two_offices_hold_and_tells_only_them(
     mnet: FakeNetwork,
-    transport: FakeTransport,  # noqa: F811
     gt_case: Any,
     gt_prosecutor: User,
     gt_focal_point: User,
@@ -91,7 +89,6 @@ def test_the_hub_finds_the_person_two_offices_hold_and_tells_only_them(
 
 def test_fresh_references_each_upload_so_the_hub_cannot_follow_a_person(
     mnet: FakeNetwork,
-    transport: FakeTransport,  # noqa: F811
     gt_case: Any,
     gt_prosecutor: User,
 ) -> None:
@@ -107,6 +104,18 @@ def test_fresh_references_each_upload_so_the_hub_cannot_follow_a_person(
     assert not set(refs_1) & set(refs_2)
 
 
+def test_a_large_upload_travels_in_parts_and_replaces_the_last_one_whole(
+    mnet: FakeNetwork, gt_case: Any, gt_prosecutor: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wire, "ROWS_PER_PART", 1)
+    upload_from(mnet, "GT-MP", gt_prosecutor)
+    assert InboundMessage.objects.count() == 0
+    deliver_all(mnet)
+    assert InboundMessage.objects.filter(type=wire.CROSSMATCH_UPLOAD).count() == 2
+    assert CrossmatchUpload.objects.get(member="GT-MP").count == 2
+    assert not CrossmatchPart.objects.exists()
+
+
 def test_overlaps_need_a_hit_and_enough_fields_on_both_sides() -> None:
     rng = np.random.default_rng(7)
     base = rng.integers(0, 256, FILTER_BYTES, dtype=np.uint8).tobytes()
@@ -115,8 +124,8 @@ def test_overlaps_need_a_hit_and_enough_fields_on_both_sides() -> None:
     a = wire.pack_rows([(b"a" * 16, full, base), (b"b" * 16, thin, other)])
     b = wire.pack_rows([(b"c" * 16, full, base), (b"d" * 16, full, other)])
     found = crossmatch.find_overlaps({"GT-MP": a, "HN-MP": b}, {"GT-MP": 2, "HN-MP": 2})
-    assert [(o.member_a, o.reference_a, o.member_b, o.reference_b) for o in found] == [
-        ("GT-MP", (b"a" * 16).hex(), "HN-MP", (b"c" * 16).hex())
+    assert [(o.member_a, o.reference_a, o.member_b, o.reference_b, o.decision) for o in found] == [
+        ("GT-MP", (b"a" * 16).hex(), "HN-MP", (b"c" * 16).hex(), "hit")
     ]
 
 

@@ -162,6 +162,10 @@ def node_environment(node: Node, base: dict[str, str]) -> dict[str, str]:
             # Attachments' encrypted chunks, sent and received (ADR 0018).
             "VINCULO_ATTACHMENT_DIR": str((node.directory / "attachments").resolve()),
             "VINCULO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            # Hit/no-hit: the index follows the background seeding, and the hub's cross-match
+            # runs minutes after the offices' uploads rather than daily.
+            "VINCULO_MATCH_INDEX_SECONDS": "60",
+            "VINCULO_MATCH_CROSSMATCH_SECONDS": "90",
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -419,13 +423,21 @@ class Command(BaseCommand):
             deadline=deadline,
         )
         directory_file = self.register_members(nodes)
-        # Offices pin the hub's key and import its directory, then seed; all nodes in parallel.
+        # Offices pin the hub's key and import its directory, then seed; all nodes in parallel. The
+        # first office makes the network match key and sends it to the others (delivered once the
+        # workers run; each office then indexes its cases for hit/no-hit).
+        first_office = next(node for node in nodes if node.spec.role == "office")
         self.run_steps(
             nodes,
             supervisor,
             lambda node: [
                 *([] if node.spec.role == "hub" else [["directory", "import", str(directory_file)]]),
                 ["seed_demo", "--cases", str(cases)],
+                *(
+                    [["matching", "key", "generate", "--exist-ok"], ["matching", "key", "share"]]
+                    if node is first_office
+                    else []
+                ),
             ],
             deadline=deadline,
         )

@@ -33,6 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("fingerprint", nargs="?", default="")
         parser.add_argument("--to", action="append", default=[], help="a member office to send the key to")
         parser.add_argument("--full", action="store_true", help="re-encode every person, not only changed ones")
+        parser.add_argument("--exist-ok", action="store_true", help="key generate: say so if a key is in use already")
 
     def handle(self, *args: Any, area: str, action: str, **options: Any) -> None:
         allowed = {
@@ -47,7 +48,11 @@ class Command(BaseCommand):
         except DomainError as refused:
             raise CommandError(str(refused.message)) from None
 
-    def _key_generate(self, **options: Any) -> None:
+    def _key_generate(self, *, exist_ok: bool, **options: Any) -> None:
+        found = keys.active_key()
+        if found is not None and exist_ok:
+            self.stdout.write(f"match key {found[0]} already in use")
+            return
         created = keys.generate(by=None)
         self.stdout.write(f"match key {created.fingerprint} generated and in use")
 
