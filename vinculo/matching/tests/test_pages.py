@@ -67,7 +67,7 @@ def test_the_form_refuses_what_is_missing_and_sends_nothing(mnet: FakeNetwork, p
         refused = client.post(reverse("matching:query_create"), {"kind": "person", "purpose": "investigation"})
     assert refused.status_code == 400
     body = refused.content.decode()
-    assert "Elija al menos una oficina" in body
+    assert "Elija al menos una fiscalía" in body
     assert not Query.objects.exists()
 
 
