@@ -119,7 +119,7 @@ SYMBOLS: dict[Reason, Promise] = {
     Reason.P_PERCENT: _("x"),
 }
 FOOTNOTES: dict[Reason, Promise] = {
-    Reason.BELOW_THRESHOLD: _("“<n”: fewer than n persons; hidden so that nobody can be recognised."),
+    Reason.BELOW_THRESHOLD: _("“<%(n)s”: fewer than %(n)s; hidden so that nobody can be recognised."),
     Reason.COMPLEMENTARY: _("“x”: hidden so that a small figure cannot be worked out from the totals."),
     Reason.SMALL_COUNTRY: _("“x”: too few victims in the year to publish any detail; only the total is shown."),
     Reason.SPARSE_TABLE: _("“x”: too few persons in this table to publish any detail; only the total is shown."),
@@ -222,7 +222,7 @@ def protect_table(
         column_labels = [_g("Total")]
     row_labels = [label(rows_are, r, names) for r in table.rows] + [_g("Total")]
     notes = [
-        str(FOOTNOTES[r]).replace("<n", f"<{threshold}").replace("than n", f"than {threshold}")
+        str(FOOTNOTES[r]) % {"n": threshold} if r is Reason.BELOW_THRESHOLD else str(FOOTNOTES[r])
         for r in FOOTNOTES
         if r in used
     ]

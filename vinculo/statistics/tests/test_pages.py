@@ -62,6 +62,8 @@ def test_the_network_preview_hides_small_counts(client: Client, prosecutor: User
     table = page.text.split('id="victims_sex_age"')[1].split("</table>")[0]
     assert "&lt;5" in table  # the three girls
     assert ">3<" not in table
+    notes = page.text.split('id="victims_sex_age"')[1].split("</section>")[0]
+    assert "fewer than 5;" in notes or "menos de 5" in notes
 
 
 def test_charts_have_no_inline_style_or_script(client: Client, prosecutor: User, counted: Any) -> None:
