@@ -58,10 +58,17 @@ from vinculo.federation.envelope import EncryptionKey, Header, RecipientKey, Sig
 from vinculo.messaging.services.outbox import INBOX_PATH, http_post
 
 HUB, GT, SV, HN, CR = "CCCMP-HUB", "GT-MP", "SV-FGR", "HN-MP", "CR-MP"
+NI, PA, BZ, DO = "NI-MP", "PA-MP", "BZ-ODPP", "DO-MP"
 MEMBERS = (HUB, GT, SV)
 # Offices the demo network does not run, with ports after its own (a fourth office for tests that
-# need one more, e.g. an alert to three offices).
-EXTRA_NODES = (NodeSpec(CR, "office", 4),)
+# need one more, e.g. an alert to three offices; all eight for benchmarks).
+EXTRA_NODES = (
+    NodeSpec(CR, "office", 4),
+    NodeSpec(NI, "office", 5),  # the last four for benchmarks that need every member office
+    NodeSpec(PA, "office", 6),
+    NodeSpec(BZ, "office", 7),
+    NodeSpec(DO, "office", 8),
+)
 SPECS = {spec.node_id: spec for spec in (*NODES, *EXTRA_NODES)}
 FIRST_PORT = 19100
 PORT_THOUSANDS = 9  # ports 19100 to 28299, below the kernel's ephemeral range
