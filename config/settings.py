@@ -225,7 +225,7 @@ DEADLINE_CHECK_SECONDS = env.int("VINCULO_DEADLINE_CHECK_SECONDS", 300, minimum=
 # fishing), how many a member office may ask this one a day (past it: refused, "quota"), how long
 # a hit reference stays valid, how often the delivery worker refreshes the index (0: never; run
 # `vinculo matching index refresh` from a timer instead), and which of the asker's roles may ask
-# about victims' whereabouts (the answering office's policy; empty: no victim queries answered).
+# about victims' whereabouts (the answering office's policy; "none": no victim queries answered).
 MATCH_QUERIES_PER_USER_HOUR = env.int("VINCULO_MATCH_QUERIES_PER_USER_HOUR", 30, minimum=1, maximum=10_000)
 MATCH_QUERIES_PER_USER_DAY = env.int("VINCULO_MATCH_QUERIES_PER_USER_DAY", 100, minimum=1, maximum=100_000)
 MATCH_QUERIES_PER_OFFICE_DAY = env.int("VINCULO_MATCH_QUERIES_PER_OFFICE_DAY", 1000, minimum=1, maximum=1_000_000)
@@ -235,9 +235,11 @@ MATCH_INDEX_SECONDS = env.int("VINCULO_MATCH_INDEX_SECONDS", 300, minimum=0, max
 # How often offices send their encodings to the hub's cross-match when their index changed, and
 # the hub compares new uploads (0: never; `vinculo matching crossmatch upload|run` by hand).
 MATCH_CROSSMATCH_SECONDS = env.int("VINCULO_MATCH_CROSSMATCH_SECONDS", 86_400, minimum=0, maximum=30 * 86_400)
-MATCH_VICTIM_QUERY_ROLES = env.list(
-    "VINCULO_MATCH_VICTIM_QUERY_ROLES", ("prosecutor", "focal_point", "victim_care")
-)
+MATCH_VICTIM_QUERY_ROLES = [
+    role
+    for role in env.list("VINCULO_MATCH_VICTIM_QUERY_ROLES", ("prosecutor", "focal_point", "victim_care"))
+    if role != "none"  # "none": this office answers no victim queries
+]
 # Where attachments' encrypted chunks are kept: those this node sends, until they are delivered,
 # and those it receives (docs/adr/0018-attachments-as-chunked-encrypted-blobs.md). Each node its
 # own directory; development keeps one per node id under var/.

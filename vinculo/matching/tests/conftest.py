@@ -35,7 +35,12 @@ def mnet(net: FakeNetwork, monkeypatch: pytest.MonkeyPatch) -> FakeNetwork:  # n
             for node in net.nodes.values()
         ]
 
+    def peer(member_id: str) -> Member | None:
+        found = net.peer(member_id)
+        return dataclasses.replace(found, roles=("hub",)) if found is not None and member_id == HUB else found
+
     monkeypatch.setattr(network, "members", members)
+    monkeypatch.setattr(network, "peer", peer)
     monkeypatch.setattr(network, "hub_id", lambda: HUB)
     engine.forget()
     return net
