@@ -98,6 +98,7 @@ def case_detail_view(request: HttpRequest, case_id: str) -> HttpResponse:
         "case": case,
         "team": selectors.team_of(case),
         "can_edit": selectors.can_edit(user, case),
+        "may_query_network": user.has_permission(Permission.MATCH_QUERY),
         "can_manage_team": can_manage,
         "assign_form": AssignForm(people=selectors.assignable_people(case)) if can_manage else None,
         "parties": [

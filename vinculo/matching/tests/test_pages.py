@@ -105,3 +105,39 @@ def test_people_without_the_permissions_cannot_open_the_pages(role: Role, db: An
     client = signed_in(UserFactory(roles=[role], with_totp=True))
     for name in ("matching:query_list", "matching:query_create", "matching:hit_list", "matching:crossmatch"):
         assert client.get(reverse(name)).status_code == 403, name
+
+
+def test_a_person_of_a_case_is_asked_about_without_showing_their_identity(
+    mnet: FakeNetwork, gt_case: Case, gt_prosecutor: User, prosecutor: User
+) -> None:
+    from vinculo.cases.services import case_files  # noqa: F401 - the case below is SV's own
+    from vinculo.cases.tests.factories import open_case
+
+    from .conftest import add_person
+
+    sv_case = open_case(prosecutor, "FGR-2026-0200")
+    party = add_person(
+        prosecutor, sv_case, given_names="José Manuel", first_surname="Hernández", second_surname="López",
+        birth_date="1988-04-12",
+    )  # fmt: skip
+    client = signed_in(prosecutor)
+    with mnet.as_node("SV-FGR"):
+        case_page = client.get(reverse("cases:case_detail", args=[sv_case.pk])).content.decode()
+        link = f"{reverse('matching:query_create')}?case={sv_case.pk}&amp;party={party.pk}"
+        assert link in case_page
+        form = client.get(link.replace("&amp;", "&")).content.decode()
+        assert "Hernández" not in form
+        sent = client.post(
+            link.replace("&amp;", "&"),
+            {"kind": "person", "purpose": "investigation", "recipients": ["GT-MP"], "case": "FGR-2026-0200",
+             "legal_basis": "Memorando de Entendimiento, art. 4", "party": party.pk},
+        )  # fmt: skip
+    assert sent.status_code == 302, sent.content.decode()[:1500]
+    deliver_all(mnet)
+    query = Query.objects.get()
+    assert query.case == sv_case
+    assert query.recipients.get().decision == "hit"
+    with mnet.as_node("SV-FGR"):
+        detail = client.get(sent["Location"]).content.decode()
+    assert "FGR-2026-0200" in detail
+    assert "Hernández" not in detail  # the query page names the party, not the identity
