@@ -37,7 +37,9 @@ KINDS: dict[str, Kind] = {
     "consent.answered": Kind(_("%(office)s answered your consent request: %(subject)s"), False),
     "team.formed": Kind(_("%(office)s added your office to the joint team %(subject)s"), False),
     "team.posted": Kind(_("New in the joint team %(subject)s (from %(office)s)"), False),
-    "match.hit_received": Kind(_("A query from %(office)s hit your office's records (case %(subject)s): confirm or reject it"), True),
+    "match.hit_received": Kind(
+        _("A query from %(office)s hit your office's records (case %(subject)s): confirm or reject it"), True
+    ),
     "match.hit": Kind(_("%(office)s holds records that match your query (case %(subject)s)"), True),
     "match.hit_confirmed": Kind(_("%(office)s confirmed the hit on your query (case %(subject)s)"), False),
     "match.hit_rejected": Kind(_("%(office)s rejected the hit on your query (case %(subject)s)"), False),
