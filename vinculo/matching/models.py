@@ -239,6 +239,7 @@ class CrossmatchUpload(models.Model):
     count = models.PositiveIntegerField()
     data = models.BinaryField()  # wire.pack_rows: (reference, fields, filter) per row
     uploaded_at = models.DateTimeField(default=timezone.now)
+    made_at = models.DateTimeField(null=True, blank=True)  # when the office made it
 
     def __str__(self) -> str:
         return f"upload of {self.member} ({self.count})"
@@ -254,6 +255,7 @@ class CrossmatchPart(models.Model):
     scheme = models.CharField(max_length=200)
     count = models.PositiveIntegerField()
     data = models.BinaryField()
+    made_at = models.DateTimeField()
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -305,12 +305,13 @@ class UploadPayload:
     scheme: str
     key: str
     upload: str  # one id for all the parts of an upload
+    made_at: str  # when the office made it: the hub never replaces a newer upload by an older one
     part: int
     parts: int
     count: int  # rows in this part
     rows: str  # base64 of ``pack_rows`` of this part's rows
 
-    KEYS = frozenset({"scheme", "key", "upload", "part", "parts", "count", "rows"})
+    KEYS = frozenset({"scheme", "key", "upload", "made_at", "part", "parts", "count", "rows"})
 
     @classmethod
     def read(cls, raw: bytes) -> UploadPayload:
@@ -327,6 +328,7 @@ class UploadPayload:
             scheme=_pattern(data, "scheme", _SCHEME, where),
             key=_pattern(data, "key", _FINGERPRINT, where),
             upload=_uuid(data, "upload", where),
+            made_at=_time(data, "made_at", where),
             part=part,
             parts=parts,
             count=count,

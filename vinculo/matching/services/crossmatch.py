@@ -92,12 +92,13 @@ def _send_upload(
     )
     rows = [(ref, fields, bloom) for ref, (_, _, fields, bloom) in zip(references, entries, strict=True)]
     upload_id = str(uuid.uuid4())
+    made_at = timezone.now().isoformat()
     parts = max(1, -(-len(rows) // wire.ROWS_PER_PART))
     first = None
     for part in range(parts):
         chunk = rows[part * wire.ROWS_PER_PART : (part + 1) * wire.ROWS_PER_PART]
         payload = wire.UploadPayload(
-            scheme=scheme, key=fingerprint, upload=upload_id, part=part, parts=parts, count=len(chunk),
+            scheme=scheme, key=fingerprint, upload=upload_id, made_at=made_at, part=part, parts=parts, count=len(chunk),
             rows=wire.b64(wire.pack_rows(chunk)),
         )  # fmt: skip
         message = outbox.send(
@@ -161,10 +162,16 @@ def receive_upload(message: InboundMessage, payload: bytes) -> None:
         part=data.part,
         defaults={
             "parts": data.parts, "scheme": f"{data.scheme}|{data.key}", "count": data.count, "data": data.row_bytes(),
+            "made_at": datetime.fromisoformat(data.made_at),
         },
     )  # fmt: skip
     parts = list(CrossmatchPart.objects.filter(member=message.sender, upload=uuid.UUID(data.upload)).order_by("part"))
     if len(parts) < data.parts:
+        return
+    made_at = datetime.fromisoformat(data.made_at)
+    held = CrossmatchUpload.objects.filter(member=message.sender).values_list("made_at", flat=True).first()
+    if held is not None and held > made_at:  # an older upload completed after a newer one: dropped
+        CrossmatchPart.objects.filter(member=message.sender, upload=uuid.UUID(data.upload)).delete()
         return
     if {(p.parts, p.scheme) for p in parts} != {(data.parts, f"{data.scheme}|{data.key}")}:
         raise wire.UnreadablePayload(f"{wire.CROSSMATCH_UPLOAD}: the parts of one upload disagree")
@@ -180,9 +187,13 @@ def receive_upload(message: InboundMessage, payload: bytes) -> None:
     wire.unpack_rows(packed, count=len(rows))  # a reference repeated across parts is refused here
     CrossmatchUpload.objects.update_or_create(
         member=message.sender,
-        defaults={"scheme": parts[0].scheme, "count": len(rows), "data": packed, "uploaded_at": timezone.now()},
-    )
-    CrossmatchPart.objects.filter(member=message.sender).delete()  # this upload's parts, and any left unfinished
+        defaults={
+            "scheme": parts[0].scheme, "count": len(rows), "data": packed, "uploaded_at": timezone.now(),
+            "made_at": made_at,
+        },
+    )  # fmt: skip
+    # this upload's parts, and those of older uploads left unfinished
+    CrossmatchPart.objects.filter(member=message.sender, made_at__lte=made_at).delete()
     audit.record(action="match.crossmatch_received", actor=None, data={"from": message.sender, "count": len(rows)})
 
 

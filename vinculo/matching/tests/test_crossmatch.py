@@ -141,3 +141,21 @@ def test_a_malformed_upload_is_refused() -> None:
     with pytest.raises(wire.UnreadablePayload):
         wire.unpack_rows(twice, count=2)
     assert IndexEntry.objects.count() == 0
+
+
+def test_an_older_upload_completing_late_never_replaces_a_newer_one(db: None) -> None:
+    def part(upload: str, made_at: str, rows: int) -> bytes:
+        packed = wire.pack_rows([(bytes([i]) * 16, 63, bytes(FILTER_BYTES)) for i in range(rows)])
+        return wire.dump(
+            wire.UploadPayload(
+                scheme="vinculo-bf-2", key="0" * 32, upload=upload, made_at=made_at, part=0, parts=1,
+                count=rows, rows=wire.b64(packed),
+            )
+        )  # fmt: skip
+
+    message = InboundMessage(sender="GT-MP")
+    crossmatch.receive_upload(message, part("11111111-1111-4111-8111-111111111111", "2026-11-28T10:00:00+00:00", 3))
+    crossmatch.receive_upload(message, part("22222222-2222-4222-8222-222222222222", "2026-11-28T09:00:00+00:00", 5))
+    held = CrossmatchUpload.objects.get(member="GT-MP")
+    assert held.count == 3
+    assert not CrossmatchPart.objects.exists()
