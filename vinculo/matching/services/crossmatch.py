@@ -31,7 +31,7 @@ from vinculo.audit import services as audit
 from vinculo.linkage import classify
 from vinculo.linkage.compare import Index, all_pairs_above
 from vinculo.linkage.encoding import FILTER_WORDS
-from vinculo.matching import engine, wire
+from vinculo.matching import blocking, engine, wire
 from vinculo.matching.models import (
     CrossmatchNotice,
     CrossmatchPart,
@@ -206,8 +206,19 @@ class Overlap:
     decision: str  # "hit" or "possible", as a query would be answered
 
 
-def find_overlaps(uploads: dict[str, bytes], counts: dict[str, int]) -> list[Overlap]:
-    """Pairs of records of two different offices that the engine would call a hit (pure over the rows)."""
+def find_overlaps(
+    uploads: dict[str, bytes],
+    counts: dict[str, int],
+    *,
+    rng: np.random.Generator | None = None,
+    exact_pairs: int = blocking.EXACT_PAIRS,
+) -> list[Overlap]:
+    """Pairs of records of two different offices that the engine would call a hit or a possible hit.
+
+    Two offices whose uploads make at most ``exact_pairs`` pairs are compared pair by pair; larger
+    ones only on the candidates that LSH bands find (``vinculo.matching.blocking``, positions drawn
+    from ``rng``, afresh for each run by default).
+    """
     loaded = {}
     for member, rows in uploads.items():
         references, fields, filters = wire.unpack_rows(rows, count=counts[member])
@@ -215,6 +226,8 @@ def find_overlaps(uploads: dict[str, bytes], counts: dict[str, int]) -> list[Ove
         loaded[member] = (references, np.asarray(fields, dtype=np.uint8), words)
     members = sorted(loaded)
     required = int(classify.REQUIRED_FIELDS)
+    positions = blocking.band_positions(rng or np.random.default_rng())
+    keys: dict[str, np.ndarray] = {}
     found: list[Overlap] = []
     for i, a in enumerate(members):
         refs_a, fields_a, words_a = loaded[a]
@@ -222,9 +235,18 @@ def find_overlaps(uploads: dict[str, bytes], counts: dict[str, int]) -> list[Ove
             refs_b, fields_b, words_b = loaded[b]
             if not len(refs_a) or not len(refs_b):
                 continue
-            index = Index("crossmatch", words_b, fields=fields_b)
             limits = engine.thresholds_for_size(max(len(refs_a), len(refs_b)))
-            rows_a, rows_b, scores = all_pairs_above(index, words_a, limits.possible)
+            if len(refs_a) * len(refs_b) <= exact_pairs:
+                index = Index("crossmatch", words_b, fields=fields_b)
+                rows_a, rows_b, scores = all_pairs_above(index, words_a, limits.possible)
+            else:
+                for member, words in ((a, words_a), (b, words_b)):
+                    if member not in keys:
+                        keys[member] = blocking.band_keys(words, positions)
+                pairs = blocking.candidate_pairs(keys[a], keys[b])
+                dice = blocking.dice_of_pairs(words_a, words_b, pairs)
+                kept = dice >= limits.possible
+                rows_a, rows_b, scores = pairs[kept, 0], pairs[kept, 1], dice[kept]
             for ra, rb, score in zip(rows_a.tolist(), rows_b.tolist(), scores.tolist(), strict=True):
                 if (int(fields_a[ra]) & required) == required and (int(fields_b[rb]) & required) == required:
                     decision = "hit" if score >= limits.hit else "possible"

@@ -159,3 +159,32 @@ def test_an_older_upload_completing_late_never_replaces_a_newer_one(db: None) ->
     held = CrossmatchUpload.objects.get(member="GT-MP")
     assert held.count == 3
     assert not CrossmatchPart.objects.exists()
+
+
+def test_large_uploads_are_compared_on_lsh_candidates_and_still_find_the_planted_pairs() -> None:
+    from vinculo.matching import blocking
+
+    rng = np.random.default_rng(3)
+    size, planted = 3000, 60
+    bits = {m: rng.random((size, FILTER_BYTES * 8)) < 0.45 for m in ("GT-MP", "HN-MP")}
+    flips = rng.random((planted, FILTER_BYTES * 8)) < 0.06  # Dice about 0.87 on these dense filters
+    bits["HN-MP"][:planted] = bits["GT-MP"][:planted] ^ flips
+    uploads = {
+        m: wire.pack_rows(
+            [
+                (m[:2].encode() + r.to_bytes(14, "big"), 63, np.packbits(b[r], bitorder="little").tobytes())
+                for r in range(size)
+            ]
+        )
+        for m, b in bits.items()
+    }
+    counts = dict.fromkeys(uploads, size)
+    exact = crossmatch.find_overlaps(uploads, counts, exact_pairs=size * size)
+    lsh = crossmatch.find_overlaps(uploads, counts, exact_pairs=0, rng=np.random.default_rng(1))
+    assert len(exact) == planted
+    assert {(o.reference_a, o.reference_b) for o in lsh} == {(o.reference_a, o.reference_b) for o in exact}
+    pairs = blocking.candidate_pairs(
+        *(blocking.band_keys(np.frombuffer(wire.unpack_rows(uploads[m], count=size)[2], dtype="<u8").reshape(size, -1),
+                             blocking.band_positions(np.random.default_rng(1))) for m in ("GT-MP", "HN-MP"))
+    )  # fmt: skip
+    assert len(pairs) < size * size // 20  # far fewer comparisons than all pairs

@@ -142,6 +142,14 @@ class Outcome:
     error: str = ""
 
 
+def anything_due() -> bool:
+    """Whether some message is due and unclaimed: a read, cheap and lock-free, asked before claiming."""
+    moment = _NEXT_ATTEMPT_AT.get_db_prep_value(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_ANY_DUE, [moment, moment])
+        return cursor.fetchone() is not None
+
+
 def claim_due(worker: str, *, limit: int = 20) -> list[uuid.UUID]:
     """Claim up to ``limit`` messages that are due, for ``worker``; a claim lasts ``VINCULO_DELIVERY_CLAIM_SECONDS``.
 
@@ -183,6 +191,10 @@ _ATTACHED_TO = OutboundAttachment._meta.get_field("message").column
 _WITH_ATTACHMENTS = (
     f"SELECT DISTINCT {_ATTACHED_TO} FROM {OutboundAttachment._meta.db_table} "  # noqa: S608
     f"WHERE {_ATTACHED_TO} IN ({{ids}})"
+)
+_ANY_DUE = (
+    f"SELECT 1 FROM {_TABLE} WHERE status = '{OutboundMessage.Status.PENDING.value}' AND next_attempt_at <= %s "  # noqa: S608
+    "AND (claimed_until IS NULL OR claimed_until <= %s) LIMIT 1"
 )
 _CLAIM = (
     f"UPDATE {_TABLE} SET claimed_by = %s, claimed_until = %s WHERE id IN ("  # noqa: S608

@@ -30,11 +30,11 @@ from vinculo.messaging.services import outbox
 
 log = logging.getLogger(__name__)
 
-IDLE_SECONDS = 1.0
-# A delivery thread that found nothing due looks again after this, then twice as long each time up
-# to IDLE_SECONDS: a message queued while the worker is busy leaves within milliseconds, and an
-# idle worker asks the database once a second per thread.
-FIRST_IDLE_SECONDS = 0.02
+# An idle worker looks for received messages to hand on, and its delivery threads for messages
+# due, this often: with a read that takes no lock (a claim, which writes, is tried only when the
+# read found something due), so that a query and its answer cross four workers in about a second.
+# A message this worker's own handlers queue (an answer) wakes its delivery threads at once.
+IDLE_SECONDS = 0.1
 DIRECTORY_EVERY_SECONDS = 60
 HEAD_EVERY_SECONDS = 600
 # The first head a minute after start: a worker that is restarted often does not sign heads in bursts.
@@ -43,6 +43,10 @@ HEAD_FIRST_SECONDS = 60
 
 class Command(BaseCommand):
     help = "Run the delivery worker, show the outbox, or send a delivery test."
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._nudge = threading.Event()  # set when this worker queued messages: its delivery threads look now
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["worker", "status", "ping"])
@@ -141,27 +145,25 @@ class Command(BaseCommand):
                 last_head = time.monotonic()
                 self._exchange_heads()
             schedule.run_due()  # a job that fails is logged and waits its interval
-            if not handlers.process_pending():
+            if handlers.process_pending():
+                self._nudge.set()  # what the handlers queued (answers) leaves now
+            else:
                 stopping.wait(IDLE_SECONDS)
 
     def _deliver_loop(self, name: str, batch: int, stopping: threading.Event) -> None:
-        """One delivery thread: claim a batch, deliver it, again; wait a little when nothing is due."""
-        pause = FIRST_IDLE_SECONDS
+        """One delivery thread: claim a batch, deliver it, again; look again shortly when nothing is due."""
         try:
             while not stopping.is_set():
                 close_old_connections()
                 try:
-                    claimed = outbox.claim_due(name, limit=batch)
+                    claimed = outbox.claim_due(name, limit=batch) if outbox.anything_due() else []
                     if claimed:
                         outbox.deliver_batch(claimed, name, should_stop=stopping.is_set)
                 except Exception:  # a database that went away, a bug: the claims expire, delivery goes on
                     log.exception("delivery pass failed")
                     claimed = []
-                if claimed:
-                    pause = FIRST_IDLE_SECONDS
-                else:
-                    stopping.wait(pause)
-                    pause = min(IDLE_SECONDS, pause * 2)
+                if not claimed and not stopping.is_set() and self._nudge.wait(IDLE_SECONDS):
+                    self._nudge.clear()
         finally:
             outbox.close_connections()
             connections.close_all()
