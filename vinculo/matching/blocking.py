@@ -33,14 +33,16 @@ def band_positions(rng: np.random.Generator, *, bands: int = BANDS, bits: int = 
 
 
 def band_keys(words: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """``uint64[rows, bands]``: each row's bits at each band's positions, packed into one integer."""
-    keys = np.zeros((words.shape[0], positions.shape[0]), dtype=np.uint64)
+    """``uint32[rows, bands]``: each row's bits at each band's positions, packed into one integer."""
+    if positions.shape[1] > 32:
+        raise ValueError("a band has at most 32 bits")
+    keys = np.zeros((words.shape[0], positions.shape[0]), dtype=np.uint32)
     for band, chosen in enumerate(positions):
         value = np.zeros(words.shape[0], dtype=np.uint64)
         for shift, position in enumerate(chosen):
             bit = (words[:, position // 64] >> np.uint64(position % 64)) & np.uint64(1)
             value |= bit << np.uint64(shift)
-        keys[:, band] = value
+        keys[:, band] = value.astype(np.uint32)
     return keys
 
 
