@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import Office, User
 from vinculo.audit import services as audit
+from vinculo.cases.models import Case
 from vinculo.core.errors import DomainError
 from vinculo.messaging.models import InboundMessage
 from vinculo.messaging.services import outbox
@@ -127,6 +128,8 @@ def send_monthly_report(*, now: datetime.datetime | None = None) -> Report | Non
     if sent.exists():
         return None
     office = Office.objects.get(code=settings.NODE_ID)
+    if not Case.objects.filter(office=office).exists():
+        return None  # an office with no cases yet has nothing to report (and a test network sends nothing)
     snapshot = Snapshot.objects.filter(office=office, built_at__gte=moment - FRESH).first()
     if snapshot is None:
         snapshot = aggregates.build_snapshot(by=None, office=office)
@@ -138,7 +141,9 @@ def refresh_aggregates(*, now: datetime.datetime | None = None) -> Snapshot | No
     if settings.NODE_ROLE != "office":
         return None
     office = Office.objects.filter(code=settings.NODE_ID).first()
-    if office is None or Snapshot.objects.filter(office=office, built_at__gte=(now or timezone.now()) - FRESH).exists():
+    if office is None or not Case.objects.filter(office=office).exists():
+        return None
+    if Snapshot.objects.filter(office=office, built_at__gte=(now or timezone.now()) - FRESH).exists():
         return None
     return aggregates.build_snapshot(by=None, office=office)
 

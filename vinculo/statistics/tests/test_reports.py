@@ -247,6 +247,8 @@ def test_the_monthly_report_uses_the_day_s_aggregates_and_counts_afresh_when_old
     from vinculo.statistics.models import Snapshot
 
     net.nodes[HUB] = Node(HUB)
+    assert services.refresh_aggregates() is None  # no cases yet: nothing to count or report
+    assert services.send_monthly_report() is None
     victims(prosecutor, women=5, girls=5)
     assert services.refresh_aggregates() is not None
     assert services.refresh_aggregates() is None  # less than a day old
