@@ -366,6 +366,12 @@ def offenders(parties: Iterable[PartyRow], charges: Iterable[ChargeRow], *, home
                     earliest(convicted, charge.person, decision.decided_on)
             if decision.verdict == CONVICTION and decision.is_final:
                 earliest(final, charge.person, decision.decided_on)
+    # A later stage dates the earlier ones at the latest (a charge may be recorded after the
+    # judgment, when an old case is entered): convicted means prosecuted, prosecuted means in contact.
+    for person, day in final.items():
+        earliest(prosecuted, person, day)
+    for person, day in prosecuted.items():
+        earliest(contact, person, day)
     counted = []
     for person in sorted(contact):
         known = facts.get(person)

@@ -175,6 +175,13 @@ def test_convictions_count_in_the_year_of_the_first_instance_judgment() -> None:
     assert counted["d2"] == {"INVESTIGATED": 2022, "PROSECUTED": 2022, "CONVICTED": None, "CONVICTED_FINAL": 2024}
 
 
+def test_a_judgment_recorded_before_the_charge_dates_the_earlier_stages() -> None:
+    # An old case entered today: the charge is recorded after the judgment it led to.
+    charges = [charge("d1", c.DecisionRow("APPEAL", "CONVICTED", D(2021, 5, 1), True), registered_on=D(2024, 1, 1))]
+    (offender,) = c.offenders([defendant("d1", registered_on=D(2024, 1, 1))], charges, home="SV")
+    assert offender.years == {"INVESTIGATED": 2021, "PROSECUTED": 2021, "CONVICTED": None, "CONVICTED_FINAL": 2021}
+
+
 def test_a_person_convicted_on_two_charges_counts_once() -> None:
     parties = [defendant("d1")]
     charges = [
