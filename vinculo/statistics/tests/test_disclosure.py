@@ -302,7 +302,7 @@ def test_a_rate_without_its_population_is_unavailable():
 # --- purity --------------------------------------------------------------------------------------
 
 
-PURE_CORES = ("disclosure.py", "counting.py", "charts.py")
+PURE_CORES = ("disclosure.py", "counting.py", "charts.py", "reports.py", "regional.py")
 
 
 def test_the_pure_cores_import_no_django():
@@ -312,5 +312,6 @@ def test_the_pure_cores_import_no_django():
         imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         assert not {m for m in imported if m.split(".")[0] == "django"}, path.name
-    code = "import sys, vinculo.statistics.disclosure, vinculo.statistics.counting; assert 'django' not in sys.modules"
+    modules = ", ".join(f"vinculo.statistics.{name[:-3]}" for name in PURE_CORES)
+    code = f"import sys, {modules}; assert 'django' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=package.parents[1], env={})
