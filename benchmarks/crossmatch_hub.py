@@ -86,7 +86,8 @@ def main() -> None:
         parser.error(f"--offices between 2 and {len(MEMBERS)}")
     context = multiprocessing.get_context("spawn")
     print(
-        f"{'offices':>7} {'rows each':>10} {'seconds':>9} {'comparisons/s':>14} {'found/planted':>14} {'peak MiB':>9}"
+        f"{'offices':>7} {'rows each':>10} {'method':>6} {'seconds':>9} {'comparisons/s':>14} {'found/planted':>14} "
+        f"{'peak MiB':>9}"
     )
     for size in (int(s) for s in args.sizes.split(",")):
         queue = context.Queue()
