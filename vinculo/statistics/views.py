@@ -182,7 +182,8 @@ def send_report_view(request: HttpRequest) -> HttpResponse:
 
 def regional_context(user: Any, tier: Tier, year: str) -> dict[str, Any]:
     """The regional figures from the newest report of each office, protected for ``tier``."""
-    received = [reports.read(json.dumps(r.payload).encode()) for r in selectors.received_reports(user)]
+    kept = selectors.received_reports(user)
+    received = [reports.read(json.dumps(r.payload).encode()) for r in kept]
     names = selectors.label_names()
     years = sorted({str(y) for r in received for y in range(r.first_year, r.last_year + 1)})
     year = year if year in years else (years[-1] if years else "")
@@ -199,12 +200,12 @@ def regional_context(user: Any, tier: Tier, year: str) -> dict[str, Any]:
             {
                 "title": spec.title,
                 "header": [presentation.label(spec.columns_are, c, names) for c in columns] + [_("Total")],
-                "rows": [(member, [("–" if v is None else v) for v in row]) for member, row in values.items()],
+                "rows": list(values.items()),  # None: hidden in that office's report, shown as "x"
             }
         )
     rates = regional.sdg_rates(received, selectors.populations(), int(year)) if year else []
     return {
-        "received": selectors.received_reports(user),
+        "received": kept,
         "tables": tables,
         "comparisons": comparisons,
         "rates": rates,

@@ -213,6 +213,9 @@ def test_the_regional_page_shows_the_sums_and_the_rates(
     table = page.text.split('id="victims_sex_age"')[1].split("</table>")[0]
     assert ">36<" in table
     assert "≥ 6" in table
+    comparison = page.text.split('id="compare-1"')[1].split("</table>")[0]  # victims by sex and age, by office
+    assert ">x<" in comparison  # SV's three girls, hidden in SV's report
+    assert ">6<" in comparison  # GT's six
     rates = page.text.split('id="sdg"')[1].split("</table>")[0]
     assert "GT-MP" in rates
     assert "SV-FGR" in rates
