@@ -119,7 +119,6 @@ ACTION_LABELS: dict[str, Promise] = {
     "match.key_shared": _("Network match key sent to member offices"),
     "match.key_received": _("Network match key received from a member office"),
     "match.key_accepted": _("Offered network match key put in use"),
-    "match.index_refreshed": _("Hit/no-hit index refreshed from the case registry"),
     "match.query_sent": _("Hit/no-hit query sent"),
     "match.query_viewed": _("Hit/no-hit query read"),
     "match.query_received": _("Hit/no-hit query received and answered"),

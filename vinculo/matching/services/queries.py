@@ -55,6 +55,8 @@ from vinculo.vault import keys as vault_keys
 MAY_NOT_QUERY = _("Your roles do not allow asking the network about a person.")
 MAY_NOT_ASK_VICTIMS = _("Only people who may reveal a victim's identity can ask about a victim's whereabouts.")
 CASE_NEEDED = _("Give the case reference the query is for.")
+PURPOSE_NEEDED = _("Say what the query is for: an investigation or a victim's whereabouts.")
+KIND_NEEDED = _("Say what the query is about: a person, a phone, a document or a vehicle.")
 LEGAL_BASIS_NEEDED = _("Give the legal basis of the query (at least 5 characters).")
 CASE_ELSEWHERE = _("That case is not one you can see.")
 NO_RECIPIENTS = _("Choose at least one office to ask.")
@@ -231,9 +233,9 @@ def ask(
     if not by.has_permission(Permission.MATCH_QUERY):
         raise AccessDenied(MAY_NOT_QUERY)
     if purpose not in Purpose.values:
-        raise DomainError(CASE_NEEDED, code="bad_purpose")
+        raise DomainError(PURPOSE_NEEDED, code="bad_purpose")
     if asked.kind not in QueryKind.values:
-        raise DomainError(CASE_NEEDED, code="bad_kind")
+        raise DomainError(KIND_NEEDED, code="bad_kind")
     if purpose == Purpose.VICTIM_WHEREABOUTS and not by.has_permission(Permission.IDENTITY_REVEAL):
         raise AccessDenied(MAY_NOT_ASK_VICTIMS)
     if case is not None:
