@@ -46,6 +46,41 @@ def xlsx_bytes(sheets: Iterable[tuple[str, Iterable[Sequence[object]]]]) -> byte
     return out.getvalue()
 
 
+PERFORMANCE_COLUMNS = (
+    "counterpart",
+    "sent",
+    "answered_sent",
+    "on_time_sent",
+    "median_days_sent",
+    "received",
+    "answered_received",
+    "on_time_received",
+    "median_days_received",
+)
+
+
+def performance_rows(performance: Iterable[Mapping[str, object]], *, member: str = "") -> list[list[object]]:
+    """MoU performance per counterpart, as rows with a header; ``member="*"``: with the reporting office first (hub)."""
+    header: list[object] = [_("Office")] if member == "*" else []
+    header += [
+        _("Counterpart"),
+        _("Sent"),
+        _("Answered by them"),
+        _("On time"),
+        _("Median days to their answer"),
+        _("Received"),
+        _("Answered"),
+        _("On time"),
+        _("Median days to answer"),
+    ]
+    rows = [header]
+    for entry in performance:
+        row: list[object] = [entry.get("member", "")] if member == "*" else []
+        row += ["" if entry.get(c) is None else entry.get(c) for c in PERFORMANCE_COLUMNS]
+        rows.append(row)
+    return rows
+
+
 # ---------------------------------------------------------------------------------------------
 # SDG 16.2.2
 

@@ -119,7 +119,7 @@ def export_view(request: HttpRequest, key: str, file_format: str) -> HttpRespons
     snapshot = selectors.latest_snapshot(user)
     if snapshot is None or file_format not in ("csv", "xlsx"):
         raise Http404
-    tables, _mou = national_tables(snapshot, tier)
+    tables, mou = national_tables(snapshot, tier)
     stem = f"{user.office.code}-{key}-{tier.value}-{snapshot.built_at:%Y%m%d}"
     if key == "sdg":
         stored = selectors.snapshot_tables(snapshot)
@@ -137,6 +137,8 @@ def export_view(request: HttpRequest, key: str, file_format: str) -> HttpRespons
             raise Http404
         data = exports.glotip_workbook(tables, office=user.office.code, tier_name=str(presentation.TIER_NAMES[tier]))
         return _download(user, key, tier, file_format, snapshot, data, stem)
+    elif key == "mou":
+        rows = exports.performance_rows(mou.get("performance", []))
     elif key in tables:
         rows = [list(r) for r in tables[key].as_rows()]
     else:
@@ -247,6 +249,8 @@ def regional_export_view(request: HttpRequest, key: str, file_format: str) -> Ht
             ]
             for row in context["rates"]
         ]
+    elif key == "mou":
+        rows = exports.performance_rows(context["performance"], member="*")
     else:
         table = next((t for t in context["tables"] if t.key == key), None)
         if table is None:

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from vinculo.accounts.models import User
 from vinculo.audit.models import AuditEntry
 from vinculo.cases.tests.factories import open_case
-from vinculo.statistics import charts
+from vinculo.statistics import charts, exports
 from vinculo.statistics.services import aggregates
 from vinculo.statistics.tests.test_aggregates import add_victim
 
@@ -131,3 +131,15 @@ def test_the_dashboard_reads_the_aggregates_in_a_fixed_number_of_queries(
 
 def test_people_without_the_statistics_permission_are_refused(client: Client, node_admin: User) -> None:
     assert signed_in(client, node_admin).get(reverse("statistics:dashboard")).status_code == 403
+
+
+def test_mou_performance_exports_with_its_header(client: Client, prosecutor: User, counted: Any) -> None:
+    signed_in(client, prosecutor)
+    text = client.get(reverse("statistics:export", args=["mou", "csv"])).getvalue().decode("utf-8-sig")
+    assert len(text.splitlines()[0].split(",")) == 9
+    rows = exports.performance_rows(
+        [{"member": "SV-FGR", "counterpart": "GT-MP", "sent": 3, "answered_sent": 2, "median_days_sent": None}],
+        member="*",
+    )
+    assert rows[1][:4] == ["SV-FGR", "GT-MP", 3, 2]
+    assert rows[1][5] == ""  # no median: nothing answered

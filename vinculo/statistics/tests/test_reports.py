@@ -291,5 +291,7 @@ def test_regional_tables_export_and_the_hub_s_dashboard_link_leads_there(
     assert ",36" in text
     rates = client.get(reverse("statistics:regional_export", args=["sdg", "csv"])).getvalue().decode("utf-8-sig")
     assert "GT-MP" in rates
+    mou = client.get(reverse("statistics:regional_export", args=["mou", "xlsx"]))
+    assert mou.status_code == 200
     exported = AuditEntry.objects.filter(action="statistics.exported").order_by("seq")
-    assert [e.data["what"] for e in exported] == ["regional:victims_sex_age", "regional:sdg"]
+    assert [e.data["what"] for e in exported] == ["regional:victims_sex_age", "regional:sdg", "regional:mou"]
