@@ -293,11 +293,30 @@ def _detection_day(row: PartyRow) -> datetime.date:
     return row.detected_on or row.case_reported_on or row.registered_on
 
 
-def victims(rows: Iterable[PartyRow], *, home: str, identification: str = "IDENTIFIED") -> list[Victim]:
-    """Victims of trafficking detected by this office, each person once (research note §8.4)."""
+SMUGGLED_ROLES = frozenset({"SMUGGLED_MIGRANT", "VICTIM_AND_SMUGGLED_MIGRANT"})
+SMUGGLING = frozenset({"SOM", "TIP_AND_SOM"})
+
+
+def victims(
+    rows: Iterable[PartyRow],
+    *,
+    home: str,
+    identification: str | None = "IDENTIFIED",
+    roles: frozenset[str] = VICTIM_ROLES,
+    crimes: frozenset[str] = TRAFFICKING,
+) -> list[Victim]:
+    """Victims of trafficking detected by this office, each person once (research note §8.4).
+
+    With ``roles=SMUGGLED_ROLES, crimes=SMUGGLING, identification=None``: the smuggled migrants
+    identified, by the same rules (§8.4's SOM counts).
+    """
     by_person: dict[str, list[PartyRow]] = defaultdict(list)
     for row in rows:
-        if row.role in VICTIM_ROLES and row.crime in TRAFFICKING and row.identification == identification:
+        if (
+            row.role in roles
+            and row.crime in crimes
+            and (identification is None or row.identification == identification)
+        ):
             by_person[row.person].append(row)
     counted = []
     for person, person_rows in by_person.items():

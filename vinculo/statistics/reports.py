@@ -35,6 +35,8 @@ TABLES = (
     "victims_flow",
     "victims_origin_destination",
     "victims_per_form",
+    "smuggled_migrants_sex_age",
+    "smuggled_migrants_citizenship",
     "persons_investigated",
     "persons_prosecuted",
     "persons_convicted",

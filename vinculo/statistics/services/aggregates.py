@@ -22,11 +22,19 @@ def count_tables(rows: selectors.RegistryRows, *, home: str, years: list[str]) -
     """Every table of the catalogue from the registry's rows, as stored (``CountTable.as_dict``)."""
     victims = counting.victims(rows.parties, home=home)
     possible = counting.victims(rows.parties, home=home, identification="POSSIBLE")
+    smuggled = counting.victim_tables(
+        counting.victims(
+            rows.parties, home=home, identification=None, roles=counting.SMUGGLED_ROLES, crimes=counting.SMUGGLING
+        ),
+        years,
+    )
     offenders = counting.offenders(rows.parties, rows.charges, home=home)
     tables = [
         *counting.victim_tables(victims, years),
         counting.victims_per_form(victims, years),
         dataclasses.replace(counting.victim_tables(possible, years)[0], key="possible_victims_sex_age"),
+        dataclasses.replace(smuggled[0], key="smuggled_migrants_sex_age"),
+        dataclasses.replace(smuggled[4], key="smuggled_migrants_citizenship"),
         *counting.offender_tables(offenders, years),
         counting.crossing_table(rows.crossings, years),
         counting.case_table(rows.cases, years),

@@ -154,6 +154,7 @@ def test_a_snapshot_counts_the_registry_by_the_rules(registry: dict[str, Any], p
     assert tables["persons_investigated"].value("2024", "M") == 1
     assert tables["border_crossings"].total == 1
     assert tables["cases_recorded"].value("2024", "TIP") == 2
+    assert tables["smuggled_migrants_sex_age"].total == 0  # the smuggling case's party is a victim, not a migrant
     assert tables["cases_recorded"].value("2024", "SOM") == 1
     entry = AuditEntry.objects.filter(action="statistics.snapshot_built").get()
     assert entry.data["cases"] == 3

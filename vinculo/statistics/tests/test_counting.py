@@ -91,6 +91,17 @@ def test_only_identified_victims_of_trafficking_count() -> None:
     assert [v.person for v in c.victims(rows, home="SV", identification="POSSIBLE")] == ["possible"]
 
 
+def test_smuggled_migrants_are_counted_apart_by_the_same_rules() -> None:
+    rows = [
+        party("migrant", role="SMUGGLED_MIGRANT", crime="SOM", identification=""),
+        party("both", role="VICTIM_AND_SMUGGLED_MIGRANT", crime="TIP_AND_SOM"),
+        party("victim"),
+    ]
+    smuggled = c.victims(rows, home="SV", identification=None, roles=c.SMUGGLED_ROLES, crimes=c.SMUGGLING)
+    assert [v.person for v in smuggled] == ["both", "migrant"]
+    assert [v.person for v in c.victims(rows, home="SV")] == ["both", "victim"]
+
+
 def test_victims_by_sex_and_child_or_adult() -> None:
     rows = [
         party("woman", sex="F", age_at_identification=30),
