@@ -67,7 +67,9 @@ def candidate_pairs(keys_a: np.ndarray, keys_b: np.ndarray, *, max_bucket: int =
         found.append(rows_a * n_b + rows_b)
     if not found:
         return np.empty((0, 2), dtype=np.int64)
-    codes = np.unique(np.concatenate(found))
+    codes = np.concatenate(found)
+    codes.sort()  # sorting and dropping repeats is several times faster than np.unique's hashing here
+    codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
     return np.stack([codes // n_b, codes % n_b], axis=1)
 
 
