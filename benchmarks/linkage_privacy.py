@@ -10,7 +10,7 @@ are normalised and encoded under a fixed benchmark key with each hardening confi
   Bloom filters with the same features, a clkhash-like baseline;
 - ``salt``: birth-year salt only (``Hardening(True, 0)``);
 - ``diffusion``: diffusion layer only (``Hardening(False, 3)``);
-- ``default``: the scheme ``vinculo-bf-2`` (salt and diffusion).
+- ``default``: the scheme ``vinculo-bf-3`` (salt and diffusion).
 
 The attacker gets the filters and the name distribution (``attacks.name_model``, drawn from
 ``synthetic.name_frequencies``), never the key. The table gives, per configuration and attack,

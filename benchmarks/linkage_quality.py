@@ -1,7 +1,7 @@
 """Quality benchmark: Vínculo's matching engine and its peers on the same data, in the same run.
 
     .venv/bin/python benchmarks/linkage_quality.py --size 10000 [--seed 1] [--calibration-seed 101]
-        [--data DIR] [--calibration-data DIR]
+        [--data DIR] [--calibration-data DIR] [--key TEXT]
         [--systems vinculo,vinculo-unhardened,splink,recordlinkage,anonlink] [--febrl4] [--json FILE]
 
 The task is query → index linkage, as the hit/no-hit service does it: every query gets at most
@@ -10,7 +10,7 @@ index is right only when that answer is the true record; a query whose person is
 no answer at all. On the synthetic set (``vinculo.linkage.synthetic``; half the queries absent,
 many of those hard negatives) the systems are:
 
-- ``vinculo``: normalise → encode (hardened ``vinculo-bf-2``, a fixed benchmark key) → ``Index`` →
+- ``vinculo``: normalise → encode (hardened ``vinculo-bf-3``, a fixed benchmark key) → ``Index`` →
   ``top_matches`` (10 per query) → ``classify``; a hit is the best-scoring candidate the
   classifier calls a hit (a possible is not a hit), with the runner-up rule of
   ``classify.Thresholds`` (below ``clear_hit`` the best candidate must stand ``min_gap`` above
@@ -724,7 +724,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--systems", default=",".join(ALL_SYSTEMS), help=f"comma-separated, of {ALL_SYSTEMS}")
     parser.add_argument("--febrl4", action="store_true", help="also run every system on FEBRL4")
     parser.add_argument("--json", type=Path, default=None, help="write every number to this file")
+    parser.add_argument(
+        "--key",
+        default=None,
+        help="Vínculo's network match key (text, at least 32 bytes) instead of the fixed benchmark key: "
+        "how much a result owes to one key",
+    )
     args = parser.parse_args(argv)
+    if args.key is not None:
+        global BENCHMARK_KEY
+        BENCHMARK_KEY = args.key.encode()
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     if "vinculo-clear" in systems:
         # there is no clear-text Vínculo comparator: the nearest baseline is the unhardened encoding

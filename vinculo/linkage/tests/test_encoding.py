@@ -122,8 +122,10 @@ def test_the_same_person_scores_one(encoder: Encoder) -> None:
         (person(given="pepe luis", canonical=(("jose",), ("luis",))), 0.99),  # nickname resolved by normalise
         (person(first="peres"), 0.85),  # one-letter spelling variant
         (person(given="jose"), 0.85),  # second given name dropped
-        (person(birth=BirthDate(1990)), 0.85),  # year-only birth date
-        (person(birth=BirthDate(1990, 7, 3)), 0.8),  # day and month transposed
+        # vinculo-bf-3 weighs the day more (namesakes born the same year fall apart), so a date
+        # known only to the year, or with day and month transposed, costs more than before
+        (person(birth=BirthDate(1990)), 0.8),  # year-only birth date
+        (person(birth=BirthDate(1990, 7, 3)), 0.75),  # day and month transposed
         (person(second=""), 0.75),  # second surname dropped
         (person(first="garcia", second="perez"), 0.7),  # surnames swapped
     ],
