@@ -81,7 +81,7 @@ PAYLOADS = (
     "    print(m.type, payload_of(m).decode())\n"
 )
 # What was asked about (the asking official's own name travels, as it should: "who asked").
-SECRETS = ("manuel", "lopes", "lópez", "rigoberto", "castañeda", "villatoro", "1988", "1975", "5512", "3456", "2569")
+SECRETS = ("manuel", "lopez", "lópez", "rigoberto", "castañeda", "villatoro", "1988", "1975", "5512", "3456", "2569")
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +154,7 @@ def test_hit_no_hit_between_real_nodes(nodes: Federation) -> None:
 
     # A variant spelling with only the year of birth: hit at GT, no hit at HN.
     variant = {"kind": "person", "given_names": "Jose Manuel", "first_surname": "Hernandez",
-               "second_surname": "Lopes", "birth_date": "1988", "sex": "M"}  # fmt: skip
+               "second_surname": "Lopez", "birth_date": "1988", "sex": "M"}  # fmt: skip
     absent = {"kind": "person", "given_names": "Rigoberto", "first_surname": "Castañeda",
               "second_surname": "Villatoro", "birth_date": "03/02/1975", "sex": "M"}  # fmt: skip
     phone = {"kind": "phone", "phone": "5512-3456", "country": "GT"}

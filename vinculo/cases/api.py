@@ -257,6 +257,7 @@ def add_party(request: HttpRequest, case_id: str, payload: PartyIn) -> Any:
             document_numbers=given.document_numbers.strip(),
             phones=given.phones.strip(),
             address=given.address.strip(),
+            vehicle_plates=given.vehicle_plates.strip(),
         )
     party = parties.add_party(
         by=user,

@@ -183,8 +183,16 @@ class PartyForm(forms.Form):
     address = forms.CharField(
         label=_("Address"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
+    vehicle_plates = forms.CharField(
+        label=_("Vehicle plates"),
+        required=False,
+        max_length=300,
+        help_text=_("Country and plate, separated by semicolons, e.g. GT P-123ABC; SV P 12345."),
+    )
 
-    IDENTITY_FIELDS = ("given_names", "first_surname", "second_surname", "document_numbers", "phones", "address")
+    IDENTITY_FIELDS = (
+        "given_names", "first_surname", "second_surname", "document_numbers", "phones", "address", "vehicle_plates",
+    )  # fmt: skip
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -522,6 +530,7 @@ class IdentityForm(forms.Form):
     address = forms.CharField(
         label=_("Address"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
+    vehicle_plates = forms.CharField(label=_("Vehicle plates"), required=False, max_length=300)
     reason = forms.CharField(widget=forms.HiddenInput, required=False, max_length=500)
 
     def clean_birth_date(self) -> Any:

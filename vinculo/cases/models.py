@@ -224,6 +224,7 @@ class PersonIdentity(models.Model):
         "document_numbers",
         "phones",
         "address",
+        "vehicle_plates",
     )
 
     person = models.OneToOneField(Person, on_delete=models.CASCADE, primary_key=True, related_name="identity")
@@ -234,6 +235,7 @@ class PersonIdentity(models.Model):
     document_numbers = models.TextField(blank=True)
     phones = models.TextField(blank=True)
     address = models.TextField(blank=True)
+    vehicle_plates = models.TextField(blank=True)  # "GT P-123ABC; SV P 12345": vehicles the person uses
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -96,6 +96,7 @@ class IdentityIn(Schema):
     document_numbers: str = Field("", max_length=500, description="Type and number, e.g. DUI 01234567-8")
     phones: str = Field("", max_length=300)
     address: str = Field("", max_length=500)
+    vehicle_plates: str = Field("", max_length=300, description="Country and plate, e.g. GT P-123ABC; SV P 12345")
 
 
 class PartyIn(Schema):
@@ -126,6 +127,7 @@ class IdentityOut(Schema):
     document_numbers: str
     phones: str
     address: str
+    vehicle_plates: str
 
 
 class AppearanceOut(Schema):

@@ -308,7 +308,10 @@ def _update_person(
 ) -> bool:
     """Bring a known person in line with the row; empty identity cells keep what is stored."""
     stored = parties.unseal_identity(person.pk)
-    merged = parties.Identity(**{key: getattr(given, key) or getattr(stored, key) for key in tabular.IDENTITY_KEYS})
+    # starting from what is stored: a value the file has no column for (vehicle plates) is kept
+    merged = dataclasses.replace(
+        stored, **{key: getattr(given, key) or getattr(stored, key) for key in tabular.IDENTITY_KEYS}
+    )
     birth_year = parties.checked_birth_year(merged, birth_year if birth_year is not None else person.birth_year)
     fields = []
     if person.sex_id != sex.pk:

@@ -56,6 +56,7 @@ class Identity:
     document_numbers: str = ""
     phones: str = ""
     address: str = ""
+    vehicle_plates: str = ""  # "GT P-123ABC; SV P 12345"
 
     @property
     def full_name(self) -> str:

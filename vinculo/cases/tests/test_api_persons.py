@@ -215,6 +215,7 @@ def test_a_victims_identity_needs_a_reason_and_the_reveal_is_audited(
         "document_numbers": "",
         "phones": "",
         "address": "",
+        "vehicle_plates": "",
     }
     assert "no-store" in shown["Cache-Control"]
     entry = AuditEntry.objects.get(action="identity.revealed")

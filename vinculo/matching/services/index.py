@@ -99,6 +99,7 @@ def registry_person(
         citizenships=source[4],
         document_numbers=identity.document_numbers,
         phones=identity.phones,
+        vehicle_plates=identity.vehicle_plates,
     )
 
 

@@ -161,6 +161,7 @@ def _raw_of(by: User, asked: Asked, case: Case | None) -> RawPerson:
                 citizenships=citizenships,
                 document_numbers=identity.document_numbers,
                 phones=identity.phones,
+                vehicle_plates=identity.vehicle_plates,
             )
         )
     if asked.kind == QueryKind.PERSON:

@@ -112,6 +112,7 @@ def gt_case(gt_prosecutor: User, match_key: str) -> Case:
     add_person(
         gt_prosecutor, case, given_names="José Manuel", first_surname="Hernández", second_surname="López",
         birth_date="1988-04-12", phones="+502 5512 3456", document_numbers="Pasaporte G12345678",
+        vehicle_plates="GT P-123ABC",
     )  # fmt: skip
     add_person(
         gt_prosecutor, case, role="VICTIM", sex="F", given_names="María Guadalupe", first_surname="Pérez",

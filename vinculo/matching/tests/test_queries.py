@@ -53,7 +53,7 @@ def test_a_variant_spelling_with_a_year_only_hits_at_gt_and_not_at_hn(
         query = ask(
             prosecutor,
             queries.Asked(kind="person", given_names="Jose Manuel", first_surname="Hernandez",
-                          second_surname="Lopes", birth_date="1988", sex="M"),
+                          second_surname="Lopez", birth_date="1988", sex="M"),
         )  # fmt: skip
     deliver_all(mnet)
     found = answers(query)
@@ -241,3 +241,12 @@ def test_a_query_read_twice_is_answered_once(mnet: FakeNetwork, prosecutor: User
         queries.receive_query(message, payload_of(message))
     assert IncomingQuery.objects.count() == 1
     assert json.loads(payload_of(message))["kind"] == "phone"
+
+
+def test_a_vehicle_plate_written_differently_hits(mnet: FakeNetwork, prosecutor: User, gt_case: Case) -> None:
+    with mnet.as_node("SV-FGR"):
+        query = ask(prosecutor, queries.Asked(kind="vehicle", country="GT", number="p 123 abc"), members=("GT-MP",))
+        other = ask(prosecutor, queries.Asked(kind="vehicle", country="SV", number="P-123ABC"), members=("GT-MP",))
+    deliver_all(mnet)
+    assert answers(query)["GT-MP"].decision == "hit"
+    assert answers(other)["GT-MP"].decision == "no-hit"  # the same letters in another country are another plate
