@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import pytest
@@ -215,3 +216,15 @@ def test_persons_entered_on_the_node_come_back_to_themselves(prosecutor: User) -
     assert report.ok, report.problems
     assert (report.persons_created, report.persons_updated, report.persons_unchanged) == (0, 0, 1)
     assert Person.objects.count() == 1
+
+
+def test_an_update_by_import_keeps_what_the_file_has_no_column_for(prosecutor: User) -> None:
+    _import(prosecutor, _workbook(("expedientes", CASES), ("personas", PERSONS)), "f.xlsx")
+    victim = Person.objects.get(reference="P-100")
+    stored = parties.unseal_identity(victim.pk)
+    parties.store_identity(victim, dataclasses.replace(stored, vehicle_plates="SV P 12345"))
+    rows = [list(row) for row in PERSONS[:2]]
+    rows[1][13] = "+503 7999 2222"
+    assert _import(prosecutor, _csv(rows), "personas.csv").ok
+    assert parties.unseal_identity(victim.pk).vehicle_plates == "SV P 12345"
+    assert parties.unseal_identity(victim.pk).phones == "+503 7999 2222"
