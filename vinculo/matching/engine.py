@@ -123,7 +123,8 @@ def match_person(encoding: Encoding, *, victims: bool) -> Outcome:
     thresholds = thresholds_for_size(index.size)
     matches: dict[int, Match] = {}
     if index.size:
-        for match in top_matches(index, encoding.words(), k=TOP_K, threshold=thresholds.possible):
+        # down to the scan floor: the decision needs to see a close runner-up below "possible" too
+        for match in top_matches(index, encoding.words(), k=TOP_K, threshold=thresholds.scan):
             matches[match.row_id] = match
     shared = _token_entries(encoding.tokens, victims) if encoding.tokens else {}
     if shared:
