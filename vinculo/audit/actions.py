@@ -119,6 +119,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "match.key_shared": _("Network match key sent to member offices"),
     "match.key_received": _("Network match key received from a member office"),
     "match.key_accepted": _("Offered network match key put in use"),
+    "match.key_restored": _("Network match key restored from the office's backup"),
     "match.query_sent": _("Hit/no-hit query sent"),
     "match.query_viewed": _("Hit/no-hit query read"),
     "match.query_received": _("Hit/no-hit query received and answered"),

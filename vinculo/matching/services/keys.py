@@ -120,22 +120,50 @@ def accept(*, by: User | None, fingerprint_: str) -> MatchKey:
     return offered
 
 
+def _install(key: bytes, *, source: str) -> MatchKey | None:
+    """In use when this node has none, else offered; None when the node has it already."""
+    if MatchKey.objects.filter(fingerprint=fingerprint(key)).exists():
+        return None  # already here (in use, offered or retired)
+    has_active = MatchKey.objects.filter(state=MatchKey.State.ACTIVE).exists()
+    state = MatchKey.State.OFFERED if has_active else MatchKey.State.ACTIVE
+    stored = _store(key, state=state, source=source)
+    if state == MatchKey.State.ACTIVE:  # the first key: index the registry at once, not at the next round
+        from vinculo.matching.services import index
+
+        transaction.on_commit(index.refresh_this_office)
+    return stored
+
+
 def receive_key(message: InboundMessage, payload: bytes) -> None:
     """``match.key``: installed when this node has none, else kept as offered for the administrator."""
     data = wire.KeyPayload.read(payload)
     key = data.key_bytes()
     if fingerprint(key) != data.fingerprint:
         raise wire.UnreadablePayload(f"{wire.KEY}: the fingerprint does not match the key")
-    if MatchKey.objects.filter(fingerprint=data.fingerprint).exists():
-        return  # already here (in use, offered or retired)
-    has_active = MatchKey.objects.filter(state=MatchKey.State.ACTIVE).exists()
-    state = MatchKey.State.OFFERED if has_active else MatchKey.State.ACTIVE
-    stored = _store(key, state=state, source=message.sender)
-    if state == MatchKey.State.ACTIVE:  # the first key: index the registry at once, not at the next round
-        from vinculo.matching.services import index
+    stored = _install(key, source=message.sender)
+    if stored is not None:
+        audit.record(
+            action="match.key_received", actor=None, target=stored,
+            data={"fingerprint": stored.fingerprint, "from": message.sender, "state": stored.state},
+        )  # fmt: skip
 
-        transaction.on_commit(index.refresh_this_office)
-    audit.record(
-        action="match.key_received", actor=None, target=stored,
-        data={"fingerprint": stored.fingerprint, "from": message.sender, "state": state},
-    )  # fmt: skip
+
+BAD_KEY = _("A network match key is 32 to 128 bytes written in hexadecimal.")
+
+
+@transaction.atomic(durable=True)
+def restore(*, by: User | None, key_hex: str) -> MatchKey | None:
+    """Install the key from the office's own backup (a node rebuilt from scratch): as a received key is."""
+    try:
+        key = bytes.fromhex(key_hex.strip())
+    except ValueError:
+        raise DomainError(BAD_KEY, code="bad_key") from None
+    if not 32 <= len(key) <= 128:
+        raise DomainError(BAD_KEY, code="bad_key")
+    stored = _install(key, source="backup")
+    if stored is not None:
+        audit.record(
+            action="match.key_restored", actor=by, target=stored,
+            data={"fingerprint": stored.fingerprint, "state": stored.state},
+        )  # fmt: skip
+    return stored

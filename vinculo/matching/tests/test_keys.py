@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -104,3 +105,35 @@ def test_a_query_made_under_another_key_is_refused_not_compared(
     deliver_all(mnet)
     answer = QueryRecipient.objects.get(query=query)
     assert (answer.decision, answer.refusal, answer.hit_reference) == ("refused", "key_mismatch", "")
+
+
+def test_a_node_rebuilt_from_scratch_restores_the_key_from_its_backup(db: None) -> None:
+    for bad in ("zz" * 32, "ab" * 8, ""):
+        with pytest.raises(DomainError) as refused:
+            keys.restore(by=None, key_hex=bad)
+        assert refused.value.code == "bad_key"
+    restored = keys.restore(by=None, key_hex=bytes(range(32)).hex() + "\n")
+    assert restored is not None
+    assert restored.state == MatchKey.State.ACTIVE
+    assert keys.restore(by=None, key_hex=bytes(range(32)).hex()) is None  # held already
+    other = keys.restore(by=None, key_hex=bytes(range(1, 33)).hex())
+    assert other is not None
+    assert other.state == MatchKey.State.OFFERED  # never replaces the key in use by itself
+    assert AuditEntry.objects.filter(action="match.key_restored").count() == 2
+
+
+def test_the_key_made_with_a_copy_for_the_backup_restores_to_the_same_key(db: None, tmp_path: Any) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    copy = tmp_path / "match-key.hex"
+    call_command("matching", "key", "generate", "--out", str(copy))
+    assert copy.stat().st_mode & 0o777 == 0o600
+    made = keys.active_key()
+    assert made is not None
+    assert bytes.fromhex(copy.read_text(encoding="ascii")) == made[1]
+    with pytest.raises(CommandError):  # a second key, or the copy over an existing file: refused
+        call_command("matching", "key", "generate", "--out", str(copy))
+    MatchKey.objects.all().delete()
+    call_command("matching", "key", "restore", str(copy))
+    assert keys.active_key() == made
