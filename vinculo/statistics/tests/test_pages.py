@@ -38,7 +38,7 @@ def counted(prosecutor: User) -> Any:
 def test_the_dashboard_invites_to_count_before_the_first_snapshot(client: Client, prosecutor: User) -> None:
     page = signed_in(client, prosecutor).get(reverse("statistics:dashboard"))
     assert page.status_code == 200
-    assert "Contar de nuevo" in page.text or "Count again" in page.text
+    assert "Volver a contar a partir de los casos" in page.text
 
 
 def test_counting_from_the_page_builds_a_snapshot(client: Client, prosecutor: User) -> None:
