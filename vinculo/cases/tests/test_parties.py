@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from vinculo.accounts.models import User
@@ -322,7 +324,10 @@ def test_the_index_holds_digests_only(case_with_victims) -> None:
     _case, child, *_ = case_with_victims
     stored = list(IdentityIndexEntry.objects.filter(person=child.person).values_list("kind", "digest"))
     assert {kind for kind, _ in stored} == {"name", "document", "phone"}
-    assert not any("lopez" in digest or "0123" in digest for _, digest in stored)
+    # Keyed digests, 32 hexadecimal digits each: no name fits in them, and a number would have to be
+    # one of its own digests (looking for "0123" inside random hex digits finds it by chance).
+    assert all(re.fullmatch(r"[0-9a-f]{32}", digest) for _, digest in stored)
+    assert not any("lopez" in digest for _, digest in stored)
 
 
 def test_victim_care_sees_victims_not_the_suspects_side(client, case_with_victims, victim_care: User) -> None:
