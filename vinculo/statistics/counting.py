@@ -581,3 +581,78 @@ def performance(rows: Iterable[RequestRow]) -> list[Performance]:
         out, inc = sides["outgoing"], sides["incoming"]
         results.append(Performance(counterpart, out[0], inc[0], out[1], inc[1], inc[2], out[2], inc[3], out[3]))
     return results
+
+
+@dataclass(frozen=True, slots=True)
+class HitRow:
+    """One hit/no-hit answer, as this office holds it: a query it sent (outgoing) or answered (incoming)."""
+
+    side: str  # "outgoing" or "incoming"
+    counterpart: str
+    decision: str  # "hit", "possible", "no-hit", "refused", or "" while unanswered
+    status: str  # the holder's decision on a hit: "confirmed", "rejected", or "" (pending, or not a hit)
+    requested: bool  # an information request citing the hit was sent (drafts and withdrawn requests do not count)
+    answered: bool  # ... and it was answered (wholly or in part; a refusal is not an answer)
+
+
+@dataclass(frozen=True)
+class HitFollowUp:
+    """Hits between this office and one counterpart, and what followed from them.
+
+    ``*_sent``: queries this office sent and the counterpart answered; ``*_received``: queries the
+    counterpart sent and this office answered. A hit is a "hit" or "possible" answer; confirmed and
+    rejected are the holder's decisions on it; requests are information requests that cite a hit, and
+    answered those of them answered. ``shared`` is how many of this office's persons the newest
+    cross-match at the hub says the counterpart holds too.
+    """
+
+    counterpart: str
+    queries_sent: int
+    hits_sent: int
+    confirmed_sent: int
+    rejected_sent: int
+    requests_sent: int
+    answered_sent: int
+    queries_received: int
+    hits_received: int
+    confirmed_received: int
+    rejected_received: int
+    requests_received: int
+    answered_received: int
+    shared: int
+
+
+HIT_DECISIONS = frozenset({"hit", "possible"})
+FOLLOW_UP_STEPS = ("queries", "hits", "confirmed", "rejected", "requests", "answered")
+
+
+def hit_follow_up(rows: Iterable[HitRow], shared: Mapping[str, int] | None = None) -> list[HitFollowUp]:
+    """Per counterpart office: queries, hits, the holder's confirmations and rejections, requests and answers.
+
+    Each step counts within the one before it: a confirmation, rejection or request counts only for a
+    hit, an answer only for a request. So the columns read as a funnel, and a request citing a
+    reference that was never a hit (which the exchanges refuse anyway) is not counted.
+    """
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(FOLLOW_UP_STEPS))
+    for row in rows:
+        if row.side not in ("outgoing", "incoming"):
+            raise ValueError(f"side: {row.side!r}")
+        step = counts[(row.counterpart, row.side)]
+        step[0] += 1
+        if row.decision not in HIT_DECISIONS:
+            continue
+        step[1] += 1
+        step[2] += row.status == "confirmed"
+        step[3] += row.status == "rejected"
+        if row.requested:
+            step[4] += 1
+            step[5] += row.answered
+    shared = shared or {}
+    results = []
+    for counterpart in sorted({c for c, _ in counts} | {c for c, n in shared.items() if n}):
+        out = counts.get((counterpart, "outgoing"), [0] * len(FOLLOW_UP_STEPS))
+        inc = counts.get((counterpart, "incoming"), [0] * len(FOLLOW_UP_STEPS))
+        named = {f"{step}_sent": n for step, n in zip(FOLLOW_UP_STEPS, out, strict=True)}
+        named |= {f"{step}_received": n for step, n in zip(FOLLOW_UP_STEPS, inc, strict=True)}
+        results.append(HitFollowUp(counterpart=counterpart, shared=shared.get(counterpart, 0), **named))
+    return results

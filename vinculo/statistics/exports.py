@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from vinculo.statistics import counting, disclosure
 from vinculo.statistics.disclosure import TOTAL, Tier
 from vinculo.statistics.presentation import DisplayTable, protect_table
+from vinculo.statistics.reports import HIT_COUNTS
 
 
 def _text(value: object) -> str:
@@ -78,6 +79,45 @@ def performance_rows(performance: Iterable[Mapping[str, object]], *, member: str
         row: list[object] = [entry.get("member", "")] if member == "*" else []
         row += ["" if entry.get(c) is None else entry.get(c) for c in PERFORMANCE_COLUMNS]
         rows.append(row)
+    return rows
+
+
+def hit_headers() -> list[str]:
+    """The column titles of the hits table, after the counterpart (in ``reports.HIT_COUNTS``' order)."""
+    return [
+        _("Queries we sent"),
+        _("Hits"),
+        _("Confirmed by them"),
+        _("Rejected by them"),
+        _("Requests we sent on the hits"),
+        _("Answered by them"),
+        _("Queries we received"),
+        _("Hits"),
+        _("Confirmed by us"),
+        _("Rejected by us"),
+        _("Requests we received on the hits"),
+        _("Answered by us"),
+        _("Persons both offices hold (cross-match)"),
+    ]
+
+
+def hit_rows(
+    hits: Iterable[Mapping[str, object]], *, member: str = "", total: Mapping[str, int] | None = None
+) -> list[list[object]]:
+    """Hits and what followed, per counterpart, as rows with a header; ``member="*"``: per reporting office (hub).
+
+    ``total``, when given, is a last row of sums (the network's, at the hub).
+    """
+    header: list[object] = [_("Office")] if member == "*" else []
+    header += [_("Counterpart"), *hit_headers()]
+    rows = [header]
+    for entry in hits:
+        row: list[object] = [entry.get("member", "")] if member == "*" else []
+        row += [entry.get("counterpart", ""), *(entry.get(name, "") for name in HIT_COUNTS)]
+        rows.append(row)
+    if total is not None:
+        lead: list[object] = [_("Network"), ""] if member == "*" else [_("Total")]
+        rows.append([*lead, *(total.get(name, "") for name in HIT_COUNTS)])
     return rows
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.statistics import charts, counting, disclosure, regional
@@ -149,7 +149,7 @@ TIER_NAMES: dict[Tier, Promise] = {
 def label(kind: str, code: str, names: Mapping[str, str] | None = None) -> str:
     """A row or column label in the reader's language: a year as is, a country or crossing by its name."""
     if code == TOTAL:
-        return _g("Total")
+        return gettext("Total")
     if kind in ("years", "crossings"):
         return code
     if kind == "forms":
@@ -230,11 +230,11 @@ def protect_table(
 
     if table.columns:
         grid = [[cell((r, c)) for c in (*table.columns, TOTAL)] for r in (*table.rows, TOTAL)]
-        column_labels = [label(columns_are, c, names) for c in table.columns] + [_g("Total")]
+        column_labels = [label(columns_are, c, names) for c in table.columns] + [gettext("Total")]
     else:
         grid = [[cell((r,))] for r in (*table.rows, TOTAL)]
-        column_labels = [_g("Total")]
-    row_labels = [label(rows_are, r, names) for r in table.rows] + [_g("Total")]
+        column_labels = [gettext("Total")]
+    row_labels = [label(rows_are, r, names) for r in table.rows] + [gettext("Total")]
     notes = [
         str(FOOTNOTES[r]) % {"n": threshold} if r is Reason.BELOW_THRESHOLD else str(FOOTNOTES[r])
         for r in FOOTNOTES
@@ -242,7 +242,9 @@ def protect_table(
     ]
     if table.key == "victims_per_form":
         notes.append(
-            _g("A person exploited in several forms counts once in each; the total counts each person once per form.")
+            gettext(
+                "A person exploited in several forms counts once in each; the total counts each person once per form."
+            )
         )
     return DisplayTable(
         table.key,
@@ -264,7 +266,7 @@ def _empty(table: counting.CountTable, spec: Spec | None) -> DisplayTable:
         [],
         [],
         [],
-        [_g("Nothing to count yet.")],
+        [gettext("Nothing to count yet.")],
         None,
     )
 
@@ -275,10 +277,10 @@ def chart_of_totals(table: DisplayTable, *, chart_id: str, by: str = "rows") -> 
         return ""
     if by == "rows":
         cells = [(label_, row[-1]) for label_, row in zip(table.row_labels[:-1], table.rows[:-1], strict=True)]
-        description = _g("Totals by row of the table below.")
+        description = gettext("Totals by row of the table below.")
     else:
         cells = list(zip(table.column_labels[:-1], table.rows[-1][:-1], strict=True))
-        description = _g("Totals by column of the table below.")
+        description = gettext("Totals by column of the table below.")
     bars = [charts.Bar(name, c.value, c.text) for name, c in cells]
     return charts.bar_chart(chart_id=chart_id, title=table.title, description=description, units=table.units, bars=bars)
 
@@ -289,7 +291,7 @@ def chart_of_row(table: DisplayTable, row: int, *, chart_id: str) -> str:
         return ""
     cells = list(zip(table.column_labels[:-1], table.rows[row][:-1], strict=True))
     title = f"{table.title}: {table.row_labels[row]}"
-    description = _g("One row of the table below.")
+    description = gettext("One row of the table below.")
     bars = [charts.Bar(name, c.value, c.text) for name, c in cells]
     return charts.bar_chart(chart_id=chart_id, title=title, description=description, units=table.units, bars=bars)
 
@@ -297,9 +299,52 @@ def chart_of_row(table: DisplayTable, row: int, *, chart_id: str) -> str:
 def funnel_chart(stage_totals: Sequence[tuple[str, DisplayCell]], *, chart_id: str, year: str) -> str:
     """The criminal-justice funnel: persons reaching each stage in the year."""
     bars = [charts.Bar(label("stage", stage), c.value, c.text) for stage, c in stage_totals]
-    title = _g("Criminal-justice funnel, %(year)s") % {"year": year}
-    description = _g("Persons investigated, prosecuted, convicted at first instance and finally convicted in the year.")
+    title = gettext("Criminal-justice funnel, %(year)s") % {"year": year}
+    description = gettext(
+        "Persons investigated, prosecuted, convicted at first instance and finally convicted in the year."
+    )
     return charts.bar_chart(chart_id=chart_id, title=title, description=description, units=str(PERSONS), bars=bars)
+
+
+HIT_STEP_NAMES = {
+    "queries": _("Queries"),
+    "hits": _("Hits (hit or possible)"),
+    "confirmed": _("Confirmed by the holder"),
+    "requests": _("Information requests citing a hit"),
+    "answered": _("… answered"),
+}
+
+
+def hit_funnel_chart(total: Mapping[str, int], *, way: str, chart_id: str, network: bool = False) -> str:
+    """What followed from the hits, summed over the counterparts.
+
+    ``way`` "sent": the queries this office (or, ``network``, every reporting office) sent;
+    "received": the queries it was sent.
+    """
+    bars = [
+        charts.Bar(str(name), total[f"{step}_{way}"], str(total[f"{step}_{way}"]))
+        for step, name in HIT_STEP_NAMES.items()
+    ]
+    if network:
+        title = gettext("From queries to answers in the network")
+        description = gettext(
+            "Queries the reporting offices sent, the hits among their answers, the hits the holders confirmed, "
+            "the information requests sent on the hits and those answered."
+        )
+    elif way == "sent":
+        title = gettext("From our queries to answers")
+        description = gettext(
+            "Queries this office sent, the hits among their answers, the hits the holders confirmed, "
+            "the information requests sent on the hits and those answered."
+        )
+    else:
+        title = gettext("From the queries we received to our answers")
+        description = gettext(
+            "Queries other offices sent this office, the hits among its answers, the hits it confirmed, "
+            "the information requests received on the hits and those it answered."
+        )
+    units = str(_("queries and requests"))
+    return charts.bar_chart(chart_id=chart_id, title=title, description=description, units=units, bars=bars)
 
 
 def regional_table(
@@ -325,13 +370,15 @@ def regional_table(
             text = f"≥ {cell.value}" if cell.is_lower_bound else str(cell.value)
             line.append(DisplayCell(text, cell.value, False, TOTAL in (r, c)))
         grid.append(line)
-    notes = [_g("Sums of the figures the offices reported; “≥ n”: some offices' figures were hidden, so at least n.")]
+    notes = [
+        gettext("Sums of the figures the offices reported; “≥ n”: some offices' figures were hidden, so at least n.")
+    ]
     return DisplayTable(
         table.key,
         str(spec.title) if spec else table.key,
         str(spec.units) if spec else "",
-        [label(rows_are, r, names) for r in table.rows] + [_g("Total")],
-        [label(columns_are, c, names) for c in table.columns] + [_g("Total")],
+        [label(rows_are, r, names) for r in table.rows] + [gettext("Total")],
+        [label(columns_are, c, names) for c in table.columns] + [gettext("Total")],
         grid,
         notes if partial else [],
         None,

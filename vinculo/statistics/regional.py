@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from vinculo.statistics import disclosure
 from vinculo.statistics.disclosure import TOTAL, Tier
-from vinculo.statistics.reports import Report
+from vinculo.statistics.reports import HIT_COUNTS, Report
 
 
 @dataclass(frozen=True)
@@ -127,3 +127,44 @@ def sdg_rates(reports: Sequence[Report], populations: Mapping[str, Mapping[int, 
 def network_performance(reports: Sequence[Report]) -> list[dict[str, object]]:
     """MoU performance for the whole network: each office's figures per counterpart, as reported."""
     return [{"member": r.member, **entry} for r in reports for entry in r.mou]
+
+
+PERFORMANCE_SUMMED = ("sent", "received", "answered_sent", "answered_received", "on_time_sent", "on_time_received")
+
+
+@dataclass(frozen=True)
+class NetworkHits:
+    """Hits and what followed, for the whole network, from the offices' reports."""
+
+    rows: list[dict[str, object]]  # each reporting office's figures per counterpart
+    per_office: list[dict[str, object]]  # each reporting office's figures summed over its counterparts
+    total: dict[str, int]  # the network: every reporting office summed
+    not_reporting: list[str]  # offices whose newest report is of version 1, which has no hits
+
+
+def count_sums(entries: Sequence[Mapping[str, object]], names: Sequence[str]) -> dict[str, int]:
+    """The sum of each named count over ``entries`` (counts only: medians do not add up)."""
+    return {name: sum(int(entry[name]) for entry in entries) for name in names}  # type: ignore[call-overload]
+
+
+def network_hits(reports: Sequence[Report]) -> NetworkHits:
+    """Each office's hits per counterpart, each office's sum, and the network's sum.
+
+    "Sent" columns are as the asking offices report them and "received" columns as the holding
+    offices report them; with every office reporting the two agree, which makes a cross-check.
+    """
+    rows: list[dict[str, object]] = []
+    per_office: list[dict[str, object]] = []
+    not_reporting: list[str] = []
+    for report in reports:
+        if not report.reports_hits:
+            not_reporting.append(report.member)
+            continue
+        rows.extend({"member": report.member, **entry} for entry in report.hits)
+        per_office.append({"member": report.member, **count_sums(report.hits, HIT_COUNTS)})
+    return NetworkHits(rows, per_office, count_sums(per_office, HIT_COUNTS), not_reporting)
+
+
+def performance_total(reports: Sequence[Report]) -> dict[str, int]:
+    """The MoU's information requests summed over every reporting office and counterpart."""
+    return count_sums([entry for report in reports for entry in report.mou], PERFORMANCE_SUMMED)

@@ -3,7 +3,8 @@
 Pure: no Django. A report holds aggregates only, after the network tier's disclosure control:
 for each table of a fixed catalogue its row and column labels (codes, years, ISO country codes,
 crossing codes) and its cells (a count, or null with the reason it is hidden), and the MoU
-performance per counterpart office (counts and medians). Nothing else is allowed: ``read``
+performance per counterpart office (counts and medians; from version 2 also the hits and what
+followed from them, as counts). Nothing else is allowed: ``read``
 refuses any other key, any free text, any label outside the label pattern, any count that is not
 a non-negative integer, and any table whose cells do not match its labels. Since a hidden cell is
 null, a report never carries a value the network tier hides. The format is in docs/statistics.md.
@@ -19,12 +20,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from vinculo.statistics import disclosure
+from vinculo.statistics import counting, disclosure
 from vinculo.statistics.disclosure import TOTAL, Reason, Tier
 
 MESSAGE_TYPE = "statistics.report"
 FORMAT = "vinculo.statistics.report"
-VERSION = 1
+VERSION = 2
+VERSIONS = (1, 2)  # the hub still reads version 1, sent by offices not yet updated (it has no hits)
 TABLES = (
     "cases_recorded",
     "victims_sex_age",
@@ -52,7 +54,9 @@ DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_LABELS = 400  # rows or columns of one table
 PERFORMANCE_COUNTS = ("sent", "received", "answered_sent", "answered_received", "on_time_sent", "on_time_received")
 PERFORMANCE_MEDIANS = ("median_days_sent", "median_days_received")
-TOP_KEYS = {
+HIT_STEPS = counting.FOLLOW_UP_STEPS
+HIT_COUNTS = (*(f"{s}_sent" for s in HIT_STEPS), *(f"{s}_received" for s in HIT_STEPS), "shared")
+TOP_KEYS_V1 = {
     "format",
     "version",
     "report_id",
@@ -67,6 +71,7 @@ TOP_KEYS = {
     "tables",
     "mou",
 }
+TOP_KEYS = TOP_KEYS_V1 | {"hits"}
 RULE_KEYS = ("threshold", "rounding_base", "protection_width")
 
 
@@ -101,6 +106,13 @@ class Report:
     tables: Mapping[str, ReportTable]
     mou: tuple[Mapping[str, Any], ...]
     data: Mapping[str, Any]  # the report as read
+    hits: tuple[Mapping[str, int | str], ...] = ()
+    version: int = VERSION
+
+    @property
+    def reports_hits(self) -> bool:
+        """Version 1 reports (offices not yet updated) say nothing of hits, which is not zero."""
+        return self.version >= 2
 
 
 def write(
@@ -114,6 +126,7 @@ def write(
     last_year: int,
     releases: Mapping[str, disclosure.Release],
     performance: Sequence[Mapping[str, Any]],
+    hits: Sequence[Mapping[str, Any]] = (),
 ) -> bytes:
     """The report's bytes from releases of the network tier (refused if any other tier)."""
     rules = disclosure.RULES[Tier.NETWORK]
@@ -136,6 +149,7 @@ def write(
         }
         for p in performance
     ]
+    hit_entries = [{"counterpart": h["counterpart"], **{name: int(h[name]) for name in HIT_COUNTS}} for h in hits]
     data = {
         "format": FORMAT,
         "version": VERSION,
@@ -150,6 +164,7 @@ def write(
         "rules": {name: getattr(rules, name) for name in RULE_KEYS},
         "tables": tables,
         "mou": mou,
+        "hits": hit_entries,
     }
     encoded = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
     read(encoded)  # never send what the hub would refuse
@@ -186,8 +201,15 @@ def read(data: bytes) -> Report:
         obj = json.loads(data)
     except (ValueError, UnicodeDecodeError):
         raise ReportRefused("report", "not JSON") from None
-    _require(isinstance(obj, dict) and set(obj) == TOP_KEYS, "report", f"exactly the keys {sorted(TOP_KEYS)}")
-    _require(obj["format"] == FORMAT and obj["version"] == VERSION, "format", f"{FORMAT} version {VERSION}")
+    _require(isinstance(obj, dict), "report", "a JSON object")
+    version = obj.get("version")
+    _require(
+        obj.get("format") == FORMAT and type(version) is int and version in VERSIONS,
+        "format",
+        f"{FORMAT} version {' or '.join(map(str, VERSIONS))}",
+    )
+    keys = TOP_KEYS_V1 if version == 1 else TOP_KEYS
+    _require(set(obj) == keys, "report", f"exactly the keys {sorted(keys)}")
     try:
         report_id = str(uuid.UUID(str(obj["report_id"])))
     except ValueError:
@@ -256,6 +278,48 @@ def read(data: bytes) -> Report:
                 "a number of days or null",
             )
         performance.append(entry)
+    hits = _hits(obj["hits"]) if version >= 2 else ()
     return Report(
-        report_id, obj["member"], obj["country"], obj["kind"], as_of, first, last, tables, tuple(performance), obj
+        report_id,
+        obj["member"],
+        obj["country"],
+        obj["kind"],
+        as_of,
+        first,
+        last,
+        tables,
+        tuple(performance),
+        obj,
+        hits,
+        version,
     )
+
+
+def _hits(value: object) -> tuple[Mapping[str, int | str], ...]:
+    """The hits per counterpart: counts only, each step of the funnel within the one before it."""
+    _require(isinstance(value, list) and len(value) <= MAX_LABELS, "hits", "a list")
+    assert isinstance(value, list)  # noqa: S101 - for the type checker; checked above
+    keys = {"counterpart", *HIT_COUNTS}
+    seen: set[str] = set()
+    entries = []
+    for n, entry in enumerate(value):
+        field = f"hits[{n}]"
+        _require(isinstance(entry, dict) and set(entry) == keys, field, f"exactly the keys {sorted(keys)}")
+        counterpart = entry["counterpart"]
+        _require(
+            isinstance(counterpart, str) and MEMBER.fullmatch(counterpart) is not None and counterpart not in seen,
+            f"{field}.counterpart",
+            "a member id, once",
+        )
+        seen.add(counterpart)
+        for name in HIT_COUNTS:
+            _int(entry[name], f"{field}.{name}")
+        for way in ("sent", "received"):
+            n_queries, n_hits, confirmed, rejected, requests, answered = (entry[f"{s}_{way}"] for s in HIT_STEPS)
+            _require(
+                n_hits <= n_queries and confirmed + rejected <= n_hits and requests <= n_hits and answered <= requests,
+                f"{field}.{way}",
+                "each step within the one before it",
+            )
+        entries.append(dict(entry))
+    return tuple(entries)

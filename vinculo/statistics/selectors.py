@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import Office, User
@@ -24,6 +24,7 @@ from vinculo.accounts.roles import Permission
 from vinculo.cases.models import Case, CaseParty, Charge, Decision, Event, Exploitation, Person
 from vinculo.core.errors import AccessDenied
 from vinculo.exchanges.models import InformationRequest
+from vinculo.matching.models import CrossmatchNotice, IncomingQuery, QueryRecipient
 from vinculo.reference.models import Code, Country, PopulationFigure
 from vinculo.statistics import counting
 from vinculo.statistics.disclosure import Tier
@@ -31,6 +32,7 @@ from vinculo.statistics.models import AggregateTable, Report, Snapshot
 
 CHUNK = 20_000
 NOT_YOURS = _("You may not see these statistics.")
+ANSWERED_REQUEST_STATES = frozenset({"answered", "answered_partial"})
 EVENT_TYPES = ("RECRUITMENT", "EXPLOITATION", "DETECTION_INTERCEPTION", "RESCUE", "ARREST", "BORDER_CROSSING")
 
 
@@ -44,6 +46,8 @@ class RegistryRows:
     cases: list[counting.CaseRow]
     requests: list[counting.RequestRow]
     case_count: int
+    hits: list[counting.HitRow] = field(default_factory=list)
+    shared: dict[str, int] = field(default_factory=dict)  # persons a cross-match found another office holds too
 
 
 def _raw(queryset: QuerySet[Any, Any]) -> Iterator[tuple[Any, ...]]:
@@ -196,7 +200,16 @@ def registry_rows(office: Office) -> RegistryRows:
                 decisions=tuple(decisions.get(charge_id, ())),
             )
         )
-    return RegistryRows(parties, charges, crossings, cases, list(request_rows(office)), len(crime_of))
+    return RegistryRows(
+        parties,
+        charges,
+        crossings,
+        cases,
+        list(request_rows(office)),
+        len(crime_of),
+        list(hit_rows(office)),
+        shared_persons(office),
+    )
 
 
 def _first(facts: list[tuple[str, datetime.date | None, str]], kinds: tuple[str, ...]) -> datetime.date | None:
@@ -215,6 +228,42 @@ def request_rows(office: Office) -> Iterator[counting.RequestRow]:
     ).iterator(CHUNK):
         done = [t for t in (answered, refused) if t is not None]
         yield counting.RequestRow(side, counterpart, sent_at, due_at, min(done) if done else None, state)
+
+
+def hit_rows(office: Office) -> Iterator[counting.HitRow]:
+    """The office's hit/no-hit answers, both ways, each with the information request that cited it, if any."""
+    followed: dict[tuple[str, str, str], bool] = {}  # (side, counterpart, hit reference) -> answered
+    cited = (
+        InformationRequest.objects.filter(office=office, sent_at__isnull=False)
+        .exclude(hit_reference="")
+        .exclude(state__in=("draft", "withdrawn"))
+    )
+    for side, counterpart, reference, state in cited.values_list("side", "counterpart", "hit_reference", "state"):
+        key = (side, counterpart, reference)
+        followed[key] = followed.get(key, False) or state in ANSWERED_REQUEST_STATES
+    asked = QueryRecipient.objects.filter(query__office=office)
+    for member, decision, status, reference in asked.values_list(
+        "member", "decision", "hit_status", "hit_reference"
+    ).iterator(CHUNK):
+        answered = followed.get(("outgoing", member, reference)) if reference else None
+        yield counting.HitRow("outgoing", member, decision, status, answered is not None, bool(answered))
+    received = IncomingQuery.objects.filter(office=office)
+    for member, decision, state, reference in received.values_list(
+        "member", "decision", "hit__state", "hit__reference"
+    ).iterator(CHUNK):
+        status = state if state in ("confirmed", "rejected") else ""
+        answered = followed.get(("incoming", member, reference)) if reference else None
+        yield counting.HitRow("incoming", member, decision, status, answered is not None, bool(answered))
+
+
+def shared_persons(office: Office) -> dict[str, int]:
+    """Per other office: how many of this office's persons the hub's cross-matches found it holds too."""
+    notices = CrossmatchNotice.objects.filter(entry__person__office=office)
+    return dict(
+        notices.values("other_member")
+        .annotate(persons=Count("entry__person", distinct=True))
+        .values_list("other_member", "persons")
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -96,9 +96,20 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             "funnel": mark_safe(presentation.funnel_chart(funnel, chart_id="funnel", year=year)) if funnel else "",  # noqa: S308
             "funnel_rows": [(presentation.label("stage", stage), cell) for stage, cell in funnel],
             "performance": mou.get("performance", []),
+            **hit_context(mou.get("hits", [])),
         }
     )
     return render(request, "statistics/dashboard.html", context)
+
+
+def hit_context(hits: list[dict[str, Any]]) -> dict[str, Any]:
+    """The hits per counterpart, their sums and the two funnels (what we asked, what we were asked)."""
+    total = regional.count_sums(hits, reports.HIT_COUNTS)
+    charts = {
+        way: mark_safe(presentation.hit_funnel_chart(total, way=way, chart_id=f"hits-{way}"))  # noqa: S308 - escaped in charts.py
+        for way in ("sent", "received")
+    }
+    return {"hits": hits, "hit_total": total, "hit_charts": charts if hits else {}}
 
 
 @require_POST
@@ -139,6 +150,9 @@ def export_view(request: HttpRequest, key: str, file_format: str) -> HttpRespons
         return _download(user, key, tier, file_format, snapshot, data, stem)
     elif key == "mou":
         rows = exports.performance_rows(mou.get("performance", []))
+    elif key == "hits":
+        hits = mou.get("hits", [])
+        rows = exports.hit_rows(hits, total=regional.count_sums(hits, reports.HIT_COUNTS))
     elif key in tables:
         rows = [list(r) for r in tables[key].as_rows()]
     else:
@@ -206,6 +220,7 @@ def regional_context(user: Any, tier: Tier, year: str) -> dict[str, Any]:
             }
         )
     rates = regional.sdg_rates(received, selectors.populations(), int(year)) if year else []
+    network_hits = regional.network_hits(received)
     return {
         "received": kept,
         "tables": tables,
@@ -214,6 +229,13 @@ def regional_context(user: Any, tier: Tier, year: str) -> dict[str, Any]:
         "years": years,
         "year": year,
         "performance": regional.network_performance(received),
+        "performance_total": regional.performance_total(received),
+        "hits": network_hits,
+        "hit_chart": mark_safe(  # noqa: S308 - escaped in charts.py
+            presentation.hit_funnel_chart(network_hits.total, way="sent", chart_id="hits-network", network=True)
+        )
+        if network_hits.rows
+        else "",
     }
 
 
@@ -251,6 +273,8 @@ def regional_export_view(request: HttpRequest, key: str, file_format: str) -> Ht
         ]
     elif key == "mou":
         rows = exports.performance_rows(context["performance"], member="*")
+    elif key == "hits":
+        rows = exports.hit_rows(context["hits"].rows, member="*", total=context["hits"].total)
     else:
         table = next((t for t in context["tables"] if t.key == key), None)
         if table is None:

@@ -43,6 +43,7 @@ def count_tables(rows: selectors.RegistryRows, *, home: str, years: list[str]) -
     stored["mou_performance"] = {
         "key": "mou_performance",
         "performance": [dataclasses.asdict(p) for p in counting.performance(rows.requests)],
+        "hits": [dataclasses.asdict(h) for h in counting.hit_follow_up(rows.hits, rows.shared)],
     }
     return stored
 

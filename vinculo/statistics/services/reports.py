@@ -62,6 +62,7 @@ def report_bytes(*, snapshot: Snapshot, report_id: uuid.UUID, kind: str, member:
         last_year=snapshot.last_year,
         releases=releases,
         performance=performance,
+        hits=list(mou.get("hits", [])),
     )
 
 

@@ -122,7 +122,7 @@ def test_the_registry_is_read_in_a_fixed_number_of_queries(
     registry: dict[str, Any], prosecutor: User, django_assert_max_num_queries: Any
 ) -> None:
     office = prosecutor.office
-    with django_assert_max_num_queries(11):  # whatever the number of cases: one query per kind of fact
+    with django_assert_max_num_queries(15):  # whatever the number of cases: one query per kind of fact
         rows = selectors.registry_rows(office)
     assert rows.case_count == 3
     assert len(rows.parties) == 5

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import pytest
+
 from vinculo.statistics import counting as c
 
 D = datetime.date
@@ -293,3 +295,34 @@ def test_mou_performance_per_counterpart() -> None:
     assert (gt.answered_sent, gt.on_time_sent, gt.median_days_sent) == (1, 1, 4.0)
     assert (gt.answered_received, gt.on_time_received, gt.median_days_received) == (2, 1, 4.0)
     assert (hn.sent, hn.received, hn.answered_received, hn.median_days_received) == (0, 1, 0, None)
+
+
+def test_hits_and_what_followed_per_counterpart() -> None:
+    rows = [
+        # SV asked GT four times: two hits (one confirmed and requested and answered, one rejected), a possible
+        # hit not yet decided but already requested, and a no hit.
+        c.HitRow("outgoing", "GT-MP", "hit", "confirmed", requested=True, answered=True),
+        c.HitRow("outgoing", "GT-MP", "hit", "rejected", requested=False, answered=False),
+        c.HitRow("outgoing", "GT-MP", "possible", "", requested=True, answered=False),
+        c.HitRow("outgoing", "GT-MP", "no-hit", "", requested=False, answered=False),
+        c.HitRow("outgoing", "HN-MP", "", "", requested=False, answered=False),  # not answered yet
+        # HN asked SV once and SV refused (quota); GT asked SV once: a hit SV confirmed
+        c.HitRow("incoming", "HN-MP", "refused", "", requested=False, answered=False),
+        c.HitRow("incoming", "GT-MP", "hit", "confirmed", requested=False, answered=False),
+    ]
+    gt, hn, pa = c.hit_follow_up(rows, shared={"GT-MP": 3, "PA-MP": 1, "BZ-ODPP": 0})
+    steps = c.FOLLOW_UP_STEPS
+    assert [getattr(gt, f"{s}_sent") for s in steps] == [4, 3, 1, 1, 2, 1]
+    assert [getattr(gt, f"{s}_received") for s in steps] == [1, 1, 1, 0, 0, 0]
+    assert [getattr(hn, f"{s}_sent") for s in steps] == [1, 0, 0, 0, 0, 0]
+    assert [getattr(hn, f"{s}_received") for s in steps] == [1, 0, 0, 0, 0, 0]
+    assert (gt.shared, hn.shared) == (3, 0)
+    # an office known only from the cross-match is listed; one with nothing at all is not
+    assert (pa.counterpart, pa.queries_sent, pa.queries_received, pa.shared) == ("PA-MP", 0, 0, 1)
+
+
+def test_a_request_citing_what_was_no_hit_is_not_counted() -> None:
+    (gt,) = c.hit_follow_up([c.HitRow("outgoing", "GT-MP", "no-hit", "", requested=True, answered=True)])
+    assert (gt.queries_sent, gt.hits_sent, gt.requests_sent, gt.answered_sent) == (1, 0, 0, 0)
+    with pytest.raises(ValueError, match="side"):
+        c.hit_follow_up([c.HitRow("sideways", "GT-MP", "hit", "", requested=False, answered=False)])

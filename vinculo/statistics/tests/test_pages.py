@@ -143,3 +143,37 @@ def test_mou_performance_exports_with_its_header(client: Client, prosecutor: Use
     )
     assert rows[1][:4] == ["SV-FGR", "GT-MP", 3, 2]
     assert rows[1][5] == ""  # no median: nothing answered
+
+
+def test_hits_and_what_followed_show_with_their_totals_and_export(
+    client: Client, prosecutor: User, counted: Any
+) -> None:
+    stored = counted.tables.get(key="mou_performance")
+    names = ("queries", "hits", "confirmed", "rejected", "requests", "answered")
+    gt = {"counterpart": "GT-MP", "shared": 2} | {f"{n}_{w}": v for w in ("sent", "received")
+                                                  for n, v in zip(names, (9, 3, 2, 1, 2, 1), strict=True)}  # fmt: skip
+    hn = {"counterpart": "HN-MP", "shared": 0} | {f"{n}_{w}": v for w in ("sent", "received")
+                                                  for n, v in zip(names, (4, 1, 1, 0, 1, 0), strict=True)}  # fmt: skip
+    stored.data = {**stored.data, "hits": [gt, hn]}
+    stored.save()
+    page = signed_in(client, prosecutor).get(reverse("statistics:dashboard"))
+    section = page.text.split('id="hits"')[1].split("</section>")[0]
+    assert "Coincidencias y lo que siguió" in section
+    assert section.count("<svg") == 2  # what we asked and what we were asked, each as a funnel
+    total = section.split("<tfoot>")[1].split("</tfoot>")[0]
+    assert re.findall(r'<td class="stats-number">([^<]*)</td>', total) == [
+        "13", "4", "3", "1", "3", "1", "13", "4", "3", "1", "3", "1", "2"
+    ]  # fmt: skip
+    text = client.get(reverse("statistics:export", args=["hits", "csv"])).getvalue().decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].startswith("Contraparte,Consultas enviadas")
+    assert lines[1].split(",")[:3] == ["GT-MP", "9", "3"]
+    assert lines[-1].split(",")[:2] == ["Total", "13"]
+    assert AuditEntry.objects.filter(action="statistics.exported", data__what="hits").exists()
+
+
+def test_the_dashboard_says_when_there_are_no_queries_yet(client: Client, prosecutor: User, counted: Any) -> None:
+    page = signed_in(client, prosecutor).get(reverse("statistics:dashboard"))
+    section = page.text.split('id="hits"')[1].split("</section>")[0]
+    assert "<svg" not in section
+    assert "<tfoot>" not in section

@@ -102,6 +102,16 @@ def test_a_report_holds_no_personal_data(prosecutor: User) -> None:
         lambda d: d["rules"].update({"threshold": 1}),
         lambda d: d.update({"member": "sv fgr"}),
         lambda d: d["mou"].append({"counterpart": "GT-MP"}),
+        lambda d: d["hits"].append({"counterpart": "GT-MP"}),
+        lambda d: d["hits"].append({**HITS, "note": "José"}),
+        lambda d: d["hits"].append({**HITS, "hits_sent": HITS["queries_sent"] + 1}),  # more hits than queries
+        lambda d: d["hits"].append({**HITS, "answered_received": HITS["requests_received"] + 1}),
+        lambda d: d["hits"].append({**HITS, "confirmed_sent": 2, "rejected_sent": 2}),  # 4 decisions, 3 hits
+        lambda d: d["hits"].append({**HITS, "shared": -1}),
+        lambda d: d["hits"].extend([HITS, HITS]),  # one counterpart twice
+        lambda d: d.pop("hits"),  # version 2 without hits
+        lambda d: d.update({"version": 3}),
+        lambda d: d.update({"version": True}),
     ],
 )
 def test_the_format_refuses_anything_else(prosecutor: User, change: Any) -> None:
@@ -111,6 +121,26 @@ def test_the_format_refuses_anything_else(prosecutor: User, change: Any) -> None
     change(changed)
     with pytest.raises(reports.ReportRefused):
         reports.read(json.dumps(changed).encode())
+
+
+HITS = {
+    "counterpart": "GT-MP",
+    **dict(zip(reports.HIT_COUNTS, (9, 3, 2, 1, 2, 1, 5, 2, 1, 0, 1, 1, 4), strict=True)),
+}
+
+
+def test_a_report_of_version_1_is_still_read_and_says_nothing_of_hits(prosecutor: User) -> None:
+    victims(prosecutor, women=7, girls=3)
+    data, current = report_of(prosecutor)
+    assert (current.version, current.reports_hits) == (2, True)
+    old = json.loads(data)
+    old["version"] = 1
+    del old["hits"]
+    read = reports.read(json.dumps(old).encode())
+    assert (read.version, read.reports_hits, read.hits) == (1, False, ())
+    old["hits"] = []
+    with pytest.raises(reports.ReportRefused):
+        reports.read(json.dumps(old).encode())  # a version 1 report has no hits key
 
 
 def test_only_network_tier_releases_can_be_written(prosecutor: User) -> None:
@@ -201,6 +231,35 @@ def test_the_regional_figures_are_the_sum_of_the_national_reports(two_reports: l
     year = sex_age.rows[-1]
     assert sex_age.cells[(year, TOTAL)] == regional.RegionalCell(36, 0)
     assert sex_age.cells[(year, "GIRLS")] == regional.RegionalCell(6, 1)  # GT's six; SV's three hidden
+
+
+def with_hits(report: reports.Report, *entries: dict[str, Any]) -> reports.Report:
+    data = dict(report.data)
+    data["hits"] = list(entries)
+    return reports.read(json.dumps(data).encode())
+
+
+def test_the_network_s_hits_are_the_sum_of_the_offices_reports(two_reports: list[reports.Report]) -> None:
+    sv, gt = two_reports
+    sv = with_hits(sv, HITS, {**HITS, "counterpart": "HN-MP"})
+    gt = with_hits(gt, {**HITS, "counterpart": "SV-FGR"})
+    network = regional.network_hits([sv, gt])
+    assert [(r["member"], r["counterpart"]) for r in network.rows] == [
+        ("SV-FGR", "GT-MP"), ("SV-FGR", "HN-MP"), ("GT-MP", "SV-FGR")
+    ]  # fmt: skip
+    assert network.per_office == [
+        {"member": "SV-FGR", **{name: 2 * HITS[name] for name in reports.HIT_COUNTS}},
+        {"member": "GT-MP", **{name: HITS[name] for name in reports.HIT_COUNTS}},
+    ]
+    assert network.total == {name: 3 * HITS[name] for name in reports.HIT_COUNTS}
+    assert network.not_reporting == []
+    # an office still sending version 1 reports is named, and adds nothing
+    old = dict(gt.data)
+    old["version"] = 1
+    del old["hits"]
+    with_old = regional.network_hits([sv, reports.read(json.dumps(old).encode())])
+    assert with_old.not_reporting == ["GT-MP"]
+    assert with_old.total == {name: 2 * HITS[name] for name in reports.HIT_COUNTS}
 
 
 def test_the_regional_page_shows_the_sums_and_the_rates(
@@ -295,3 +354,39 @@ def test_regional_tables_export_and_the_hub_s_dashboard_link_leads_there(
     assert mou.status_code == 200
     exported = AuditEntry.objects.filter(action="statistics.exported").order_by("seq")
     assert [e.data["what"] for e in exported] == ["regional:victims_sex_age", "regional:sdg", "regional:mou"]
+
+
+def test_the_regional_page_shows_the_network_s_hits_and_exports_them(
+    client: Client, prosecutor: User, settings: Any
+) -> None:
+    gt = UserFactory(username="gt.fiscal", office_code="GT-MP", roles=[Role.PROSECUTOR], with_totp=True)
+    victims(prosecutor, women=7, girls=3)
+    victims(gt, women=20, girls=6)
+    sv_data = json.loads(report_of(prosecutor)[0])
+    sv_data["hits"] = [HITS]
+    mou = {"sent": 4, "received": 2, "answered_sent": 3, "answered_received": 2, "on_time_sent": 2,
+           "on_time_received": 1, "median_days_sent": 6.5, "median_days_received": 3.0}  # fmt: skip
+    sv_data["mou"] = [{"counterpart": "GT-MP", **mou}, {"counterpart": "HN-MP", **mou}]
+    gt_data = json.loads(report_of(gt)[0])
+    gt_data["version"] = 1  # GT's node is not updated yet
+    del gt_data["hits"]
+    settings.NODE_ROLE, settings.NODE_ID = "hub", HUB
+    for member, data in (("SV-FGR", sv_data), ("GT-MP", gt_data)):
+        services.receive_report(
+            SimpleNamespace(sender=member, message_id=uuid.uuid4()),  # type: ignore[arg-type]
+            json.dumps(data).encode(),
+        )
+    analyst = UserFactory(username="hub.analista", office_code=HUB, roles=[Role.ANALYST])
+    client.force_login(analyst)
+    page = client.get(reverse("statistics:regional"))
+    section = page.text.split('id="hits"')[1].split("</section>")[0]
+    assert "GT-MP" in section.split("</p>")[1]  # named as reporting no hits
+    assert "<svg" in section
+    total = section.split("<tfoot>")[1].split("</tfoot>")[0]
+    assert re.findall(r'<td class="stats-number">([^<]*)</td>', total) == [str(HITS[n]) for n in reports.HIT_COUNTS]
+    network = page.text.split('id="mou"')[1].split("</section>")[0].split("<tfoot>")[1].split("</tfoot>")[0]
+    assert re.findall(r'<td class="stats-number">([^<]*)</td>', network) == ["8", "6", "–", "4", "4", "2", "–"]
+    text = client.get(reverse("statistics:regional_export", args=["hits", "csv"])).getvalue().decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[1].split(",")[:4] == ["SV-FGR", "GT-MP", str(HITS["queries_sent"]), str(HITS["hits_sent"])]
+    assert lines[-1].split(",")[:3] == ["Red", "", str(HITS["queries_sent"])]
