@@ -151,6 +151,9 @@ class ChargeRow:
     status: str
     registered_on: datetime.date
     decisions: tuple[DecisionRow, ...] = ()
+    case: str = ""
+    iccs: str = ""  # the ICCS code of the charged provision, "" when the provision has none
+    order: int = 0  # ties between charges registered the same day: the earlier record first
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +173,7 @@ class CaseRow:
     crime: str
     reported_on: datetime.date | None
     registered_on: datetime.date
+    case: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,12 +359,15 @@ def _destination(exploited: Sequence[str], origin: str, home: str) -> str:
     return abroad[0] if abroad else exploited[0]
 
 
-def offenders(parties: Iterable[PartyRow], charges: Iterable[ChargeRow], *, home: str) -> list[Offender]:
-    """Persons investigated, prosecuted and convicted for trafficking, with the year each stage was first reached."""
+def offenders(
+    parties: Iterable[PartyRow], charges: Iterable[ChargeRow], *, home: str, crimes: frozenset[str] = TRAFFICKING
+) -> list[Offender]:
+    """Persons investigated, prosecuted and convicted for trafficking (or ``crimes``: e.g. ``SMUGGLING``), with the
+    year each stage was first reached."""
     facts: dict[str, PartyRow] = {}
     contact: dict[str, datetime.date] = {}
     for row in parties:
-        if row.role in SUSPECT_ROLES and row.crime in TRAFFICKING:
+        if row.role in SUSPECT_ROLES and row.crime in crimes:
             day = min(d for d in (row.arrested_on, row.registered_on) if d is not None)
             contact[row.person] = min(contact.get(row.person, day), day)
         if row.person not in facts or row.registered_on < facts[row.person].registered_on:
@@ -373,7 +380,7 @@ def offenders(parties: Iterable[PartyRow], charges: Iterable[ChargeRow], *, home
         store[person] = min(store.get(person, day), day)
 
     for charge in charges:
-        if charge.crime not in TRAFFICKING:
+        if charge.crime not in crimes:
             continue
         earliest(contact, charge.person, charge.registered_on)
         if charge.status in PROSECUTED_STATUSES:
@@ -498,12 +505,14 @@ def victims_per_form(counted: Sequence[Victim], years: Sequence[str]) -> CountTa
     )
 
 
-def offender_tables(counted: Sequence[Offender], years: Sequence[str]) -> list[CountTable]:
+def offender_tables(counted: Sequence[Offender], years: Sequence[str], *, prefix: str = "persons") -> list[CountTable]:
     """Persons by stage reached: each stage's table by year and sex, each person once in the year they reached it."""
     tables = []
     for stage in STAGES:
         pairs = [(str(o.years[stage]), o.sex) for o in counted if o.years.get(stage) is not None]
-        tables.append(two_way(f"persons_{stage.lower()}", (p for p in pairs if p[0] in years), years, SEX_GROUPS))
+        tables.append(two_way(f"{prefix}_{stage.lower()}", (p for p in pairs if p[0] in years), years, SEX_GROUPS))
+    if prefix != "persons":
+        return tables
     convicted = [o for o in counted if o.years.get("CONVICTED") is not None and str(o.years["CONVICTED"]) in years]
     tables.append(
         two_way("convicted_citizenship", ((o.citizenship, str(o.years["CONVICTED"])) for o in convicted), (), years)
@@ -526,6 +535,48 @@ def case_table(rows: Iterable[CaseRow], years: Sequence[str]) -> CountTable:
     """Cases recorded (GLOTIP's offences recorded), by year of the report (else of registration) and crime family."""
     pairs = ((str((row.reported_on or row.registered_on).year), row.crime) for row in rows)
     return two_way("cases_recorded", (p for p in pairs if p[0] in years), years, CRIME_FAMILIES)
+
+
+NO_CHARGE = "NONE"  # a case with no charge yet: no main charge to classify it by
+
+
+def main_charges(charges: Iterable[ChargeRow]) -> dict[str, ChargeRow]:
+    """Each case's main charge: its earliest-registered trafficking or smuggling charge, else its earliest charge.
+
+    The registry does not rank charges by seriousness; the charge that opened the case for the
+    crimes this network exists for is the one GLOTIP's offences recorded are about.
+    """
+    main: dict[str, ChargeRow] = {}
+    for charge in charges:
+        if not charge.case:
+            raise ValueError("a charge without its case cannot be a case's main charge")
+        known = main.get(charge.case)
+        if known is None or _charge_rank(charge) < _charge_rank(known):
+            main[charge.case] = charge
+    return main
+
+
+def _charge_rank(charge: ChargeRow) -> tuple[bool, datetime.date, int]:
+    return (charge.crime not in TRAFFICKING | SMUGGLING, charge.registered_on, charge.order)
+
+
+def iccs_table(rows: Iterable[CaseRow], charges: Iterable[ChargeRow], years: Sequence[str]) -> CountTable:
+    """Cases recorded by year (of the report, else of registration) and ICCS code of the main charge.
+
+    A case with no charge yet counts under ``NO_CHARGE``, one whose main charge's provision has no
+    ICCS code under ``NOT_KNOWN``: every case of ``case_table`` counts once here too.
+    """
+    main = main_charges(charges)
+    pairs = []
+    for row in rows:
+        year = str((row.reported_on or row.registered_on).year)
+        if year not in years:
+            continue
+        charge = main.get(row.case)
+        pairs.append((year, NO_CHARGE if charge is None else (charge.iccs or NOT_KNOWN)))
+    codes = sorted({code for _, code in pairs} - {NO_CHARGE, NOT_KNOWN})
+    columns = [*codes, *(c for c in (NOT_KNOWN, NO_CHARGE) if any(code == c for _, code in pairs))]
+    return two_way("cases_recorded_iccs", pairs, years, columns)
 
 
 def crossing_table(rows: Iterable[CrossingRow], years: Sequence[str]) -> CountTable:

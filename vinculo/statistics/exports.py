@@ -219,6 +219,7 @@ def series_rows(series: Iterable[SeriesRow]) -> list[list[object]]:
 
 GLOTIP_SHEETS = (  # (sheet, table key): the questionnaire's parts in its order
     ("Q1 Offences recorded", "cases_recorded"),
+    ("Q1b Offences ICCS", "cases_recorded_iccs"),
     ("Q2 Investigated", "persons_investigated"),
     ("Q3 Prosecuted", "persons_prosecuted"),
     ("Q4 Convicted", "persons_convicted"),
@@ -228,6 +229,9 @@ GLOTIP_SHEETS = (  # (sheet, table key): the questionnaire's parts in its order
     ("Q7 Victims form", "victims_form"),
     ("Q8 Victims citizenship", "victims_citizenship"),
     ("Q9 Victims flows", "victims_flow"),
+    ("Q10 Smuggled migrants", "smuggled_migrants_sex_age"),
+    ("Q11 Smugglers prosecuted", "smugglers_prosecuted"),
+    ("Q12 Smugglers convicted", "smugglers_convicted"),
 )
 
 

@@ -34,6 +34,13 @@ CROSSINGS = _("border crossings")
 
 CATALOGUE: tuple[Spec, ...] = (
     Spec("cases_recorded", _("Cases recorded, by year and crime"), _("cases"), "years", "crime"),
+    Spec(
+        "cases_recorded_iccs",
+        _("Cases recorded, by year and ICCS offence of the main charge"),
+        _("cases"),
+        "years",
+        "iccs",
+    ),
     Spec("victims_sex_age", _("Victims detected, by year and sex and age"), PERSONS, "years", "sex_age"),
     Spec("victims_sex", _("Victims detected, by year and sex"), PERSONS, "years", "sex"),
     Spec("victims_age", _("Victims detected, by year, children and adults"), PERSONS, "years", "age"),
@@ -74,6 +81,34 @@ CATALOGUE: tuple[Spec, ...] = (
     Spec("persons_convicted", _("Persons convicted at first instance, by year and sex"), PERSONS, "years", "sex"),
     Spec("persons_convicted_final", _("Persons finally convicted, by year and sex"), PERSONS, "years", "sex"),
     Spec("convicted_citizenship", _("Persons convicted, by citizenship and year"), PERSONS, "countries", "years"),
+    Spec(
+        "smugglers_investigated",
+        _("Persons investigated for smuggling of migrants, by year and sex"),
+        PERSONS,
+        "years",
+        "sex",
+    ),
+    Spec(
+        "smugglers_prosecuted",
+        _("Persons prosecuted for smuggling of migrants, by year and sex"),
+        PERSONS,
+        "years",
+        "sex",
+    ),
+    Spec(
+        "smugglers_convicted",
+        _("Persons convicted at first instance for smuggling of migrants, by year and sex"),
+        PERSONS,
+        "years",
+        "sex",
+    ),
+    Spec(
+        "smugglers_convicted_final",
+        _("Persons finally convicted for smuggling of migrants, by year and sex"),
+        PERSONS,
+        "years",
+        "sex",
+    ),
     Spec(
         "border_crossings",
         _("Border crossings on the routes, by crossing point and year"),
@@ -116,6 +151,17 @@ LABELS: dict[str, dict[str, Promise]] = {
         "CONVICTED_FINAL": _("Convicted (final)"),
     },
     "countries": {"NK": _("Not known")},
+    "iccs": {  # ICCS version 1.0 (UNODC, 2015): the codes the member countries' provisions use
+        "0204": _("0204 Trafficking in persons"),
+        "02041": _("02041 Trafficking in persons for sexual exploitation"),
+        "02042": _("02042 Trafficking in persons for forced labour or services"),
+        "02043": _("02043 Trafficking in persons for organ removal"),
+        "02049": _("02049 Trafficking in persons for other purposes"),
+        "07041": _("07041 Money laundering"),
+        "08051": _("08051 Smuggling of migrants"),
+        "NK": _("No ICCS code"),
+        "NONE": _("No charge yet"),
+    },
     "crime": {
         "TIP": _("Trafficking in persons"),
         "TIP_AND_SOM": _("Trafficking and smuggling"),

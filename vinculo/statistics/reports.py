@@ -29,6 +29,7 @@ VERSION = 2
 VERSIONS = (1, 2)  # the hub still reads version 1, sent by offices not yet updated (it has no hits)
 TABLES = (
     "cases_recorded",
+    "cases_recorded_iccs",
     "victims_sex_age",
     "victims_sex",
     "victims_age",
@@ -44,6 +45,10 @@ TABLES = (
     "persons_convicted",
     "persons_convicted_final",
     "convicted_citizenship",
+    "smugglers_investigated",
+    "smugglers_prosecuted",
+    "smugglers_convicted",
+    "smugglers_convicted_final",
     "border_crossings",
 )
 KINDS = ("monthly", "on_demand")

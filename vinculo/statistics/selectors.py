@@ -89,7 +89,7 @@ def registry_rows(office: Office) -> RegistryRows:
         reported[case_id] = _day(reported_on)
         registered = _day(created_at)
         assert registered is not None  # noqa: S101 - a NOT NULL column
-        cases.append(counting.CaseRow(crime_of[case_id], reported[case_id], registered))
+        cases.append(counting.CaseRow(crime_of[case_id], reported[case_id], registered, str(case_id)))
 
     citizenships: dict[object, list[str]] = defaultdict(list)
     through = Person.citizenships.through
@@ -184,9 +184,15 @@ def registry_rows(office: Office) -> RegistryRows:
         assert day is not None  # noqa: S101 - a NOT NULL column
         decisions[charge_id].append(counting.DecisionRow(codes[instance_id], codes[verdict_id], day, bool(is_final)))
     charges = []
-    for charge_id, person_id, crime_id, status_id, created_at in _raw(
+    for charge_id, person_id, crime_id, status_id, created_at, case_id, iccs in _raw(
         Charge.objects.filter(party__case__office=office).values_list(
-            "pk", "party__person_id", "provision__crime_family_id", "status_id", "created_at"
+            "pk",
+            "party__person_id",
+            "provision__crime_family_id",
+            "status_id",
+            "created_at",
+            "party__case_id",
+            "provision__iccs_code",
         )
     ):
         registered = _day(created_at)
@@ -198,6 +204,9 @@ def registry_rows(office: Office) -> RegistryRows:
                 status=codes[status_id],
                 registered_on=registered,
                 decisions=tuple(decisions.get(charge_id, ())),
+                case=str(case_id),
+                iccs=iccs or "",
+                order=charge_id,
             )
         )
     return RegistryRows(

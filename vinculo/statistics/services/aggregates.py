@@ -29,6 +29,7 @@ def count_tables(rows: selectors.RegistryRows, *, home: str, years: list[str]) -
         years,
     )
     offenders = counting.offenders(rows.parties, rows.charges, home=home)
+    smugglers = counting.offenders(rows.parties, rows.charges, home=home, crimes=counting.SMUGGLING)
     tables = [
         *counting.victim_tables(victims, years),
         counting.victims_per_form(victims, years),
@@ -36,8 +37,10 @@ def count_tables(rows: selectors.RegistryRows, *, home: str, years: list[str]) -
         dataclasses.replace(smuggled[0], key="smuggled_migrants_sex_age"),
         dataclasses.replace(smuggled[4], key="smuggled_migrants_citizenship"),
         *counting.offender_tables(offenders, years),
+        *counting.offender_tables(smugglers, years, prefix="smugglers"),
         counting.crossing_table(rows.crossings, years),
         counting.case_table(rows.cases, years),
+        counting.iccs_table(rows.cases, rows.charges, years),
     ]
     stored: dict[str, dict[str, object]] = {table.key: table.as_dict() for table in tables}
     stored["mou_performance"] = {

@@ -156,6 +156,10 @@ def test_a_snapshot_counts_the_registry_by_the_rules(registry: dict[str, Any], p
     assert tables["cases_recorded"].value("2024", "TIP") == 2
     assert tables["smuggled_migrants_sex_age"].total == 0  # the smuggling case's party is a victim, not a migrant
     assert tables["cases_recorded"].value("2024", "SOM") == 1
+    # by the main charge's ICCS code: the first case's 02041, the two others not charged yet
+    iccs = tables["cases_recorded_iccs"]
+    assert (iccs.value("2024", "02041"), iccs.value("2024", "NONE"), iccs.total) == (1, 2, 3)
+    assert tables["smugglers_investigated"].total == 0  # the defendant is charged with trafficking only
     entry = AuditEntry.objects.filter(action="statistics.snapshot_built").get()
     assert entry.data["cases"] == 3
 

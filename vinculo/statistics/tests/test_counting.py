@@ -326,3 +326,50 @@ def test_a_request_citing_what_was_no_hit_is_not_counted() -> None:
     assert (gt.queries_sent, gt.hits_sent, gt.requests_sent, gt.answered_sent) == (1, 0, 0, 0)
     with pytest.raises(ValueError, match="side"):
         c.hit_follow_up([c.HitRow("sideways", "GT-MP", "hit", "", requested=False, answered=False)])
+
+
+def test_cases_recorded_by_the_iccs_code_of_the_main_charge() -> None:
+    day = D(2025, 3, 1)
+    later = D(2025, 4, 1)
+    cases = [c.CaseRow("TIP", day, day, "a"), c.CaseRow("RELATED", day, day, "b"), c.CaseRow("TIP", None, day, "c"),
+             c.CaseRow("SOM", day, day, "d"), c.CaseRow("TIP", day, day, "e"),
+             c.CaseRow("TIP", D(2019, 1, 1), day, "old")]  # fmt: skip
+    charges = [
+        # a: a laundering charge first, then trafficking: the trafficking charge is the main one
+        c.ChargeRow("p1", "RELATED", "OPEN", day, case="a", iccs="07041", order=1),
+        c.ChargeRow("p1", "TIP", "OPEN", later, case="a", iccs="02041", order=2),
+        c.ChargeRow("p2", "RELATED", "OPEN", day, case="b", iccs="07041", order=3),  # b: only laundering
+        # d: two smuggling charges the same day, the earlier record first; one without an ICCS code
+        c.ChargeRow("p3", "SOM", "OPEN", day, case="d", iccs="", order=5),
+        c.ChargeRow("p4", "SOM", "OPEN", day, case="d", iccs="08051", order=6),
+        c.ChargeRow("p5", "TIP", "OPEN", later, case="e", iccs="0204", order=7),
+        c.ChargeRow("p5", "TIP", "OPEN", day, case="e", iccs="02042", order=8),  # registered earlier
+    ]
+    table = c.iccs_table(cases, charges, ["2024", "2025"])
+    assert table.columns == ("02041", "02042", "07041", "NK", "NONE")
+    assert [table.value("2025", code) for code in table.columns] == [1, 1, 1, 1, 1]  # c: no charge yet
+    assert table.total == 5  # every case of the years once; the 2019 case is outside them
+    with pytest.raises(ValueError, match="case"):
+        c.main_charges([c.ChargeRow("p1", "TIP", "OPEN", day)])
+
+
+def test_smugglers_are_counted_apart_from_traffickers() -> None:
+    day = D(2025, 3, 1)
+    parties = [
+        party("s1", role="SUSPECT", crime="SOM", sex="M"),
+        party("t1", role="SUSPECT", crime="TIP", sex="F"),
+        party("b1", role="DEFENDANT", crime="TIP_AND_SOM", sex="M"),
+    ]
+    charges = [
+        c.ChargeRow("s1", "SOM", "INDICTED", day, (c.DecisionRow("FIRST", "CONVICTED", day, False),)),
+        c.ChargeRow("b1", "TIP_AND_SOM", "INDICTED", day),
+    ]
+    smugglers = {o.person: o for o in c.offenders(parties, charges, home="SV", crimes=c.SMUGGLING)}
+    traffickers = {o.person for o in c.offenders(parties, charges, home="SV")}
+    assert set(smugglers) == {"s1", "b1"}
+    assert traffickers == {"t1", "b1"}  # a case of both crimes counts in both
+    assert smugglers["s1"].years["CONVICTED"] == 2025
+    tables = {t.key: t for t in c.offender_tables(list(smugglers.values()), ["2025"], prefix="smugglers")}
+    assert set(tables) == {"smugglers_investigated", "smugglers_prosecuted", "smugglers_convicted",
+                           "smugglers_convicted_final"}  # fmt: skip
+    assert (tables["smugglers_prosecuted"].value("2025", "M"), tables["smugglers_convicted"].total) == (2, 1)
