@@ -124,6 +124,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "match.query_viewed": _("Hit/no-hit query read"),
     "match.query_received": _("Hit/no-hit query received and answered"),
     "match.answer_received": _("Answer to a hit/no-hit query received"),
+    "match.query_undelivered": _("Hit/no-hit query could not be delivered to an office"),
     "match.hit_viewed": _("Hit on the office's records read"),
     "match.hit_confirmed": _("Hit on the office's records confirmed"),
     "match.hit_rejected": _("Hit on the office's records rejected"),

@@ -22,7 +22,12 @@ class ExchangesConfig(AppConfig):
             handlers.register(message_type, requests.receive_step)
 
         for message_type in wire.BROADCAST_TYPES.values():
-            handlers.register(message_type, broadcasts.receive_broadcast, on_delivered=broadcasts.broadcast_delivered)
+            handlers.register(
+                message_type,
+                broadcasts.receive_broadcast,
+                on_delivered=broadcasts.broadcast_delivered,
+                on_given_up=broadcasts.broadcast_undelivered,
+            )
         for message_type in wire.ACKNOWLEDGEMENT_TYPES.values():
             handlers.register(message_type, broadcasts.receive_acknowledgement)
 

@@ -15,7 +15,7 @@ class MatchingConfig(AppConfig):
         from vinculo.matching.services import crossmatch, index, keys, queries
         from vinculo.messaging import handlers, periodic
 
-        handlers.register(wire.QUERY, queries.receive_query)
+        handlers.register(wire.QUERY, queries.receive_query, on_given_up=queries.query_undelivered)
         handlers.register(wire.ANSWER, queries.receive_answer)
         handlers.register(wire.HIT_STATUS, queries.receive_hit_status)
         handlers.register(wire.KEY, keys.receive_key)

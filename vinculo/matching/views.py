@@ -175,7 +175,14 @@ def query_detail_view(request: HttpRequest, query_id: uuid.UUID) -> HttpResponse
     query = selectors.query_for(user, query_id)
     answers = _answers(query)
     waiting = any(a.row.state == QueryRecipient.State.SENT for a in answers)
-    context = {"area": area(user, "queries"), "query": query, "answers": answers, "waiting": waiting}
+    undelivered = any(a.row.state == QueryRecipient.State.UNDELIVERED for a in answers)
+    context = {
+        "area": area(user, "queries"),
+        "query": query,
+        "answers": answers,
+        "waiting": waiting,
+        "undelivered": undelivered,
+    }
     if request.htmx:  # type: ignore[attr-defined]  # the answers refresh themselves while some are still awaited
         return render(request, "matching/query_detail.html#answers", context)
     queries.record_query_viewed(by=user, query=query)

@@ -4,6 +4,9 @@ Modules register a handler per message type (``register("exchange.request", hand
 worker hands each accepted message to its handler once, after the receipt has gone out, so a
 slow or failing handler never delays or loses a delivery. A message whose type nobody handles
 stays in the inbox, visible to the node's administrators.
+
+The module that sends a type may also register what to do when one of its messages is
+delivered (``on_delivered``) or given up (``on_given_up``), to move its own record on.
 """
 
 from __future__ import annotations
@@ -25,18 +28,48 @@ HANDLERS: dict[str, Handler] = {}
 # transaction that records the receipt: the sending module moves its own record on.
 DeliveredHandler = Callable[[OutboundMessage], None]
 ON_DELIVERED: dict[str, DeliveredHandler] = {}
+# Called when the outbox gives up on a message this node sent (refused for good, or no receipt
+# before the policy's maximum age), inside the transaction that records the give-up: the sending
+# module stops waiting for it.
+GivenUpHandler = Callable[[OutboundMessage], None]
+ON_GIVEN_UP: dict[str, GivenUpHandler] = {}
 
 
-def register(message_type: str, handler: Handler, *, on_delivered: DeliveredHandler | None = None) -> None:
+def register(
+    message_type: str,
+    handler: Handler,
+    *,
+    on_delivered: DeliveredHandler | None = None,
+    on_given_up: GivenUpHandler | None = None,
+) -> None:
     HANDLERS[message_type] = handler
     if on_delivered is not None:
         ON_DELIVERED[message_type] = on_delivered
+    if on_given_up is not None:
+        ON_GIVEN_UP[message_type] = on_given_up
 
 
 def run_on_delivered(message: OutboundMessage) -> None:
     callback = ON_DELIVERED.get(message.type)
     if callback is not None:
         callback(message)
+
+
+def run_on_given_up(message: OutboundMessage) -> None:
+    """Tell the sending module that ``message`` was given up (inside the give-up's transaction).
+
+    A failing callback is rolled back on its own (a savepoint) and logged, and the give-up is
+    recorded all the same. Unlike a receipt, whose recording is retried when the module's hook
+    fails, a give-up is final: holding it back would only post the message again.
+    """
+    callback = ON_GIVEN_UP.get(message.type)
+    if callback is None:
+        return
+    try:
+        with transaction.atomic():
+            callback(message)
+    except Exception:
+        log.exception("the %s module's hook on giving up message %s failed", message.type, message.id)
 
 
 def _ping(message: InboundMessage, payload: bytes) -> None:

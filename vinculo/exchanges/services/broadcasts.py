@@ -209,3 +209,8 @@ def broadcast_delivered(message: OutboundMessage) -> None:
     BroadcastRecipient.objects.filter(message_id=message.id, delivered_at__isnull=True).update(
         delivered_at=timezone.now()
     )
+
+
+def broadcast_undelivered(message: OutboundMessage) -> None:
+    """The outbox gave up on the broadcast to one office: its row says so instead of waiting for a receipt."""
+    BroadcastRecipient.objects.filter(message_id=message.id, delivered_at__isnull=True).update(failed=True)

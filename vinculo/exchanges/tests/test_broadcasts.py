@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import transaction
 
@@ -197,3 +199,24 @@ def test_a_broadcast_that_names_other_offices_only_is_refused_by_the_handler(net
         broadcasts.receive_broadcast(message, json.dumps(payload).encode())
     with pytest.raises(wire.UnreadablePayload, match="does not travel"):
         wire.BroadcastPayload.read(json.dumps({**payload, "kind": "information"}).encode(), where="alert")
+
+
+def test_an_alert_the_network_gives_up_on_is_marked_not_delivered_for_that_office(
+    net: FakeNetwork,  # noqa: F811
+    prosecutor: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_post = net.post_to_inbox
+
+    def hn_refuses(url: str, data: bytes) -> tuple[int, bytes]:
+        if "//hn-mp.test/" in url:
+            return 400, json.dumps({"code": "bad_signature", "detail": "no"}).encode()
+        return real_post(url, data)
+
+    monkeypatch.setattr(net, "post_to_inbox", hn_refuses)
+    with net.as_node("SV-FGR"):
+        sent = alert(prosecutor)
+    deliver_everywhere(net)
+    rows = {r.member: r for r in sent.recipients.all()}
+    assert (rows["GT-MP"].delivered_at is not None, rows["GT-MP"].failed) == (True, False)
+    assert (rows["HN-MP"].delivered_at, rows["HN-MP"].failed) == (None, True)

@@ -46,7 +46,7 @@ from vinculo.matching.models import (
 from vinculo.matching.services import index as index_service
 from vinculo.matching.services import keys
 from vinculo.messaging import network
-from vinculo.messaging.models import InboundMessage
+from vinculo.messaging.models import InboundMessage, OutboundMessage
 from vinculo.messaging.services import outbox
 from vinculo.notifications.services import notify, office_people_with
 from vinculo.vault import crypto
@@ -414,6 +414,26 @@ def receive_answer(message: InboundMessage, payload: bytes) -> None:
             office=message.sender,
             link=_page("matching:query_detail", recipient.query_id),
         )
+
+
+def query_undelivered(message: OutboundMessage) -> None:
+    """The outbox gave up on a query to one office: that office will not answer it, so stop waiting.
+
+    An answer that still comes (the query arrived, its receipt did not) marks the office answered.
+    """
+    recipient = (
+        QueryRecipient.objects.select_related("query")
+        .filter(message_id=message.id, member=message.recipient, state=QueryRecipient.State.SENT)
+        .first()
+    )
+    if recipient is None:
+        return  # answered meanwhile, or not a query this office recorded
+    recipient.state = QueryRecipient.State.UNDELIVERED
+    recipient.save(update_fields=["state"])
+    audit.record(
+        action="match.query_undelivered", actor=None, target=recipient.query,
+        data={"to": message.recipient, "message": str(message.id)},
+    )  # fmt: skip
 
 
 # --- the focal point's decision on a hit --------------------------------------------------------

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -13,7 +15,9 @@ from vinculo.accounts.roles import Role
 from vinculo.accounts.tests.factories import UserFactory
 from vinculo.audit.models import AuditEntry
 from vinculo.cases.models import Case
-from vinculo.matching.models import Hit, Query
+from vinculo.matching.models import Hit, Query, QueryRecipient
+from vinculo.matching.services import queries
+from vinculo.messaging.models import OutboundMessage
 from vinculo.messaging.tests.conftest import FakeNetwork
 
 from .conftest import deliver_all
@@ -141,3 +145,45 @@ def test_a_person_of_a_case_is_asked_about_without_showing_their_identity(
         detail = client.get(sent["Location"]).content.decode()
     assert "FGR-2026-0200" in detail
     assert "Hernández" not in detail  # the query page names the party, not the identity
+
+
+def test_a_query_the_network_gives_up_on_stops_waiting_for_that_office(
+    mnet: FakeNetwork, prosecutor: User, gt_case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_post = mnet.post_to_inbox
+
+    def hn_is_down(url: str, data: bytes) -> tuple[int, bytes]:
+        if "//hn-mp.test/" in url:
+            raise ConnectionRefusedError("connection refused")
+        return real_post(url, data)
+
+    monkeypatch.setattr(mnet, "post_to_inbox", hn_is_down)
+    client = signed_in(prosecutor)
+    with mnet.as_node("SV-FGR"):
+        query = queries.ask(
+            by=prosecutor, asked=queries.Asked(kind="phone", phone="(502) 5512-3456"), purpose="investigation",
+            case=None, case_reference="FGR-2026-014", legal_basis="Memorando de Entendimiento, art. 4",
+            members=("GT-MP", "HN-MP"),
+        )  # fmt: skip
+    deliver_all(mnet)
+    page = reverse("matching:query_detail", args=[query.pk])
+    with mnet.as_node("SV-FGR"):
+        waiting = client.get(page, headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 3s"' in waiting, "HN has not answered yet: the answers keep refreshing"
+    assert query.recipients.get(member="HN-MP").state == QueryRecipient.State.SENT
+
+    give_up_at = OutboundMessage.objects.get(type="match.query", recipient="HN-MP").give_up_at
+    with time_machine.travel(give_up_at + timedelta(minutes=1)):
+        deliver_all(mnet)
+    hn = query.recipients.get(member="HN-MP")
+    assert hn.state == QueryRecipient.State.UNDELIVERED
+    assert query.recipients.get(member="GT-MP").decision == "hit", "the office that answered keeps its answer"
+    entry = AuditEntry.objects.get(action="match.query_undelivered")
+    assert entry.data["to"] == "HN-MP"
+    with mnet.as_node("SV-FGR"):
+        refreshed = client.get(page, headers={"HX-Request": "true"}).content.decode()
+        full = client.get(page).content.decode()
+    assert "every 3s" not in refreshed, "no office is still awaited: the page stops asking"
+    assert "every 3s" not in full
+    assert "No se pudo entregar" in full
+    assert "En espera de algunas fiscalías" not in full

@@ -575,6 +575,8 @@ def _give_up(message: OutboundMessage, code: str, detail: str) -> None:
             return  # delivered (or given up) meanwhile by another worker
         network.evidence("delivery_failed", message_id=str(message.id), peer=message.recipient, facts={"code": code})
         notices.delivery_failed(message, code)
+        # The module that sent it stops waiting, in the same transaction.
+        handlers.run_on_given_up(message)
     log.warning("gave up delivering %s to %s: %s", message.id, message.recipient, code)
 
 

@@ -335,3 +335,64 @@ def test_a_message_that_arrives_before_the_one_it_depends_on_waits_then_is_handl
     handlers.process_pending()
     stale.refresh_from_db()
     assert stale.processing_error.startswith("waited too long for an earlier message")
+
+
+def _refuses(url: str, data: bytes) -> tuple[int, bytes]:
+    return 400, json.dumps({"code": "bad_signature", "detail": "no"}).encode()
+
+
+def test_the_sending_module_is_told_of_a_give_up_and_not_of_a_delivery(
+    net: FakeNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(handlers, "HANDLERS", dict(handlers.HANDLERS))
+    monkeypatch.setattr(handlers, "ON_DELIVERED", {})
+    monkeypatch.setattr(handlers, "ON_GIVEN_UP", {})
+    delivered: list[uuid.UUID] = []
+    given_up: list[tuple[uuid.UUID, bool]] = []
+
+    def on_given_up(message: OutboundMessage) -> None:
+        # Inside the give-up's transaction: the row is already marked failed.
+        stored = OutboundMessage.objects.get(id=message.id)
+        given_up.append((message.id, stored.status == OutboundMessage.Status.FAILED))
+
+    handlers.register(
+        "system.ping",
+        handlers.HANDLERS["system.ping"],
+        on_delivered=lambda message: delivered.append(message.id),
+        on_given_up=on_given_up,
+    )
+    arrives = _send(net)
+    _work(net)
+    assert (delivered, given_up) == ([arrives.id], []), "a delivered message is not given up"
+    refused = _send(net)
+    [outcome] = _work(net, post=_refuses)
+    assert outcome.final
+    assert given_up == [(refused.id, True)]
+    assert delivered == [arrives.id]
+
+
+def test_a_failing_give_up_hook_does_not_undo_the_give_up(
+    net: FakeNetwork, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    message = _send(net)
+    message.give_up_at = timezone.now() + timedelta(seconds=1)  # the next attempt would be too late
+    message.save(update_fields=["give_up_at"])
+
+    def hook(given_up: OutboundMessage) -> None:
+        OutboundMessage.objects.filter(id=given_up.id).update(last_error="written by the hook")
+        raise RuntimeError("the module's own bug")
+
+    def down(url: str, data: bytes) -> tuple[int, bytes]:
+        raise ConnectionRefusedError("connection refused")
+
+    monkeypatch.setitem(handlers.ON_GIVEN_UP, "system.ping", hook)
+    [outcome] = _work(net, post=down)
+    assert outcome.final
+    assert not outcome.delivered
+    message.refresh_from_db()
+    assert message.status == OutboundMessage.Status.FAILED
+    assert "unreachable" in message.last_error, "the hook's own writes are rolled back with it"
+    assert (message.payload, message.claimed_by) == ("", "")
+    assert ("delivery_failed", "SV-FGR") in [(kind, node) for kind, node, _facts in net.evidence]
+    assert "the module's own bug" in caplog.text
+    assert not _work(net, post=down), "nothing is left to deliver"
