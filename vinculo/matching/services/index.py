@@ -85,8 +85,11 @@ def _stamp(source: object, fingerprint: str, scheme: str) -> str:
 
 
 def registry_person(
-    person_id: str, source: tuple[str, tuple[str, ...], str, int | None, tuple[str, ...]]
+    person_id: str, *, birth_year: int | None, sex_code: str, citizenships: tuple[str, ...]
 ) -> records.RegistryPerson:
+    """A person of the registry as the engine reads them: the identity unsealed (in memory only) and
+    the analytic record's year of birth, sex and citizenships (the first one recorded is read as the
+    nationality). The index passes what it read for many people at once; see ``registry_person_of``."""
     identity = unseal_identity(person_id)
     return records.RegistryPerson(
         person_id=person_id,
@@ -94,12 +97,25 @@ def registry_person(
         first_surname=identity.first_surname,
         second_surname=identity.second_surname,
         birth_date=identity.birth_date,
-        birth_year=source[3],
-        sex_code=source[2],
-        citizenships=source[4],
+        birth_year=birth_year,
+        sex_code=sex_code,
+        citizenships=citizenships,
         document_numbers=identity.document_numbers,
         phones=identity.phones,
         vehicle_plates=identity.vehicle_plates,
+    )
+
+
+def registry_person_of(person: Person) -> records.RegistryPerson:
+    """One person of the registry read exactly as the index reads them (a person of a case asked about)."""
+    # Citizenships in the order they were recorded, as ``_sources`` reads them (not the countries'
+    # own order, by name): the first one is the nationality.
+    citizenships = Person.citizenships.through.objects.filter(person_id=person.pk).order_by("pk")
+    return registry_person(
+        str(person.pk),
+        birth_year=person.birth_year,
+        sex_code=person.sex.code if person.sex_id else "",
+        citizenships=tuple(citizenships.values_list("country__iso2", flat=True)),
     )
 
 
@@ -141,7 +157,11 @@ def _encode_batch(
     encoder: Encoder,
     fingerprint: str,
 ) -> None:
-    normalised = [normalise(records.raw_person(registry_person(pid, sources[pid]))) for pid in person_ids]
+    normalised = []
+    for pid in person_ids:
+        _changed, _roles, sex_code, birth_year, citizenships = sources[pid]
+        person = registry_person(pid, birth_year=birth_year, sex_code=sex_code, citizenships=citizenships)
+        normalised.append(normalise(records.raw_person(person)))
     encodings = encoder.encode_many(normalised)
     now = timezone.now()
     with transaction.atomic():

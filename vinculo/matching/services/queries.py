@@ -27,7 +27,6 @@ from vinculo.accounts.roles import Permission
 from vinculo.audit import services as audit
 from vinculo.cases.models import Case, CaseParty, Person
 from vinculo.cases.selectors import cases_visible_to
-from vinculo.cases.services.parties import unseal_identity
 from vinculo.core.errors import AccessDenied, DomainError
 from vinculo.linkage.classify import REQUIRED_FIELDS
 from vinculo.linkage.encoding import Encoding, Fields
@@ -146,24 +145,7 @@ def _raw_of(by: User, asked: Asked, case: Case | None) -> RawPerson:
         party = CaseParty.objects.select_related("person", "person__sex").filter(pk=asked.party_id).first()
         if party is None or case is None or party.case_id != case.pk:
             raise DomainError(PARTY_ELSEWHERE, code="party_elsewhere")
-        person = party.person
-        identity = unseal_identity(person.pk)
-        citizenships = tuple(person.citizenships.values_list("iso2", flat=True))
-        return records.raw_person(
-            records.RegistryPerson(
-                person_id=str(person.pk),
-                given_names=identity.given_names,
-                first_surname=identity.first_surname,
-                second_surname=identity.second_surname,
-                birth_date=identity.birth_date,
-                birth_year=person.birth_year,
-                sex_code=person.sex.code if person.sex_id else "",
-                citizenships=citizenships,
-                document_numbers=identity.document_numbers,
-                phones=identity.phones,
-                vehicle_plates=identity.vehicle_plates,
-            )
-        )
+        return records.raw_person(index_service.registry_person_of(party.person))
     if asked.kind == QueryKind.PERSON:
         return RawPerson(
             record_id="query",

@@ -250,3 +250,25 @@ def test_a_vehicle_plate_written_differently_hits(mnet: FakeNetwork, prosecutor:
     deliver_all(mnet)
     assert answers(query)["GT-MP"].decision == "hit"
     assert answers(other)["GT-MP"].decision == "no-hit"  # the same letters in another country are another plate
+
+
+def test_a_person_of_a_case_is_encoded_for_a_query_exactly_as_the_index_holds_them(
+    gt_prosecutor: User, gt_case: Case
+) -> None:
+    from vinculo.linkage.normalise import normalise
+    from vinculo.matching import records
+    from vinculo.matching.services import index, keys
+    from vinculo.reference.models import Country
+
+    person = gt_case.parties.get(role__code="SUSPECT").person
+    # Recorded first: Guatemala, then El Salvador (which comes first by name).
+    person.citizenships.add(Country.objects.get(iso2="GT"))
+    person.citizenships.add(Country.objects.get(iso2="SV"))
+    index.refresh(office_id=gt_prosecutor.office_id)
+    read = index.registry_person_of(person)
+    assert read.citizenships == ("GT", "SV"), "the first one recorded is the nationality"
+    assert (read.given_names, read.phones) == ("José Manuel", "+502 5512 3456")
+    fingerprint, key = keys.require_active_key()
+    encoding = index.encoder_for(fingerprint, key).encode(normalise(records.raw_person(read)))
+    entry = IndexEntry.objects.get(person=person)
+    assert (bytes(entry.bloom), entry.fields) == (encoding.bloom, int(encoding.fields))
