@@ -21,8 +21,11 @@ import unicodedata
 from dataclasses import dataclass
 
 from vinculo.demo.people import GIVEN_FEMALE, GIVEN_MALE, surnames_for
-from vinculo.linkage.identifiers import _GT_MUNICIPALITIES as GT_MUNICIPALITIES  # the engine reads these
-from vinculo.linkage.identifiers import gt_cui_check_digit, sv_dui_check_digit
+from vinculo.linkage.identifiers import (
+    GT_MUNICIPALITIES,  # the engine reads these
+    gt_cui_check_digit,
+    sv_dui_check_digit,
+)
 
 PHONE_PREFIX = {"GT": "+502", "SV": "+503", "HN": "+504", "NI": "+505", "CR": "+506", "PA": "+507", "BZ": "+501"}
 PHONE_PREFIX_OTHER = {"MX": "+52", "CO": "+57", "VE": "+58", "EC": "+593", "CU": "+53", "HT": "+509"}

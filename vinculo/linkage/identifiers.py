@@ -265,7 +265,7 @@ _ID_SEPARATORS = str.maketrans("", "", " \t-./_\u00a0\u2010\u2011\u2013\u2014")
 # Municipalities per department (01 Guatemala … 22 Jutiapa), as RENAP numbers them, counting
 # Sipacate (Escuintla) and Petatán (Huehuetenango), both created in 2015. A municipality created
 # later must be added here, or CUIs registered there are refused.
-_GT_MUNICIPALITIES = (17, 8, 16, 16, 14, 14, 19, 8, 24, 21, 9, 30, 33, 21, 8, 17, 14, 5, 11, 11, 7, 17)
+GT_MUNICIPALITIES = (17, 8, 16, 16, 14, 14, 19, 8, 24, 21, 9, 30, 33, 21, 8, 17, 14, 5, 11, 11, 7, 17)
 
 
 class _Invalid(Exception):
@@ -290,7 +290,7 @@ def _digits(number: str, lengths: tuple[int, ...], country: str) -> str:
 def _gt(number: str) -> str:
     digits = _digits(number, (13,), "GT")
     department, municipality = int(digits[9:11]), int(digits[11:13])
-    if not 1 <= department <= 22 or not 1 <= municipality <= _GT_MUNICIPALITIES[department - 1]:
+    if not 1 <= department <= 22 or not 1 <= municipality <= GT_MUNICIPALITIES[department - 1]:
         raise _Invalid("bad_format", f"no municipality {digits[9:13]} in Guatemala")
     if gt_cui_check_digit(digits[:8]) != int(digits[8]):
         raise _Invalid("bad_check_digit", "the CUI check digit does not match")
