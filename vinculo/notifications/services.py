@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.tasks import task
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -40,6 +41,18 @@ def notify(*, people: Iterable[User], kind: str, subject: str, office: str, link
         if KINDS[kind].by_email and person.email:
             transaction.on_commit(partial(send_notification_email.enqueue, notification.pk))
     return created
+
+
+def link_to(name: str, *args: object) -> str:
+    """The link a notification carries: the path of a named page.
+
+    Empty if the page is not installed, so that a notification never stops the event it tells of
+    (it is made inside that event's transaction, often while a message from another office is handled).
+    """
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:  # each module installs its pages with it
+        return ""
 
 
 def office_people_with(office_id: int, *permissions: Permission) -> list[User]:

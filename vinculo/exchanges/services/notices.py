@@ -6,13 +6,11 @@ module's, chosen when shown in each reader's language.
 
 from __future__ import annotations
 
-from django.urls import NoReverseMatch, reverse
-
 from vinculo.accounts.models import User
 from vinculo.accounts.roles import Permission
 from vinculo.exchanges.lifecycle import Side, Step
 from vinculo.exchanges.models import Broadcast, ConsentRequest, InformationRequest, JointTeam
-from vinculo.notifications.services import notify, office_people_with
+from vinculo.notifications.services import link_to, notify, office_people_with
 
 REMOTE_KINDS = {
     Step.ACKNOWLEDGE: "request.acknowledged",
@@ -27,14 +25,7 @@ REMOTE_KINDS = {
 
 
 def _link(request: InformationRequest) -> str:
-    return _page("exchanges:request_detail", request.pk)
-
-
-def _page(name: str, pk: object) -> str:
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:  # pragma: no cover - the pages are always installed with the module
-        return ""
+    return link_to("exchanges:request_detail", request.pk)
 
 
 def _focal_points(office_id: int) -> list[User]:
@@ -77,21 +68,21 @@ def broadcast_arrived(broadcast: Broadcast) -> None:
     )
     kind = "alert.received" if broadcast.kind == "alert" else "information.received"
     notify(people=people, kind=kind, subject=broadcast.subject, office=broadcast.origin,
-           link=_page("exchanges:broadcast_detail", broadcast.pk))  # fmt: skip
+           link=link_to("exchanges:broadcast_detail", broadcast.pk))  # fmt: skip
 
 
 def consent_asked(consent: ConsentRequest) -> None:
     notify(people=_focal_points(consent.office_id), kind="consent.requested", subject=consent.item_subject,
-           office=consent.counterpart, link=_page("exchanges:consent_detail", consent.pk))  # fmt: skip
+           office=consent.counterpart, link=link_to("exchanges:consent_detail", consent.pk))  # fmt: skip
 
 
 def consent_answered(consent: ConsentRequest) -> None:
     people = [consent.asked_by] if consent.asked_by is not None else _focal_points(consent.office_id)
     notify(people=people, kind="consent.answered", subject=consent.item_subject, office=consent.counterpart,
-           link=_page("exchanges:consent_detail", consent.pk))  # fmt: skip
+           link=link_to("exchanges:consent_detail", consent.pk))  # fmt: skip
 
 
 def team_formed(team: JointTeam) -> None:
     people = office_people_with(team.office_id, Permission.EXCHANGE_SEND, Permission.EXCHANGE_ANSWER)
     notify(people=people, kind="team.formed", subject=team.name, office=team.lead,
-           link=_page("exchanges:team_detail", team.pk))  # fmt: skip
+           link=link_to("exchanges:team_detail", team.pk))  # fmt: skip

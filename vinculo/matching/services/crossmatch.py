@@ -45,7 +45,7 @@ from vinculo.matching.services import keys
 from vinculo.messaging import network
 from vinculo.messaging.models import InboundMessage
 from vinculo.messaging.services import outbox
-from vinculo.notifications.services import notify, office_people_with
+from vinculo.notifications.services import link_to, notify, office_people_with
 
 NOTICES_PER_MESSAGE = 5000
 
@@ -139,15 +139,10 @@ def receive_notices(message: InboundMessage, payload: bytes) -> None:
     if others:
         office = Office.objects.get(code=network.node_id())
         people = office_people_with(office.pk, Permission.MATCH_CONFIRM)
+        link = link_to("matching:crossmatch")
         for other in sorted(others):
-            notify(people=people, kind="match.crossmatch", subject="", office=other, link=_notices_page())
+            notify(people=people, kind="match.crossmatch", subject="", office=other, link=link)
     engine.forget()
-
-
-def _notices_page() -> str:
-    from django.urls import reverse
-
-    return reverse("matching:crossmatch")
 
 
 # --- hub side ------------------------------------------------------------------------------------

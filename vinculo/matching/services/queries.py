@@ -47,7 +47,7 @@ from vinculo.matching.services import keys
 from vinculo.messaging import network
 from vinculo.messaging.models import InboundMessage, OutboundMessage
 from vinculo.messaging.services import outbox
-from vinculo.notifications.services import notify, office_people_with
+from vinculo.notifications.services import link_to, notify, office_people_with
 from vinculo.vault import crypto
 from vinculo.vault import keys as vault_keys
 
@@ -352,7 +352,7 @@ def receive_query(message: InboundMessage, payload: bytes) -> None:
             kind="match.hit_received",
             subject=data.case_reference,
             office=message.sender,
-            link=_page("matching:hit_detail", hit.pk),
+            link=link_to("matching:hit_detail", hit.pk),
         )
     outbox.send(
         type=wire.ANSWER,
@@ -394,7 +394,7 @@ def receive_answer(message: InboundMessage, payload: bytes) -> None:
             kind="match.hit",
             subject=recipient.query.case_reference,
             office=message.sender,
-            link=_page("matching:query_detail", recipient.query_id),
+            link=link_to("matching:query_detail", recipient.query_id),
         )
 
 
@@ -470,7 +470,7 @@ def receive_hit_status(message: InboundMessage, payload: bytes) -> None:
         kind=f"match.hit_{data.status}",
         subject=recipient.query.case_reference,
         office=message.sender,
-        link=_page("matching:query_detail", recipient.query_id),
+        link=link_to("matching:query_detail", recipient.query_id),
     )
 
 
@@ -506,15 +506,6 @@ def check_answerable(reference: str, counterpart: str) -> None:
     ).first()
     if hit is None or hit.state != Hit.State.CONFIRMED:
         raise DomainError(HIT_NOT_CONFIRMED, code="hit_not_confirmed")
-
-
-def _page(name: str, pk: object) -> str:
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:  # pragma: no cover - the pages are installed with the module
-        return ""
 
 
 # --- audited reads ------------------------------------------------------------------------------

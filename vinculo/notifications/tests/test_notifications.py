@@ -112,3 +112,9 @@ def test_an_alert_notification_links_to_the_alert(net: FakeNetwork, prosecutor: 
     told = Notification.objects.get(user=gt_desk)
     assert told.kind == "alert.received"
     assert told.link == f"/exchanges/broadcasts/{received.pk}/"
+
+
+def test_a_notification_links_to_a_named_page_and_to_nothing_when_there_is_no_such_page() -> None:
+    assert services.link_to("matching:crossmatch") == "/matching/crossmatch"
+    assert services.link_to("matching:hit_detail", 7) == "/matching/hits/7"
+    assert services.link_to("exchanges:no_such_page", 7) == ""
