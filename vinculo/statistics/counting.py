@@ -707,3 +707,95 @@ def hit_follow_up(rows: Iterable[HitRow], shared: Mapping[str, int] | None = Non
         named |= {f"{step}_received": n for step, n in zip(FOLLOW_UP_STEPS, inc, strict=True)}
         results.append(HitFollowUp(counterpart=counterpart, shared=shared.get(counterpart, 0), **named))
     return results
+
+
+# ---------------------------------------------------------------------------------------------
+# Money amounts (magnitude tables: disclosure control by contributors, dominance and p-%)
+
+AMOUNT_KINDS = ("FINE", "CONFISCATED", "REPARATION")
+
+
+@dataclass(frozen=True, slots=True)
+class AmountRow:
+    """What one conviction's sentence imposed, in whole units of its currency (None: not imposed)."""
+
+    person: str
+    crime: str  # the crime family of the charge the conviction is on
+    decided_on: datetime.date
+    currency: str
+    fine: int | None
+    confiscated: int | None
+    reparation: int | None
+
+
+@dataclass(frozen=True)
+class AmountTable:
+    """Amounts by year and kind, kept as each contributor's amount (a convicted person's sum in the year).
+
+    Disclosure control of amounts needs the contributions, not only the sums: a cell one person
+    dominates gives that person's amount away. One currency per table: the one most of the
+    office's sentences use; ``other_currencies`` counts the sentences left out because they use another.
+    """
+
+    key: str
+    currency: str
+    rows: tuple[str, ...]
+    columns: tuple[str, ...]
+    contributions: tuple[tuple[tuple[int, ...], ...], ...]  # per row, per column: the contributors' amounts
+    other_currencies: int = 0
+
+    def value(self, row: str, column: str) -> int:
+        return sum(self.contributions[self.rows.index(row)][self.columns.index(column)])
+
+    def contributors(self, row: str, column: str) -> int:
+        return len(self.contributions[self.rows.index(row)][self.columns.index(column)])
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "currency": self.currency,
+            "rows": list(self.rows),
+            "columns": list(self.columns),
+            "contributions": [[list(cell) for cell in row] for row in self.contributions],
+            "other_currencies": self.other_currencies,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AmountTable:
+        contributions = tuple(tuple(tuple(int(x) for x in cell) for cell in row) for row in data["contributions"])
+        return cls(
+            str(data["key"]),
+            str(data["currency"]),
+            tuple(map(str, data["rows"])),
+            tuple(map(str, data["columns"])),
+            contributions,
+            int(data.get("other_currencies", 0)),
+        )
+
+
+def amount_table(rows: Iterable[AmountRow], years: Sequence[str]) -> AmountTable:
+    """Fines, confiscated assets and reparations imposed by convictions for trafficking or smuggling.
+
+    By year of the judgment. A person convicted twice in a year is one contributor, with the sum;
+    a cell holds only contributors with an amount above zero. Sentences in other currencies than
+    the most used one are left out and counted (amounts in different currencies do not add up).
+    """
+    relevant = [r for r in rows if r.crime in TRAFFICKING | SMUGGLING and str(r.decided_on.year) in years]
+    used = Counter(r.currency for r in relevant)
+    currency = min(used, key=lambda c: (-used[c], c)) if used else ""
+    sums: dict[tuple[str, str, str], int] = defaultdict(int)
+    for row in relevant:
+        if row.currency != currency:
+            continue
+        year = str(row.decided_on.year)
+        for kind, amount in zip(AMOUNT_KINDS, (row.fine, row.confiscated, row.reparation), strict=True):
+            if amount:
+                sums[(year, kind, row.person)] += amount
+    cells: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for (year, kind, _person), amount in sums.items():
+        cells[(year, kind)].append(amount)
+    contributions = tuple(
+        tuple(tuple(sorted(cells.get((year, kind), ()), reverse=True)) for kind in AMOUNT_KINDS) for year in years
+    )
+    other = sum(n for c, n in used.items() if c != currency)
+    return AmountTable("amounts_imposed", currency, tuple(years), AMOUNT_KINDS, contributions, other)

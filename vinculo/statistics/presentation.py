@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.statistics import charts, counting, disclosure, regional
@@ -117,7 +117,14 @@ CATALOGUE: tuple[Spec, ...] = (
         "years",
     ),
 )
-BY_KEY: Mapping[str, Spec] = {spec.key: spec for spec in CATALOGUE}
+AMOUNTS = Spec(
+    "amounts_imposed",
+    _("Fines, confiscated assets and reparations imposed by convictions for trafficking or smuggling, by year"),
+    _("currency units"),
+    "years",
+    "amount",
+)
+BY_KEY: Mapping[str, Spec] = {spec.key: spec for spec in (*CATALOGUE, AMOUNTS)}
 
 LABELS: dict[str, dict[str, Promise]] = {
     "sex_age": {
@@ -151,6 +158,11 @@ LABELS: dict[str, dict[str, Promise]] = {
         "CONVICTED_FINAL": _("Convicted (final)"),
     },
     "countries": {"NK": _("Not known")},
+    "amount": {
+        "FINE": _("Fines"),
+        "CONFISCATED": _("Value of assets confiscated"),
+        "REPARATION": _("Reparation to victims"),
+    },
     "iccs": {  # ICCS version 1.0 (UNODC, 2015): the codes the member countries' provisions use
         "0204": _("0204 Trafficking in persons"),
         "02041": _("02041 Trafficking in persons for sexual exploitation"),
@@ -184,6 +196,11 @@ FOOTNOTES: dict[Reason, Promise] = {
     Reason.SMALL_COUNTRY: _("“x”: too few victims in the year to publish any detail; only the total is shown."),
     Reason.SPARSE_TABLE: _("“x”: too few persons in this table to publish any detail; only the total is shown."),
     Reason.ROUNDED: _("Figures are rounded to the nearest 5; components may not add up to the totals."),
+    Reason.FEW_CONTRIBUTORS: _("“x”: an amount from too few convicted persons; hidden so that no one's can be known."),
+    Reason.DOMINANCE: _(
+        "“x”: an amount mostly from one or two convicted persons; hidden so that theirs cannot be estimated."
+    ),
+    Reason.P_PERCENT: _("“x”: an amount the others could narrow down to one person's; hidden."),
 }
 TIER_NAMES: dict[Tier, Promise] = {
     Tier.OWNER: _("This office (figures as they are)"),
@@ -242,18 +259,27 @@ class DisplayTable:
 
 
 def protect_table(
-    table: counting.CountTable,
+    table: counting.CountTable | counting.AmountTable,
     tier: Tier,
     *,
     names: Mapping[str, str] | None = None,
 ) -> DisplayTable:
-    """The table as a reader of ``tier`` may see it, with its margins."""
+    """The table as a reader of ``tier`` may see it, with its margins.
+
+    An amounts table is protected from its contributions (too few contributors, n-k dominance,
+    the p-% rule) and shows its currency in its units.
+    """
     spec = BY_KEY.get(table.key)
     rows_are = spec.rows_are if spec else "codes"
     columns_are = spec.columns_are if spec else "codes"
     if not table.rows:
         return _empty(table, spec)
-    if table.columns:
+    if isinstance(table, counting.AmountTable):
+        if not table.currency:
+            return _empty(table, spec)
+        cells = [[list(cell) for cell in row] for row in table.contributions]
+        source = disclosure.Table.two_way(table.rows, table.columns, cells)
+    elif table.columns:
         source = disclosure.Table.two_way(table.rows, table.columns, [list(r) for r in table.values])
     else:
         source = disclosure.Table.one_way(table.rows, [r[0] for r in table.values])
@@ -286,6 +312,18 @@ def protect_table(
         for r in FOOTNOTES
         if r in used
     ]
+    units = str(spec.units) if spec else ""
+    if isinstance(table, counting.AmountTable):
+        units = f"{units} ({table.currency})"
+        if table.other_currencies:
+            notes.append(
+                ngettext(
+                    "%(n)s sentence in another currency than %(currency)s is not in this table.",
+                    "%(n)s sentences in other currencies than %(currency)s are not in this table.",
+                    table.other_currencies,
+                )
+                % {"n": table.other_currencies, "currency": table.currency}
+            )
     if table.key == "victims_per_form":
         notes.append(
             gettext(
@@ -295,7 +333,7 @@ def protect_table(
     return DisplayTable(
         table.key,
         str(spec.title) if spec else table.key,
-        str(spec.units) if spec else "",
+        units,
         row_labels,
         column_labels,
         grid,
@@ -304,7 +342,7 @@ def protect_table(
     )
 
 
-def _empty(table: counting.CountTable, spec: Spec | None) -> DisplayTable:
+def _empty(table: counting.CountTable | counting.AmountTable, spec: Spec | None) -> DisplayTable:
     return DisplayTable(
         table.key,
         str(spec.title) if spec else table.key,

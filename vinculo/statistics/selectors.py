@@ -9,6 +9,7 @@ tuples, joined in Python by id. Readers see aggregates only, through ``latest_sn
 from __future__ import annotations
 
 import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import Office, User
 from vinculo.accounts.roles import Permission
-from vinculo.cases.models import Case, CaseParty, Charge, Decision, Event, Exploitation, Person
+from vinculo.cases.models import Case, CaseParty, Charge, Decision, Event, Exploitation, Person, Sentence
 from vinculo.core.errors import AccessDenied
 from vinculo.exchanges.models import InformationRequest
 from vinculo.matching.models import CrossmatchNotice, IncomingQuery, QueryRecipient
@@ -47,6 +48,7 @@ class RegistryRows:
     requests: list[counting.RequestRow]
     case_count: int
     hits: list[counting.HitRow] = field(default_factory=list)
+    amounts: list[counting.AmountRow] = field(default_factory=list)
     shared: dict[str, int] = field(default_factory=dict)  # persons a cross-match found another office holds too
 
 
@@ -219,6 +221,29 @@ def registry_rows(office: Office) -> RegistryRows:
                 order=charge_id,
             )
         )
+    amounts = []
+    convictions = [pk for pk, code in codes.items() if code in Decision.CONVICTIONS]
+    sentences = mine(
+        Sentence.objects.filter(decision__verdict_id__in=convictions), "decision__charge__party__case__office"
+    )
+    for person_id, crime_id, decided_on, currency, fine, confiscated, reparation in _raw(
+        sentences.values_list(
+            "decision__charge__party__person_id",
+            "decision__charge__provision__crime_family_id",
+            "decision__decided_on",
+            "currency",
+            "fine_amount",
+            "confiscated_value",
+            "reparation_amount",
+        )
+    ):
+        day = _day(decided_on)
+        assert day is not None  # noqa: S101 - a NOT NULL column
+        amounts.append(
+            counting.AmountRow(
+                str(person_id), codes[crime_id], day, currency, _units(fine), _units(confiscated), _units(reparation)
+            )
+        )
     return RegistryRows(
         parties,
         charges,
@@ -226,9 +251,17 @@ def registry_rows(office: Office) -> RegistryRows:
         cases,
         list(request_rows(office)),
         len(crime_of),
-        list(hit_rows(office)),
-        shared_persons(office),
+        hits=list(hit_rows(office)),
+        shared=shared_persons(office),
+        amounts=amounts,
     )
+
+
+def _units(value: object) -> int | None:
+    """Whole currency units from a driver's decimal (a ``Decimal``, or SQLite's number or text); half rounds up."""
+    if value is None:
+        return None
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _first(facts: list[tuple[str, datetime.date | None, str]], kinds: tuple[str, ...]) -> datetime.date | None:

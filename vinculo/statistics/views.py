@@ -52,6 +52,9 @@ def national_tables(snapshot: Snapshot, tier: Tier) -> tuple[dict[str, presentat
         for spec in presentation.CATALOGUE
         if spec.key in stored
     }
+    if presentation.AMOUNTS.key in stored:
+        amounts = counting.AmountTable.from_dict(stored[presentation.AMOUNTS.key])
+        tables[amounts.key] = presentation.protect_table(amounts, tier, names=names)
     return tables, dict(stored.get("mou_performance", {}))
 
 
@@ -76,11 +79,12 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     year = year if year in years else years[-1]
     row = years.index(year)
     sections = []
-    for n, spec in enumerate(presentation.CATALOGUE):
+    for n, spec in enumerate((*presentation.CATALOGUE, presentation.AMOUNTS)):
         table = tables.get(spec.key)
         if table is None:
             continue
-        chart = presentation.chart_of_totals(table, chart_id=f"chart-{n}")
+        by = "columns" if spec is presentation.AMOUNTS else "rows"  # amounts: by kind, not kinds added up
+        chart = presentation.chart_of_totals(table, chart_id=f"chart-{n}", by=by)
         detail = presentation.chart_of_row(table, row, chart_id=f"chart-{n}-year") if spec.rows_are == "years" else ""
         sections.append({"table": table, "chart": mark_safe(chart), "detail": mark_safe(detail)})  # noqa: S308 - escaped in charts.py
     funnel = [

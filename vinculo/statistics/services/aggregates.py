@@ -43,6 +43,8 @@ def count_tables(rows: selectors.RegistryRows, *, home: str, years: list[str]) -
         counting.iccs_table(rows.cases, rows.charges, years),
     ]
     stored: dict[str, dict[str, object]] = {table.key: table.as_dict() for table in tables}
+    amounts = counting.amount_table(rows.amounts, years)
+    stored[amounts.key] = amounts.as_dict()
     stored["mou_performance"] = {
         "key": "mou_performance",
         "performance": [dataclasses.asdict(p) for p in counting.performance(rows.requests)],

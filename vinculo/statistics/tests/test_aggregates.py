@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -110,8 +111,9 @@ def registry(prosecutor: User, node_admin: User) -> dict[str, Any]:
         decided_on=D(2024, 10, 1),
         verdict=code("verdict", "CONVICTED"),
         sentence=proceedings.SentenceTerms(
-            sanctions=[code("sanction", "IMPRISONMENT")], currency="USD", imprisonment_months=60
-        ),
+            sanctions=[code("sanction", "IMPRISONMENT")], currency="USD", imprisonment_months=60,
+            fine_amount=Decimal("2500.50"), reparation_amount=Decimal("10000"),
+        ),  # fmt: skip
     )
     second = open_case(prosecutor, reported_on=D(2024, 5, 1))
     add_victim(prosecutor, second, sex="M", age=30, forms=["FORCED_BEGGING"])
@@ -124,7 +126,7 @@ def test_the_registry_is_read_in_a_fixed_number_of_queries(
     registry: dict[str, Any], prosecutor: User, django_assert_max_num_queries: Any
 ) -> None:
     office = prosecutor.office
-    with django_assert_max_num_queries(16):  # whatever the number of cases: one query per kind of fact
+    with django_assert_max_num_queries(17):  # whatever the number of cases: one query per kind of fact
         rows = selectors.registry_rows(office)
     assert rows.case_count == 3
     assert len(rows.parties) == 5
@@ -139,7 +141,7 @@ def test_a_snapshot_counts_the_registry_by_the_rules(registry: dict[str, Any], p
     snapshot = aggregates.build_snapshot(by=prosecutor, office=prosecutor.office)
     assert (snapshot.first_year, snapshot.last_year, snapshot.case_count) == (this_year - 4, this_year, 3)
     tables = {
-        k: counting.CountTable.from_dict(v) for k, v in selectors.snapshot_tables(snapshot).items() if "rows" in v
+        k: counting.CountTable.from_dict(v) for k, v in selectors.snapshot_tables(snapshot).items() if "values" in v
     }
     sex_age = tables["victims_sex_age"]
     assert sex_age.value("2023", "WOMEN") == 1  # Ana, rescued in December 2023
@@ -162,6 +164,10 @@ def test_a_snapshot_counts_the_registry_by_the_rules(registry: dict[str, Any], p
     iccs = tables["cases_recorded_iccs"]
     assert (iccs.value("2024", "02041"), iccs.value("2024", "NONE"), iccs.total) == (1, 2, 3)
     assert tables["smugglers_investigated"].total == 0  # the defendant is charged with trafficking only
+    amounts = counting.AmountTable.from_dict(selectors.snapshot_tables(snapshot)["amounts_imposed"])
+    assert amounts.currency == "USD"
+    assert (amounts.value("2024", "FINE"), amounts.value("2024", "REPARATION")) == (2501, 10000)  # whole units
+    assert (amounts.contributors("2024", "FINE"), amounts.contributors("2024", "CONFISCATED")) == (1, 0)
     entry = AuditEntry.objects.filter(action="statistics.snapshot_built").get()
     assert entry.data["cases"] == 3
 
@@ -190,3 +196,21 @@ def test_the_unfiltered_reading_of_a_node_alone_counts_the_same(
     assert sorted(alone.charges, key=repr) == sorted(shared.charges, key=repr)
     assert (alone.cases, alone.crossings, alone.case_count) == (shared.cases, shared.crossings, shared.case_count)
     assert len(selectors.registry_rows(foreign_admin.office).parties) == 1
+
+
+def test_the_dashboard_shows_the_amounts_in_their_currency_and_exports_them(
+    registry: dict[str, Any], prosecutor: User, client: Any
+) -> None:
+    from django.urls import reverse
+
+    aggregates.build_snapshot(by=prosecutor, office=prosecutor.office)
+    client.force_login(prosecutor)
+    page = client.get(reverse("statistics:dashboard"))
+    section = page.text.split('id="amounts_imposed"')[1].split("</section>")[0]
+    assert "(USD)" in section
+    assert "10\u202f000" in section  # the reparation, as the owner sees it
+    network = client.get(reverse("statistics:dashboard") + "?tier=network").text
+    hidden = network.split('id="amounts_imposed"')[1].split("</section>")[0]
+    assert "10\u202f000" not in hidden  # one convicted person's amounts never leave the office
+    text = client.get(reverse("statistics:export", args=["amounts_imposed", "csv"])).getvalue().decode("utf-8-sig")
+    assert "Multas" in text

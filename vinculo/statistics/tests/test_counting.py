@@ -373,3 +373,23 @@ def test_smugglers_are_counted_apart_from_traffickers() -> None:
     assert set(tables) == {"smugglers_investigated", "smugglers_prosecuted", "smugglers_convicted",
                            "smugglers_convicted_final"}  # fmt: skip
     assert (tables["smugglers_prosecuted"].value("2025", "M"), tables["smugglers_convicted"].total) == (2, 1)
+
+
+def test_amounts_imposed_by_contributor_in_the_most_used_currency() -> None:
+    y25, y24 = D(2025, 6, 1), D(2024, 6, 1)
+    rows = [
+        c.AmountRow("p1", "TIP", y25, "GTQ", 1000, 50000, None),
+        c.AmountRow("p1", "TIP", y25, "GTQ", 500, None, None),  # the same person twice: one contributor, the sum
+        c.AmountRow("p2", "SOM", y25, "GTQ", 200, None, None),
+        c.AmountRow("p3", "TIP", y25, "USD", 99, None, None),  # another currency: left out, counted
+        c.AmountRow("p4", "RELATED", y25, "GTQ", 7, None, None),  # not trafficking or smuggling
+        c.AmountRow("p5", "TIP", D(2019, 1, 1), "GTQ", 5, None, None),  # outside the years
+        c.AmountRow("p6", "TIP", y24, "GTQ", None, None, 0),  # nothing imposed: no contributor
+    ]
+    table = c.amount_table(rows, ["2024", "2025"])
+    assert (table.currency, table.other_currencies) == ("GTQ", 1)
+    assert table.contributions[1][0] == (1500, 200)  # 2025 fines, largest first
+    assert (table.value("2025", "CONFISCATED"), table.contributors("2025", "CONFISCATED")) == (50000, 1)
+    assert table.contributions[0] == ((), (), ())
+    assert c.AmountTable.from_dict(table.as_dict()) == table
+    assert c.amount_table([], ["2025"]).currency == ""

@@ -177,3 +177,28 @@ def test_the_dashboard_says_when_there_are_no_queries_yet(client: Client, prosec
     section = page.text.split('id="hits"')[1].split("</section>")[0]
     assert "<svg" not in section
     assert "<tfoot>" not in section
+
+
+def test_amounts_are_hidden_when_few_persons_or_one_dominates(db: None) -> None:
+    from vinculo.statistics import counting, presentation
+    from vinculo.statistics.disclosure import Tier
+
+    spread = (100_000, 90_000, 80_000, 70_000, 60_000, 50_000)
+    dominated = (100_000, 10, 10, 10, 10, 10)
+    few = (500, 400)
+    table = counting.AmountTable(
+        "amounts_imposed", "GTQ", ("2023", "2024", "2025"), counting.AMOUNT_KINDS,
+        ((spread, spread, spread), (spread, dominated, spread), (few, spread, spread)), other_currencies=2,
+    )  # fmt: skip
+    owner = presentation.protect_table(table, Tier.OWNER)
+    assert [c.text for c in owner.rows[1]][:2] == ["450\u202f000", "100\u202f050"]
+    assert "(GTQ)" in owner.units
+    assert any("2" in note and "GTQ" in note for note in owner.footnotes)  # sentences in other currencies
+    network = presentation.protect_table(table, Tier.NETWORK)
+    assert network.release is not None
+    reasons = {k: c.reason.value for k, c in network.release.cells.items() if c.value is None}
+    assert reasons[("2024", "CONFISCATED")] == "dominance"
+    assert reasons[("2025", "FINE")] == "few-contributors"
+    assert set(reasons.values()) == {"dominance", "few-contributors", "complementary"}
+    assert network.rows[1][2].text == "450\u202f000"  # six persons, none dominating: published
+    assert any("dominan" in note.lower() or "una o dos" in note for note in network.footnotes)
