@@ -9,10 +9,10 @@ tuples, joined in Python by id. Readers see aggregates only, through ``latest_sn
 from __future__ import annotations
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings

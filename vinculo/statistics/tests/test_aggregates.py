@@ -111,9 +111,12 @@ def registry(prosecutor: User, node_admin: User) -> dict[str, Any]:
         decided_on=D(2024, 10, 1),
         verdict=code("verdict", "CONVICTED"),
         sentence=proceedings.SentenceTerms(
-            sanctions=[code("sanction", "IMPRISONMENT")], currency="USD", imprisonment_months=60,
-            fine_amount=Decimal("2500.50"), reparation_amount=Decimal("10000"),
-        ),  # fmt: skip
+            sanctions=[code("sanction", "IMPRISONMENT")],
+            currency="USD",
+            imprisonment_months=60,
+            fine_amount=Decimal("2500.50"),
+            reparation_amount=Decimal("10000"),
+        ),
     )
     second = open_case(prosecutor, reported_on=D(2024, 5, 1))
     add_victim(prosecutor, second, sex="M", age=30, forms=["FORCED_BEGGING"])
