@@ -111,10 +111,16 @@ def test_check_starts_four_nodes_and_stops_them(var_dir: Path, base_port: int) -
         assert re.search(rf"^{re.escape(username)}\s+vinculo-demo\s", result.stdout, re.MULTILINE), username
     assert not re.search(r"^hub\.fiscal\b", result.stdout, re.MULTILINE), "the hub has no case-facing roles"
     assert "second factor is waived" in result.stdout
+    assert "Warning" not in result.stderr
     for node_id in NODE_IDS:
         assert f"{node_id}: sign-in page" in result.stderr
         # --check waits for the cases added in the background before it checks.
         assert (f"{node_id}: all synthetic cases are in place." in result.stderr) == (node_id != "CCCMP-HUB")
+        # Each office's demo prosecutor asked the other two; among two cases no traveller the demo planted
+        # elsewhere, so two persons nobody holds and a phone number: six answers, no hit.
+        asked = re.search(rf"^{node_id}: \d+ queries sent \(repeats included\) to .*; answers: 6 no-hit\.$",
+                          result.stderr, re.MULTILINE)  # fmt: skip
+        assert (asked is not None) == (node_id != "CCCMP-HUB"), result.stderr
         directory = var_dir / node_id
         assert (directory / "vinculo.sqlite3").is_file()
         assert (directory / "server.log").read_text(encoding="utf-8").count("GET /api/v1/node") >= 1

@@ -4,10 +4,12 @@ Every node gets its own port, SQLite database and secret key under ``var/demo/<n
 migrated and seeded with one synthetic account per role and, on an office node, a synthetic
 caseload (``seed_demo``), then served by gunicorn. The first cases of each office are seeded
 before the servers start; the rest follow in the background while the network runs (a new
-network takes a few minutes to fill in; later starts find everything in place). The command
-stays in the foreground until Ctrl-C (or SIGTERM) and stops every node on the way out;
-``--check`` starts the network, waits for the seeding, checks every node answers, and stops
-it again.
+network takes a few minutes to fill in; later starts find everything in place). Once the servers
+answer, each office's demo prosecutor asks the other offices a few hit/no-hit queries in the
+background (``demo_queries``, once per node), so that the matching pages show hits to confirm;
+if that fails, a warning says so and the network runs on. The command stays in the foreground
+until Ctrl-C (or SIGTERM) and stops every node on the way out; ``--check`` starts the network,
+waits for the seeding and the demo's queries, checks every node answers, and stops it again.
 
 Standard output carries one ``<NODE_ID> <URL>`` line per running node and the table of
 demo logins; progress and errors go to standard error.
@@ -57,6 +59,9 @@ SETUP_SECONDS_PER_CASE = 1.0
 FEDERATION_SETUP_SECONDS = 60.0
 # Cases per office seeded before the servers start; the rest are added in the background.
 FIRST_CASES = 100
+# How long each office's demo prosecutor waits for the answers to the demo's hit/no-hit queries
+# (the network key reaches the other offices only once the delivery workers run).
+QUERY_WAIT_SECONDS = 120.0
 # The environment of every node is set here in full; the operator's own settings for a
 # node (a production DATABASE_URL, a secret key) must not leak into the demo.
 STRIPPED_PREFIXES = ("VINCULO_", "DATABASE_", "DJANGO_", "GUNICORN_")
@@ -107,6 +112,10 @@ class Node:
     @property
     def secret_key_file(self) -> Path:
         return self.directory / "secret-key"
+
+    @property
+    def queries_log(self) -> Path:
+        return self.directory / "queries.log"
 
 
 class Stopped(Exception):
@@ -387,12 +396,14 @@ class Command(BaseCommand):
                 self.start_servers(nodes, supervisor, timeout=timeout)
                 self.announce(nodes, check=check)
                 seeders = self.seed_the_rest(nodes, supervisor, first=first, cases=cases) if cases > first else {}
+                askers = self.start_demo_queries(nodes, supervisor, within=first)
                 if check:
                     self.wait_for_seeders(seeders, supervisor, timeout=timeout + SETUP_SECONDS_PER_CASE * cases)
+                    self.wait_for_askers(nodes, askers, supervisor)
                     self.check_login_pages(nodes)
                     self.progress("Check passed; stopping the demo network.")
                 else:
-                    self.watch(nodes, supervisor, seeders)
+                    self.watch(nodes, supervisor, seeders, askers)
             except Stopped:
                 self.progress(f"{supervisor.signal_name or 'Stop'} received; stopping the demo network.")
             finally:
@@ -599,6 +610,70 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"Seeding the synthetic cases of {', '.join(sorted(failed))} failed; see setup.log.")
 
+    # --- Hit/no-hit activity: each office's demo prosecutor asks a few queries ------------------
+
+    def start_demo_queries(
+        self, nodes: list[Node], supervisor: Supervisor, *, within: int
+    ) -> dict[str, subprocess.Popen[bytes]]:
+        """Start ``demo_queries`` on every office in the background: the servers answer meanwhile, and a
+        failure there is only a warning (the network runs without the demo's queries)."""
+        askers = {}
+        for node in nodes:
+            if node.spec.role != "office":
+                continue
+            command = [sys.executable, "-m", "django", "demo_queries", "--within", str(within)]
+            try:
+                with node.queries_log.open("ab") as log:  # the child keeps its own copy of the descriptor
+                    askers[node.node_id] = supervisor.spawn(
+                        f"{node.node_id} demo_queries",
+                        [*command, "--wait", str(QUERY_WAIT_SECONDS)],
+                        env=node.env,
+                        log=log,
+                    )
+            except OSError as error:
+                self.progress(f"Warning: {node.node_id}: the demo's hit/no-hit queries could not start ({error}).")
+        if askers:
+            self.progress(
+                "Each office's demo prosecutor asks the other offices a few hit/no-hit queries in the background "
+                f"(at most {QUERY_WAIT_SECONDS:.0f} s; see each node's queries.log)."
+            )
+        return askers
+
+    def finished_askers(self, nodes: list[Node], askers: dict[str, subprocess.Popen[bytes]]) -> None:
+        """Report the demo queries that have ended since the last look (forgotten after); never fails."""
+        for node in nodes:
+            process = askers.get(node.node_id)
+            code = process.poll() if process is not None else None
+            if code is None:
+                continue
+            del askers[node.node_id]
+            if code == 0:
+                self.progress(self.last_line(node.queries_log) or f"{node.node_id}: the demo's queries are answered.")
+            else:
+                self.progress(
+                    f"Warning: {node.node_id}: the demo's hit/no-hit queries stopped ({describe_exit(code)}); the "
+                    f"network keeps running. See {display_path(node.queries_log)}:\n{self.tail(node.queries_log)}"
+                )
+
+    def wait_for_askers(
+        self, nodes: list[Node], askers: dict[str, subprocess.Popen[bytes]], supervisor: Supervisor
+    ) -> None:
+        """--check: let the demo queries end (they stop by themselves), reporting but never failing."""
+        deadline = time.monotonic() + QUERY_WAIT_SECONDS + 30
+        while askers and time.monotonic() < deadline:
+            self.finished_askers(nodes, askers)
+            supervisor.sleep(POLL_SECONDS)
+        for node_id in sorted(askers):
+            self.progress(f"Warning: {node_id}: the demo's hit/no-hit queries did not end in time; stopping them.")
+
+    @staticmethod
+    def last_line(path: Path) -> str:
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return ""
+        return lines[-1] if lines else ""
+
     @staticmethod
     def tail(path: Path, lines: int = 15) -> str:
         try:
@@ -741,10 +816,17 @@ class Command(BaseCommand):
         if failures:
             raise CommandError("Check failed:\n  " + "\n  ".join(failures))
 
-    def watch(self, nodes: list[Node], supervisor: Supervisor, seeders: dict[str, subprocess.Popen[bytes]]) -> None:
+    def watch(
+        self,
+        nodes: list[Node],
+        supervisor: Supervisor,
+        seeders: dict[str, subprocess.Popen[bytes]],
+        askers: dict[str, subprocess.Popen[bytes]],
+    ) -> None:
         """Wait for Ctrl-C or SIGTERM; a server that dies on its own stops the whole network."""
         while True:
             self.finished_seeders(seeders)
+            self.finished_askers(nodes, askers)
             for node in nodes:
                 code = self.servers[node.node_id].poll()
                 if code is not None:
