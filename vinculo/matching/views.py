@@ -280,7 +280,13 @@ def crossmatch_view(request: HttpRequest) -> HttpResponse:
         {"notice": n, "office": office_name(names, n.other_member), "parties": selectors.parties_of_notice(user, n)}
         for n in shown
     ]
-    return render(request, "matching/crossmatch.html", {"area": area(user, "crossmatch"), "page": page, "rows": rows})
+    context = {
+        "area": area(user, "crossmatch"),
+        "page": page,
+        "rows": rows,
+        "may_request": user.has_permission(Permission.EXCHANGE_SEND),
+    }
+    return render(request, "matching/crossmatch.html", context)
 
 
 @require_GET

@@ -272,6 +272,9 @@ def _compose(
     return redirect("exchanges:request_detail", request_id=draft.pk)
 
 
+CROSSMATCH_SUBJECT = gettext_lazy("A person both offices hold, according to the hub's cross-match")
+
+
 @require_permission(Permission.EXCHANGE_SEND)
 def request_create_view(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {
@@ -285,6 +288,10 @@ def request_create_view(request: HttpRequest) -> HttpResponse:
             case=request.GET.get("case", "")[:64],
             request_type="identification",
         )
+    elif request.GET.get("to"):  # "request information" where an office is named, e.g. on a cross-match notice
+        initial.update(counterpart=request.GET["to"][:32], case=request.GET.get("case", "")[:64])
+        if request.GET.get("about") == "crossmatch":
+            initial.update(request_type="identification", subject=str(CROSSMATCH_SUBJECT))
     return _composing(request, initial)
 
 

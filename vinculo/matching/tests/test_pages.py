@@ -187,3 +187,25 @@ def test_a_query_the_network_gives_up_on_stops_waiting_for_that_office(
     assert "every 3s" not in full
     assert "No se pudo entregar" in full
     assert "En espera de algunas fiscalías" not in full
+
+
+def test_a_cross_match_notice_leads_to_an_information_request_to_the_other_office(
+    mnet: FakeNetwork, gt_case: Case, gt_focal_point: User, gt_prosecutor: User
+) -> None:
+    from django.utils import timezone
+
+    from vinculo.matching.models import CrossmatchNotice, IndexEntry
+
+    suspect = IndexEntry.objects.get(person__office__code="GT-MP", is_suspect=True)
+    CrossmatchNotice.objects.create(reference="a" * 32, entry=suspect, other_member="HN-MP", run_at=timezone.now())
+    with mnet.as_node("GT-MP"):
+        page = signed_in(gt_focal_point).get(reverse("matching:crossmatch")).text
+        # the focal point may not open the case, so the link names no case; the office is named
+        link = f"{reverse('exchanges:request_create')}?to=HN-MP&amp;about=crossmatch"
+        assert link in page
+        assert f'{link}"' in page
+        form = signed_in(gt_focal_point).get(link.replace("&amp;", "&") + "&case=MP-2026-0042")
+    assert form.status_code == 200
+    assert 'value="HN-MP" selected' in form.text
+    assert "Una persona que ambas fiscalías tienen, según el cruce del nodo central" in form.text
+    assert 'value="MP-2026-0042"' in form.text
