@@ -390,11 +390,11 @@ def funnel_chart(stage_totals: Sequence[tuple[str, DisplayCell]], *, chart_id: s
     return charts.bar_chart(chart_id=chart_id, title=title, description=description, units=str(PERSONS), bars=bars)
 
 
-HIT_STEP_NAMES = {
+HIT_STEP_NAMES = {  # short: the chart's labels must fit its left margin
     "queries": _("Queries"),
-    "hits": _("Hits (hit or possible)"),
-    "confirmed": _("Confirmed by the holder"),
-    "requests": _("Information requests citing a hit"),
+    "hits": _("Hits"),
+    "confirmed": _("Hits confirmed"),
+    "requests": _("Requests citing them"),
     "answered": _("… answered"),
 }
 
