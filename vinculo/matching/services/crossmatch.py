@@ -124,10 +124,24 @@ def receive_notices(message: InboundMessage, payload: bytes) -> None:
     created = 0
     others: set[str] = set()
     for notice in data.notices:
+        entry_id = refs.get(notice.reference)
+        # Each upload carries fresh references, so the same person comes back under a new one each
+        # run: a person already known to be held by that office moves its notice on (newest
+        # reference and run) instead of adding another, and nobody is told twice.
+        known = (
+            CrossmatchNotice.objects.filter(entry_id=entry_id, other_member=notice.other).first()
+            if entry_id is not None
+            else None
+        )
+        if known is not None:
+            if known.reference != notice.reference and run_at >= known.run_at:
+                known.reference, known.run_at, known.decision = notice.reference, run_at, notice.decision
+                known.save(update_fields=["reference", "run_at", "decision"])
+            continue
         _, made = CrossmatchNotice.objects.get_or_create(
             reference=notice.reference,
             other_member=notice.other,
-            defaults={"entry_id": refs.get(notice.reference), "run_at": run_at, "decision": notice.decision},
+            defaults={"entry_id": entry_id, "run_at": run_at, "decision": notice.decision},
         )
         if made:
             created += 1

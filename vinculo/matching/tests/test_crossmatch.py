@@ -87,6 +87,20 @@ def test_the_hub_finds_the_person_two_offices_hold_and_tells_only_them(
         assert "1988" not in readable
     assert CrossmatchRun.objects.count() == 1
 
+    # The next day's uploads carry fresh references: the same person is not a new notice, nobody is
+    # told again, and the notice moves on to the newest reference and run.
+    for office, person in (("GT-MP", gt_prosecutor), ("HN-MP", hn_prosecutor)):
+        upload_from(mnet, office, person)
+    deliver_all(mnet)
+    with mnet.as_node(HUB):
+        assert crossmatch.run().overlaps == 1
+    deliver_all(mnet)
+    assert CrossmatchNotice.objects.count() == 2
+    assert Notification.objects.filter(kind="match.crossmatch").count() == 2
+    moved = CrossmatchNotice.objects.get(other_member="HN-MP")
+    assert moved.reference != gt_notice.reference
+    assert moved.run_at > gt_notice.run_at
+
 
 def test_fresh_references_each_upload_so_the_hub_cannot_follow_a_person(
     mnet: FakeNetwork,
