@@ -140,11 +140,19 @@ def _decide(
         if trafficking and rng.random() < 0.6:
             sanctions.append("REPARATION_ORDER")
             reparation = Decimal(rng.randint(2, 50) * 1000)
+        # Confiscations draw from their own generator, seeded by the charge, so that adding them left
+        # every other draw of the demo (and so its caseload) as it was.
+        own = random.Random(f"confiscation-{charge.pk}")  # noqa: S311 - synthetic data
+        confiscated = None
+        if own.random() < 0.35:
+            sanctions.append("CONFISCATION")
+            confiscated = Decimal(own.choice((10, 25, 40, 60, 80, 120, 250, 400, 900)) * 1000)
         sentence = proceedings.SentenceTerms(
             sanctions=[codes[("sanction", code)] for code in sanctions],
             currency=CURRENCY.get(lead.office.country, "USD"),
             imprisonment_months=months,
             fine_amount=fine,
+            confiscated_value=confiscated,
             reparation_amount=reparation,
         )
     reason = codes[("acquittal_reason", _pick(rng, ACQUITTAL_REASONS))] if verdict == "ACQUITTED" else None
