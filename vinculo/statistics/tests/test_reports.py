@@ -383,7 +383,8 @@ def test_the_regional_page_shows_the_network_s_hits_and_exports_them(
     assert "GT-MP" in section.split("</p>")[1]  # named as reporting no hits
     assert "<svg" in section
     total = section.split("<tfoot>")[1].split("</tfoot>")[0]
-    assert re.findall(r'<td class="stats-number">([^<]*)</td>', total) == [str(HITS[n]) for n in reports.HIT_COUNTS]
+    in_order = [*reports.HIT_COUNTS[:6], "shared", *reports.HIT_COUNTS[6:12]]  # sent, both hold, received
+    assert re.findall(r'<td class="stats-number"[^>]*>([^<]*)</td>', total) == [str(HITS[n]) for n in in_order]
     network = page.text.split('id="mou"')[1].split("</section>")[0].split("<tfoot>")[1].split("</tfoot>")[0]
     assert re.findall(r'<td class="stats-number">([^<]*)</td>', network) == ["8", "6", "–", "4", "4", "2", "–"]
     text = client.get(reverse("statistics:regional_export", args=["hits", "csv"])).getvalue().decode("utf-8-sig")
