@@ -7,6 +7,7 @@ but Python; extraction needs GNU gettext's xgettext (a developer tool only).
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,33 @@ def _extract() -> None:
 
 def _key(entry: polib.POEntry) -> tuple[str | None, str]:
     return (entry.msgctxt, entry.msgid)
+
+
+def catalogue_problems(fresh: polib.POFile, committed: polib.POFile, language: str) -> list[str]:
+    """What keeps ``committed`` from serving every string of ``fresh`` (a new extraction): entries
+    missing, fuzzy or untranslated, and plural entries without every form the language's
+    ``Plural-Forms`` header asks for (gettext falls back to English for a missing form)."""
+    problems: list[str] = []
+    found = re.search(r"nplurals\s*=\s*(\d+)", committed.metadata.get("Plural-Forms", ""))
+    plurals = int(found.group(1)) if found else 2
+    known = {_key(e) for e in committed if not e.obsolete}
+    for entry in fresh:
+        if entry.obsolete:
+            continue
+        where = entry.occurrences[0][0] if entry.occurrences else "?"
+        if _key(entry) not in known:
+            problems.append(f"[{language}] not in the catalogue: {entry.msgid!r} ({where})")
+    for entry in committed:
+        if entry.obsolete:
+            continue
+        where = entry.occurrences[0][0] if entry.occurrences else "?"
+        if "fuzzy" in entry.flags:
+            problems.append(f"[{language}] fuzzy: {entry.msgid!r} ({where})")
+        elif not entry.translated():
+            problems.append(f"[{language}] untranslated: {entry.msgid!r} ({where})")
+        elif entry.msgid_plural and any(not entry.msgstr_plural.get(n) for n in range(plurals)):
+            problems.append(f"[{language}] needs {plurals} plural forms: {entry.msgid!r} ({where})")
+    return problems
 
 
 class Command(BaseCommand):
@@ -84,22 +112,7 @@ class Command(BaseCommand):
                 fresh = polib.pofile(str(committed_path))
             finally:
                 committed_path.write_bytes(original)
-            committed = polib.pofile(str(committed_path))
-            known = {_key(e) for e in committed if not e.obsolete}
-            for entry in fresh:
-                if entry.obsolete:
-                    continue
-                where = entry.occurrences[0][0] if entry.occurrences else "?"
-                if _key(entry) not in known:
-                    problems.append(f"[{language}] not in the catalogue: {entry.msgid!r} ({where})")
-            for entry in committed:
-                if entry.obsolete:
-                    continue
-                where = entry.occurrences[0][0] if entry.occurrences else "?"
-                if "fuzzy" in entry.flags:
-                    problems.append(f"[{language}] fuzzy: {entry.msgid!r} ({where})")
-                elif not entry.translated():
-                    problems.append(f"[{language}] untranslated: {entry.msgid!r} ({where})")
+            problems += catalogue_problems(fresh, polib.pofile(str(committed_path)), language)
         if problems:
             for problem in problems:
                 self.stderr.write(problem)
