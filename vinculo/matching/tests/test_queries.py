@@ -35,6 +35,16 @@ def ask(by: User, asked: queries.Asked, members: tuple[str, ...] = ("GT-MP", "HN
     return queries.ask(by=by, asked=asked, **fields)  # type: ignore[arg-type]
 
 
+def hit_request(reference: str, counterpart: str = "GT-MP") -> requests.Draft:
+    """An information request that follows up the hit ``reference``."""
+    return requests.Draft(
+        counterpart=counterpart, request_type="identification", subject="Seguimiento de coincidencia",
+        legal_basis="Memorando de Entendimiento, art. 4", urgency="priority",
+        text="Solicitamos la identidad de la persona de la coincidencia.", items=("Identidad",),
+        hit_reference=reference,
+    )  # fmt: skip
+
+
 def answers(query: Query) -> dict[str, QueryRecipient]:
     return {r.member: r for r in QueryRecipient.objects.filter(query=query)}
 
@@ -193,12 +203,7 @@ def test_a_hit_leads_to_a_request_answered_only_after_the_focal_point_confirms(
     deliver_all(mnet)
     reference = answers(query)["GT-MP"].hit_reference
     assert reference
-    draft = requests.Draft(
-        counterpart="GT-MP", request_type="identification", subject="Seguimiento de coincidencia",
-        legal_basis="Memorando de Entendimiento, art. 4", urgency="priority",
-        text="Solicitamos la identidad de la persona de la coincidencia.", items=("Identidad",),
-        hit_reference=reference,
-    )  # fmt: skip
+    draft = hit_request(reference)
     with mnet.as_node("SV-FGR"):
         with pytest.raises(DomainError) as unknown:
             requests.create_draft(by=prosecutor, draft=requests.Draft(**{**draft.__dict__, "hit_reference": "x" * 32}))

@@ -21,7 +21,7 @@ from vinculo.statistics.services import aggregates
 from vinculo.statistics.services.reports import report_bytes
 
 from .conftest import deliver_all
-from .test_queries import ask
+from .test_queries import ask, hit_request
 
 pytestmark = pytest.mark.django_db
 
@@ -37,13 +37,7 @@ def follow_up(office: str) -> dict[str, dict[str, object]]:
 
 
 def request_on(by: User, reference: str) -> InformationRequest:
-    draft = requests.Draft(
-        counterpart="GT-MP", request_type="identification", subject="Seguimiento de coincidencia",
-        legal_basis="Memorando de Entendimiento, art. 4", urgency="priority",
-        text="Solicitamos la identidad de la persona de la coincidencia.", items=("Identidad",),
-        hit_reference=reference,
-    )  # fmt: skip
-    request = requests.create_draft(by=by, draft=draft)
+    request = requests.create_draft(by=by, draft=hit_request(reference))
     requests.send_request(by=by, request=request, expected_version=request.version)
     return request
 
