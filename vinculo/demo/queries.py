@@ -20,7 +20,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.utils import timezone
 
 from vinculo.accounts.models import User
@@ -153,19 +152,7 @@ def already_answered(by: User) -> bool:
 def allowance(by: User) -> int:
     """How many queries the demo may send: what the asking quotas leave, less half of each quota, kept for the
     demo prosecutor's own queries from the pages."""
-    now = timezone.now()
-    mine = Query.objects.filter(asked_by=by)
-    left = []
-    for quota, asked in (
-        (settings.MATCH_QUERIES_PER_USER_HOUR, mine.filter(asked_at__gte=now - datetime.timedelta(hours=1))),
-        (settings.MATCH_QUERIES_PER_USER_DAY, mine.filter(asked_at__gte=now - datetime.timedelta(days=1))),
-        (
-            settings.MATCH_QUERIES_PER_OFFICE_DAY,
-            Query.objects.filter(office_id=by.office_id, asked_at__gte=now - datetime.timedelta(days=1)),
-        ),
-    ):
-        left.append(quota - asked.count() - quota // 2)
-    return max(0, min(left))
+    return max(0, min(use.limit - use.used - use.limit // 2 for use in queries.quota_use(by)))
 
 
 def ask_until_answered(

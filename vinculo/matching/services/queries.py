@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from vinculo.accounts.models import Office, User
 from vinculo.accounts.roles import Permission
@@ -106,18 +107,42 @@ class Asked:
 # --- asking ---------------------------------------------------------------------------------------
 
 
-def _check_quota(by: User) -> None:
+@dataclass(frozen=True)
+class QuotaUse:
+    """One asking quota: its limit, the queries counted against it, and the refusal when it is used up."""
+
+    limit: int
+    used: int
+    code: str
+    message: StrOrPromise  # with %(count)s
+
+
+def quota_use(by: User) -> list[QuotaUse]:
+    """The asking quotas ``by`` is under: per person per hour and per day, and per office per day."""
     now = timezone.now()
     mine = Query.objects.filter(asked_by=by)
-    last_hour = mine.filter(asked_at__gte=now - timedelta(hours=1)).count()
-    if last_hour >= settings.MATCH_QUERIES_PER_USER_HOUR:
-        raise DomainError(TOO_MANY_HOUR % {"count": last_hour}, code="rate_limited")
-    last_day = mine.filter(asked_at__gte=now - timedelta(days=1)).count()
-    if last_day >= settings.MATCH_QUERIES_PER_USER_DAY:
-        raise DomainError(TOO_MANY_DAY % {"count": last_day}, code="rate_limited")
-    office = Query.objects.filter(office_id=by.office_id, asked_at__gte=now - timedelta(days=1)).count()
-    if office >= settings.MATCH_QUERIES_PER_OFFICE_DAY:
-        raise DomainError(OFFICE_QUOTA % {"count": office}, code="office_quota")
+    office = Query.objects.filter(office_id=by.office_id, asked_at__gte=now - timedelta(days=1))
+    return [
+        QuotaUse(
+            settings.MATCH_QUERIES_PER_USER_HOUR,
+            mine.filter(asked_at__gte=now - timedelta(hours=1)).count(),
+            "rate_limited",
+            TOO_MANY_HOUR,
+        ),
+        QuotaUse(
+            settings.MATCH_QUERIES_PER_USER_DAY,
+            mine.filter(asked_at__gte=now - timedelta(days=1)).count(),
+            "rate_limited",
+            TOO_MANY_DAY,
+        ),
+        QuotaUse(settings.MATCH_QUERIES_PER_OFFICE_DAY, office.count(), "office_quota", OFFICE_QUOTA),
+    ]
+
+
+def _check_quota(by: User) -> None:
+    for use in quota_use(by):
+        if use.used >= use.limit:
+            raise DomainError(use.message % {"count": use.used}, code=use.code)
 
 
 def member_offices(own: str) -> list[str]:
