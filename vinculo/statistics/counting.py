@@ -673,6 +673,11 @@ class HitFollowUp:
     shared: int
 
 
+def count_sums(entries: Sequence[Mapping[str, object]], names: Sequence[str]) -> dict[str, int]:
+    """The sum of each named count over ``entries`` (counts only: medians do not add up)."""
+    return {name: sum(int(entry[name]) for entry in entries) for name in names}  # type: ignore[call-overload]
+
+
 HIT_DECISIONS = frozenset({"hit", "possible"})
 FOLLOW_UP_STEPS = ("queries", "hits", "confirmed", "rejected", "requests", "answered")
 

@@ -27,6 +27,7 @@ class Spec:
     units: Promise
     rows_are: str  # "years" or a label kind
     columns_are: str
+    chart_by: str = "rows"  # the chart of totals: by row, or by column (amounts: kinds are not added up)
 
 
 PERSONS = _("persons")
@@ -123,6 +124,7 @@ AMOUNTS = Spec(
     _("currency units"),
     "years",
     "amount",
+    chart_by="columns",
 )
 BY_KEY: Mapping[str, Spec] = {spec.key: spec for spec in (*CATALOGUE, AMOUNTS)}
 

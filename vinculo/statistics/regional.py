@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from vinculo.statistics import disclosure
+from vinculo.statistics import counting, disclosure
 from vinculo.statistics.disclosure import TOTAL, Tier
 from vinculo.statistics.reports import HIT_COUNTS, Report
 
@@ -142,11 +142,6 @@ class NetworkHits:
     not_reporting: list[str]  # offices whose newest report is of version 1, which has no hits
 
 
-def count_sums(entries: Sequence[Mapping[str, object]], names: Sequence[str]) -> dict[str, int]:
-    """The sum of each named count over ``entries`` (counts only: medians do not add up)."""
-    return {name: sum(int(entry[name]) for entry in entries) for name in names}  # type: ignore[call-overload]
-
-
 def network_hits(reports: Sequence[Report]) -> NetworkHits:
     """Each office's hits per counterpart, each office's sum, and the network's sum.
 
@@ -161,10 +156,10 @@ def network_hits(reports: Sequence[Report]) -> NetworkHits:
             not_reporting.append(report.member)
             continue
         rows.extend({"member": report.member, **entry} for entry in report.hits)
-        per_office.append({"member": report.member, **count_sums(report.hits, HIT_COUNTS)})
-    return NetworkHits(rows, per_office, count_sums(per_office, HIT_COUNTS), not_reporting)
+        per_office.append({"member": report.member, **counting.count_sums(report.hits, HIT_COUNTS)})
+    return NetworkHits(rows, per_office, counting.count_sums(per_office, HIT_COUNTS), not_reporting)
 
 
 def performance_total(reports: Sequence[Report]) -> dict[str, int]:
     """The MoU's information requests summed over every reporting office and counterpart."""
-    return count_sums([entry for report in reports for entry in report.mou], PERFORMANCE_SUMMED)
+    return counting.count_sums([entry for report in reports for entry in report.mou], PERFORMANCE_SUMMED)

@@ -24,8 +24,9 @@ from vinculo.accounts.models import Office, User
 from vinculo.accounts.roles import Permission
 from vinculo.cases.models import Case, CaseParty, Charge, Decision, Event, Exploitation, Person, Sentence
 from vinculo.core.errors import AccessDenied
+from vinculo.exchanges.lifecycle import State as RequestState
 from vinculo.exchanges.models import InformationRequest
-from vinculo.matching.models import CrossmatchNotice, IncomingQuery, QueryRecipient
+from vinculo.matching.models import CrossmatchNotice, Hit, IncomingQuery, QueryRecipient
 from vinculo.reference.models import Code, Country, PopulationFigure
 from vinculo.statistics import counting
 from vinculo.statistics.disclosure import Tier
@@ -33,7 +34,7 @@ from vinculo.statistics.models import AggregateTable, Report, Snapshot
 
 CHUNK = 20_000
 NOT_YOURS = _("You may not see these statistics.")
-ANSWERED_REQUEST_STATES = frozenset({"answered", "answered_partial"})
+ANSWERED_REQUEST_STATES = frozenset({RequestState.ANSWERED, RequestState.ANSWERED_PARTIAL})
 EVENT_TYPES = ("RECRUITMENT", "EXPLOITATION", "DETECTION_INTERCEPTION", "RESCUE", "ARREST", "BORDER_CROSSING")
 
 
@@ -288,7 +289,7 @@ def hit_rows(office: Office) -> Iterator[counting.HitRow]:
     cited = (
         InformationRequest.objects.filter(office=office, sent_at__isnull=False)
         .exclude(hit_reference="")
-        .exclude(state__in=("draft", "withdrawn"))
+        .exclude(state__in=(RequestState.DRAFT, RequestState.WITHDRAWN))
     )
     for side, counterpart, reference, state in cited.values_list("side", "counterpart", "hit_reference", "state"):
         key = (side, counterpart, reference)
@@ -303,7 +304,7 @@ def hit_rows(office: Office) -> Iterator[counting.HitRow]:
     for member, decision, state, reference in received.values_list(
         "member", "decision", "hit__state", "hit__reference"
     ).iterator(CHUNK):
-        status = state if state in ("confirmed", "rejected") else ""
+        status = state if state in (Hit.State.CONFIRMED, Hit.State.REJECTED) else ""
         answered = followed.get(("incoming", member, reference)) if reference else None
         yield counting.HitRow("incoming", member, decision, status, answered is not None, bool(answered))
 

@@ -83,8 +83,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         table = tables.get(spec.key)
         if table is None:
             continue
-        by = "columns" if spec is presentation.AMOUNTS else "rows"  # amounts: by kind, not kinds added up
-        chart = presentation.chart_of_totals(table, chart_id=f"chart-{n}", by=by)
+        chart = presentation.chart_of_totals(table, chart_id=f"chart-{n}", by=spec.chart_by)
         detail = presentation.chart_of_row(table, row, chart_id=f"chart-{n}-year") if spec.rows_are == "years" else ""
         sections.append({"table": table, "chart": mark_safe(chart), "detail": mark_safe(detail)})  # noqa: S308 - escaped in charts.py
     funnel = [
@@ -108,12 +107,12 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 
 def hit_context(hits: list[dict[str, Any]]) -> dict[str, Any]:
     """The hits per counterpart, their sums and the two funnels (what we asked, what we were asked)."""
-    total = regional.count_sums(hits, reports.HIT_COUNTS)
+    total = counting.count_sums(hits, reports.HIT_COUNTS)
     charts = {
         way: mark_safe(presentation.hit_funnel_chart(total, way=way, chart_id=f"hits-{way}"))  # noqa: S308 - escaped in charts.py
-        for way in ("sent", "received")
+        for way in (("sent", "received") if hits else ())
     }
-    return {"hits": hits, "hit_total": total, "hit_charts": charts if hits else {}}
+    return {"hits": hits, "hit_total": total, "hit_charts": charts}
 
 
 @require_POST
@@ -156,7 +155,7 @@ def export_view(request: HttpRequest, key: str, file_format: str) -> HttpRespons
         rows = exports.performance_rows(mou.get("performance", []))
     elif key == "hits":
         hits = mou.get("hits", [])
-        rows = exports.hit_rows(hits, total=regional.count_sums(hits, reports.HIT_COUNTS))
+        rows = exports.hit_rows(hits, total=counting.count_sums(hits, reports.HIT_COUNTS))
     elif key in tables:
         rows = [list(r) for r in tables[key].as_rows()]
     else:
